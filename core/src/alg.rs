@@ -1,0 +1,66 @@
+//! The signature algorithms this verifier accepts, and nothing else.
+//!
+//! Teleport signs with RS256 (legacy suite) or ES256 (balanced-v1, fips-v1, hsm-v1 suites). Both
+//! are accepted whenever the trusted key says so; `none`, HMAC and every other algorithm are
+//! refused before any key is looked up.
+
+use std::fmt;
+
+/// A JWS signature algorithm supported for verification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Algorithm {
+    /// RSASSA-PKCS1-v1_5 with SHA-256, RSA keys of 2048 to 8192 bits.
+    RS256,
+    /// ECDSA on P-256 with SHA-256, signature as 64-byte raw `r || s`.
+    ES256,
+}
+
+impl Algorithm {
+    /// The JOSE name, e.g. `"ES256"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Algorithm::RS256 => "RS256",
+            Algorithm::ES256 => "ES256",
+        }
+    }
+
+    /// Parses a JOSE `alg` value. Case-sensitive, as RFC 7515 requires: `"rs256"` is not RS256.
+    pub fn from_jose(name: &str) -> Option<Algorithm> {
+        match name {
+            "RS256" => Some(Algorithm::RS256),
+            "ES256" => Some(Algorithm::ES256),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Algorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which kind of Teleport token a trust entry accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum TokenKind {
+    /// A classic Teleport JWT (`{{internal.jwt}}`): `iss` is the bare cluster name, keys at
+    /// `/.well-known/jwks.json`.
+    #[default]
+    TeleportJwt,
+    /// A Teleport OIDC ID token (`{{internal.id_token}}`): `iss` is `https://<proxy>`, keys found
+    /// through `/.well-known/openid-configuration`; `iat` is required.
+    IdToken,
+    /// Any other issuer configured through the general form.
+    Generic,
+}
+
+impl TokenKind {
+    /// `"teleport_jwt"`, `"id_token"` or `"generic"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            TokenKind::TeleportJwt => "teleport_jwt",
+            TokenKind::IdToken => "id_token",
+            TokenKind::Generic => "generic",
+        }
+    }
+}

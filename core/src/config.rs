@@ -1,0 +1,243 @@
+//! Configuration: the two Teleport presets, trust entries of the general form, and options.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::alg::TokenKind;
+use crate::error::{err, Reason, VerifyError};
+use crate::headers::HeaderRule;
+use crate::http::FetchLimits;
+use crate::jws::DEFAULT_MAX_TOKEN_BYTES;
+use crate::keys::{CachePolicy, KeySource};
+
+/// Options shared by every trust entry of a verifier. Defaults are the safe ones.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifierOptions {
+    /// Clock-skew allowance for `exp`, `nbf` and `iat` (default 60 s, Teleport's own).
+    pub leeway: Duration,
+    /// Longest token accepted (default 16 KiB); longer ones are refused before decoding.
+    pub max_token_bytes: usize,
+    /// Which headers `verify_headers` reads, in order (default `Teleport-Jwt-Assertion`, then
+    /// `Authorization: Bearer`).
+    pub headers: Vec<HeaderRule>,
+    /// Key caching and refresh policy.
+    pub cache: CachePolicy,
+    /// Time and size limits of every key fetch.
+    pub fetch: FetchLimits,
+    /// Extra trusted CA certificates (PEM) for the built-in HTTPS client, for self-signed
+    /// development clusters. The system's roots stay trusted.
+    pub ca_pem: Option<String>,
+    /// Permit `http://` key URLs on loopback hosts. Development and tests only.
+    pub allow_insecure_http_for_loopback: bool,
+}
+
+impl Default for VerifierOptions {
+    fn default() -> Self {
+        VerifierOptions {
+            leeway: Duration::from_secs(60),
+            max_token_bytes: DEFAULT_MAX_TOKEN_BYTES,
+            headers: HeaderRule::defaults(),
+            cache: CachePolicy::default(),
+            fetch: FetchLimits::default(),
+            ca_pem: None,
+            allow_insecure_http_for_loopback: false,
+        }
+    }
+}
+
+/// Where a trust entry's keys come from.
+#[derive(Clone)]
+pub enum KeysFrom {
+    /// A JWKS at this URL (https).
+    JwksUrl(String),
+    /// OpenID Connect discovery at this URL; its `issuer` must equal the entry's issuer and its
+    /// `jwks_uri` holds the keys.
+    Discovery(String),
+    /// A fixed JWKS document (JSON text).
+    StaticJwks(String),
+    /// Your own key source.
+    Source(Arc<dyn KeySource>),
+}
+
+impl fmt::Debug for KeysFrom {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeysFrom::JwksUrl(u) => write!(f, "JwksUrl({u})"),
+            KeysFrom::Discovery(u) => write!(f, "Discovery({u})"),
+            KeysFrom::StaticJwks(_) => f.write_str("StaticJwks(..)"),
+            KeysFrom::Source(s) => write!(f, "Source({})", s.describe()),
+        }
+    }
+}
+
+/// One trusted issuer: which `iss` it accepts, for which audiences, with which keys.
+///
+/// A token's `iss` picks its trust entry; a token from an issuer no entry names is refused
+/// without any fetch.
+#[derive(Debug, Clone)]
+pub struct TrustEntry {
+    /// A name for logs and for [`crate::Identity::trust_entry`] (default: the issuer).
+    pub name: String,
+    /// The exact `iss` value, compared byte for byte.
+    pub issuer: String,
+    /// Accepted audiences; a token must name at least one. Never empty.
+    pub audiences: Vec<String>,
+    /// Where the keys come from.
+    pub keys: KeysFrom,
+    /// What kind of token this entry accepts.
+    pub kind: TokenKind,
+    /// Whether `iat` must be present (true for ID tokens).
+    pub require_iat: bool,
+}
+
+/// `https://host:443/` and `https://host/` are the same issuer to Teleport: it strips `:443`.
+fn normalize_proxy_url(proxy_url: &str) -> String {
+    let trimmed = proxy_url.trim_end_matches('/');
+    match trimmed.strip_suffix(":443") {
+        Some(base) if base.starts_with("https://") => base.to_owned(),
+        _ => trimmed.to_owned(),
+    }
+}
+
+impl TrustEntry {
+    /// A general entry: any issuer, audiences and key source.
+    pub fn new(issuer: impl Into<String>, audiences: Vec<String>, keys: KeysFrom) -> Self {
+        let issuer = issuer.into();
+        TrustEntry {
+            name: issuer.clone(),
+            issuer,
+            audiences,
+            keys,
+            kind: TokenKind::Generic,
+            require_iat: false,
+        }
+    }
+
+    /// Classic Teleport JWTs of one cluster: `iss` = `cluster_name`, keys at
+    /// `<proxy_url>/.well-known/jwks.json`.
+    pub fn teleport_jwt(
+        proxy_url: &str,
+        cluster_name: impl Into<String>,
+        audience: impl Into<String>,
+    ) -> Self {
+        let cluster_name = cluster_name.into();
+        TrustEntry {
+            name: cluster_name.clone(),
+            issuer: cluster_name,
+            audiences: vec![audience.into()],
+            keys: KeysFrom::JwksUrl(format!(
+                "{}/.well-known/jwks.json",
+                normalize_proxy_url(proxy_url)
+            )),
+            kind: TokenKind::TeleportJwt,
+            require_iat: false,
+        }
+    }
+
+    /// Teleport ID tokens: `iss` = `https://<proxy>` (`:443` stripped), keys through
+    /// `<issuer>/.well-known/openid-configuration`, `iat` required.
+    pub fn teleport_id_token(proxy_url: &str, audience: impl Into<String>) -> Self {
+        let issuer = normalize_proxy_url(proxy_url);
+        TrustEntry {
+            name: issuer.clone(),
+            keys: KeysFrom::Discovery(format!("{issuer}/.well-known/openid-configuration")),
+            issuer,
+            audiences: vec![audience.into()],
+            kind: TokenKind::IdToken,
+            require_iat: true,
+        }
+    }
+
+    /// The same entry under another name.
+    pub fn named(mut self, name: impl Into<String>) -> Self {
+        self.name = name.into();
+        self
+    }
+
+    pub(crate) fn validate(&self) -> Result<(), VerifyError> {
+        if self.issuer.is_empty() {
+            return Err(err(
+                Reason::InvalidConfig,
+                "a trust entry has an empty issuer",
+            ));
+        }
+        if self.audiences.is_empty() || self.audiences.iter().any(String::is_empty) {
+            return Err(err(
+                Reason::InvalidConfig,
+                format!(
+                    "trust entry {:?} has no audience; the audience is always checked (set it to the app's URI as configured in Teleport)",
+                    self.name
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The classic Teleport JWT preset (`Teleport-Jwt-Assertion`, `{{internal.jwt}}`).
+///
+/// ```no_run
+/// use teleport_jwt::{TeleportJwt, Verifier};
+/// let verifier = Verifier::teleport_jwt(TeleportJwt {
+///     proxy_url: "https://teleport.example.com".into(),
+///     cluster_name: "teleport.example.com".into(),
+///     audience: "mcp+http://127.0.0.1:8000/mcp".into(),
+///     ..Default::default()
+/// })?;
+/// # Ok::<(), teleport_jwt::VerifyError>(())
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct TeleportJwt {
+    /// The proxy's public address, e.g. `https://teleport.example.com`.
+    pub proxy_url: String,
+    /// The cluster name: the `iss` of classic tokens.
+    pub cluster_name: String,
+    /// The app's `uri` exactly as configured in Teleport, e.g. `mcp+http://127.0.0.1:8000/mcp`.
+    pub audience: String,
+    /// Everything else.
+    pub options: VerifierOptions,
+}
+
+/// The Teleport ID token preset (`{{internal.id_token}}`).
+///
+/// ```no_run
+/// use teleport_jwt::{TeleportIdToken, Verifier};
+/// let verifier = Verifier::teleport_id_token(TeleportIdToken {
+///     proxy_url: "https://teleport.example.com".into(),
+///     audience: "mcp+http://127.0.0.1:8000/mcp".into(),
+///     ..Default::default()
+/// })?;
+/// # Ok::<(), teleport_jwt::VerifyError>(())
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct TeleportIdToken {
+    /// The proxy's public address; the issuer is this URL with `:443` stripped.
+    pub proxy_url: String,
+    /// The app's `uri` exactly as configured in Teleport.
+    pub audience: String,
+    /// Everything else.
+    pub options: VerifierOptions,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presets_point_at_teleport_endpoints() {
+        let e = TrustEntry::teleport_jwt("https://t.example.com:443/", "t.example.com", "aud");
+        assert_eq!(e.issuer, "t.example.com");
+        assert!(
+            matches!(&e.keys, KeysFrom::JwksUrl(u) if u == "https://t.example.com/.well-known/jwks.json")
+        );
+        let e = TrustEntry::teleport_id_token("https://t.example.com:443", "aud");
+        assert_eq!(e.issuer, "https://t.example.com");
+        assert!(e.require_iat);
+        assert!(
+            matches!(&e.keys, KeysFrom::Discovery(u) if u == "https://t.example.com/.well-known/openid-configuration")
+        );
+        let e = TrustEntry::teleport_id_token("https://t.example.com:3080", "aud");
+        assert_eq!(e.issuer, "https://t.example.com:3080");
+    }
+}

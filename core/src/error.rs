@@ -1,0 +1,177 @@
+//! The one error type of the crate and its stable reason codes.
+//!
+//! Every failure of verification, configuration or key fetching is a [`VerifyError`]: a
+//! [`Reason`] that a program can match on (and that the Python, Kotlin and Swift bindings expose
+//! as the same snake_case string), plus a human message that says what to fix. The message is
+//! for logs and operators; never parse it.
+
+use std::fmt;
+
+/// Why a token (or a configuration) was refused. The snake_case string of each variant
+/// ([`Reason::code`]) is a stable public contract shared by every language binding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Reason {
+    /// `malformed`: not a well-formed compact JWS/JWT: wrong segment count, non-canonical
+    /// base64url, JSON that is not an object, duplicate member names, invalid UTF-8, a `typ`
+    /// other than `JWT`, or a header present in the request but unusable.
+    Malformed,
+    /// `token_too_large`: the token is longer than the configured cap (default 16 KiB); it was
+    /// refused before any decoding.
+    TokenTooLarge,
+    /// `missing_token`: none of the configured headers is present in the request.
+    MissingToken,
+    /// `unsupported_header`: the JWS header carries `crit`, or a key-carrying member
+    /// (`jwk`, `jku`, `x5u`, `x5c`) that a verifier must never trust.
+    UnsupportedHeader,
+    /// `unsupported_algorithm`: `alg` is not one this verifier accepts (only RS256 and ES256;
+    /// never `none` or HMAC), or it does not match the algorithm of the trusted key.
+    UnsupportedAlgorithm,
+    /// `bad_signature`: the signature does not verify with the selected key (includes
+    /// wrong-length and DER-encoded ECDSA signatures).
+    BadSignature,
+    /// `unknown_key`: no trusted key matches the token's `kid` (or, for a token without `kid`,
+    /// no eligible key verifies it), even after the rate-limited refetch.
+    UnknownKey,
+    /// `expired`: `exp` is in the past by more than the leeway.
+    Expired,
+    /// `not_yet_valid`: `nbf` is in the future by more than the leeway.
+    NotYetValid,
+    /// `issued_in_future`: `iat` is in the future by more than the leeway.
+    IssuedInFuture,
+    /// `issuer_mismatch`: `iss` matches no trusted issuer (compared byte for byte), or a
+    /// discovery document names another issuer.
+    IssuerMismatch,
+    /// `audience_mismatch`: none of the token's audiences is a configured audience.
+    AudienceMismatch,
+    /// `missing_claim`: a required claim (`exp`, `iss`, `aud`, `sub`, `iat` for ID tokens) is
+    /// absent.
+    MissingClaim,
+    /// `invalid_claim`: a claim has the wrong type or an impossible value (a string `exp`, a
+    /// negative time, an empty `aud` list, `roles` that is not a list of strings, ...).
+    InvalidClaim,
+    /// `key_source_unavailable`: keys could not be obtained (fetch failed, invalid JWKS or
+    /// discovery document) and no last good key set is young enough to use.
+    KeySourceUnavailable,
+    /// `insecure_transport`: a key URL is not `https://` (plain `http://` is allowed only for
+    /// loopback hosts and only with `allow_insecure_http_for_loopback`).
+    InsecureTransport,
+    /// `invalid_config`: the verifier configuration is unusable (no audience, no issuer, a
+    /// negative leeway, a bad CA bundle, ...).
+    InvalidConfig,
+    /// `plugin_error`: a user-supplied plug-in (HTTP fetcher, key source, permission mapper)
+    /// failed or, in a foreign language, threw.
+    PluginError,
+}
+
+impl Reason {
+    /// Every reason, in declaration order (for bindings and exhaustive tests).
+    pub const ALL: [Reason; 18] = [
+        Reason::Malformed,
+        Reason::TokenTooLarge,
+        Reason::MissingToken,
+        Reason::UnsupportedHeader,
+        Reason::UnsupportedAlgorithm,
+        Reason::BadSignature,
+        Reason::UnknownKey,
+        Reason::Expired,
+        Reason::NotYetValid,
+        Reason::IssuedInFuture,
+        Reason::IssuerMismatch,
+        Reason::AudienceMismatch,
+        Reason::MissingClaim,
+        Reason::InvalidClaim,
+        Reason::KeySourceUnavailable,
+        Reason::InsecureTransport,
+        Reason::InvalidConfig,
+        Reason::PluginError,
+    ];
+
+    /// The stable snake_case reason code, e.g. `"audience_mismatch"`.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Reason::Malformed => "malformed",
+            Reason::TokenTooLarge => "token_too_large",
+            Reason::MissingToken => "missing_token",
+            Reason::UnsupportedHeader => "unsupported_header",
+            Reason::UnsupportedAlgorithm => "unsupported_algorithm",
+            Reason::BadSignature => "bad_signature",
+            Reason::UnknownKey => "unknown_key",
+            Reason::Expired => "expired",
+            Reason::NotYetValid => "not_yet_valid",
+            Reason::IssuedInFuture => "issued_in_future",
+            Reason::IssuerMismatch => "issuer_mismatch",
+            Reason::AudienceMismatch => "audience_mismatch",
+            Reason::MissingClaim => "missing_claim",
+            Reason::InvalidClaim => "invalid_claim",
+            Reason::KeySourceUnavailable => "key_source_unavailable",
+            Reason::InsecureTransport => "insecure_transport",
+            Reason::InvalidConfig => "invalid_config",
+            Reason::PluginError => "plugin_error",
+        }
+    }
+
+    /// The reason for a code string, if it is one of ours.
+    pub fn from_code(code: &str) -> Option<Reason> {
+        Reason::ALL.into_iter().find(|r| r.code() == code)
+    }
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// A refused token, configuration or key fetch: a stable [`Reason`] and a message for humans.
+///
+/// ```
+/// use teleport_jwt::{Reason, VerifyError};
+/// let err = VerifyError::new(Reason::Expired, "token expired at 1700000000");
+/// assert_eq!(err.reason(), Reason::Expired);
+/// assert_eq!(err.code(), "expired");
+/// assert_eq!(err.to_string(), "expired: token expired at 1700000000");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyError {
+    reason: Reason,
+    message: String,
+}
+
+impl VerifyError {
+    /// An error with this reason and message.
+    pub fn new(reason: Reason, message: impl Into<String>) -> Self {
+        VerifyError {
+            reason,
+            message: message.into(),
+        }
+    }
+
+    /// Why it failed.
+    pub fn reason(&self) -> Reason {
+        self.reason
+    }
+
+    /// The stable snake_case reason code (same as `self.reason().code()`).
+    pub fn code(&self) -> &'static str {
+        self.reason.code()
+    }
+
+    /// What went wrong and, where possible, what to change.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for VerifyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.reason.code(), self.message)
+    }
+}
+
+impl std::error::Error for VerifyError {}
+
+/// Shorthand used across the crate.
+pub(crate) fn err(reason: Reason, message: impl Into<String>) -> VerifyError {
+    VerifyError::new(reason, message)
+}

@@ -1,0 +1,198 @@
+//! Finding the token in a request's headers.
+//!
+//! Teleport always sets `Teleport-Jwt-Assertion` (a client cannot override it through
+//! Teleport), and `rewrite.headers` can put either token kind into any header, typically
+//! `Authorization: Bearer`. The configured rules are tried in order and the first header that
+//! is present decides: a present but unusable header (empty, wrong scheme, repeated with
+//! different values) is `malformed`, never a fall-through to the next rule.
+
+use crate::error::{err, Reason, VerifyError};
+
+/// Where to look for a token: a header name (case-insensitive) and, optionally, the
+/// authentication scheme that must prefix the token (e.g. `Bearer`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeaderRule {
+    /// Header name, compared case-insensitively.
+    pub name: String,
+    /// Required scheme (case-insensitive), or `None` when the header holds the bare token.
+    pub scheme: Option<String>,
+}
+
+impl HeaderRule {
+    /// A header that holds the bare token, like `Teleport-Jwt-Assertion`.
+    pub fn raw(name: impl Into<String>) -> Self {
+        HeaderRule {
+            name: name.into(),
+            scheme: None,
+        }
+    }
+
+    /// A header of the form `<name>: Bearer <token>`.
+    pub fn bearer(name: impl Into<String>) -> Self {
+        HeaderRule {
+            name: name.into(),
+            scheme: Some("Bearer".into()),
+        }
+    }
+
+    /// The default order: `Teleport-Jwt-Assertion`, then `Authorization: Bearer`.
+    pub fn defaults() -> Vec<HeaderRule> {
+        vec![
+            HeaderRule::raw("Teleport-Jwt-Assertion"),
+            HeaderRule::bearer("Authorization"),
+        ]
+    }
+
+    /// Parses `"Name"` or `"Name: Scheme"` (e.g. `"Authorization: Bearer"`).
+    pub fn parse(spec: &str) -> Result<HeaderRule, VerifyError> {
+        let (name, scheme) = match spec.split_once(':') {
+            Some((n, s)) => (n.trim(), Some(s.trim())),
+            None => (spec.trim(), None),
+        };
+        let valid_token = |s: &str| {
+            !s.is_empty()
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+        };
+        if !valid_token(name) || scheme.is_some_and(|s| !valid_token(s)) {
+            return Err(err(
+                Reason::InvalidConfig,
+                format!("header rule {spec:?} is not `Name` or `Name: Scheme`"),
+            ));
+        }
+        Ok(HeaderRule {
+            name: name.to_owned(),
+            scheme: scheme.map(str::to_owned),
+        })
+    }
+}
+
+/// The token from the first rule whose header is present.
+pub(crate) fn extract<'h>(
+    rules: &[HeaderRule],
+    headers: &[(&'h str, &'h str)],
+) -> Result<&'h str, VerifyError> {
+    for rule in rules {
+        let mut found: Option<&str> = None;
+        for (name, value) in headers {
+            if !name.eq_ignore_ascii_case(&rule.name) {
+                continue;
+            }
+            let value = value.trim_matches([' ', '\t']);
+            match found {
+                Some(previous) if previous != value => {
+                    return Err(err(
+                        Reason::Malformed,
+                        format!(
+                            "header {} appears more than once with different values",
+                            rule.name
+                        ),
+                    ))
+                }
+                _ => found = Some(value),
+            }
+        }
+        let Some(value) = found else { continue };
+        let token = match &rule.scheme {
+            None => value,
+            Some(scheme) => match value.split_once(' ') {
+                Some((s, rest)) if s.eq_ignore_ascii_case(scheme) => rest.trim_start_matches(' '),
+                _ => {
+                    return Err(err(
+                        Reason::Malformed,
+                        format!(
+                            "header {} is present but is not `{scheme} <token>`",
+                            rule.name
+                        ),
+                    ))
+                }
+            },
+        };
+        if token.is_empty() {
+            return Err(err(
+                Reason::Malformed,
+                format!("header {} is present but empty", rule.name),
+            ));
+        }
+        return Ok(token);
+    }
+    let names: Vec<&str> = rules.iter().map(|r| r.name.as_str()).collect();
+    Err(err(
+        Reason::MissingToken,
+        format!(
+            "no token in the request (looked for {})",
+            names.join(", then ")
+        ),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pick<'a>(h: &[(&'a str, &'a str)]) -> Result<&'a str, Reason> {
+        extract(&HeaderRule::defaults(), h).map_err(|e| e.reason())
+    }
+
+    #[test]
+    fn teleport_header_first_case_insensitive_then_bearer() {
+        assert_eq!(pick(&[("teleport-jwt-assertion", "a.b.c")]), Ok("a.b.c"));
+        assert_eq!(
+            pick(&[
+                ("Authorization", "Bearer x.y.z"),
+                ("TELEPORT-JWT-ASSERTION", "a.b.c")
+            ]),
+            Ok("a.b.c")
+        );
+        assert_eq!(pick(&[("authorization", "bearer x.y.z")]), Ok("x.y.z"));
+        assert_eq!(pick(&[("X-Other", "1")]), Err(Reason::MissingToken));
+    }
+
+    #[test]
+    fn present_but_malformed_is_an_error_not_a_fall_through() {
+        assert_eq!(
+            pick(&[
+                ("Teleport-Jwt-Assertion", " "),
+                ("Authorization", "Bearer x.y.z")
+            ]),
+            Err(Reason::Malformed)
+        );
+        assert_eq!(
+            pick(&[("Authorization", "Basic dXNlcg==")]),
+            Err(Reason::Malformed)
+        );
+        assert_eq!(pick(&[("Authorization", "Bearer")]), Err(Reason::Malformed));
+        assert_eq!(
+            pick(&[
+                ("Teleport-Jwt-Assertion", "a.b.c"),
+                ("teleport-jwt-assertion", "d.e.f")
+            ]),
+            Err(Reason::Malformed)
+        );
+        assert_eq!(
+            pick(&[
+                ("Teleport-Jwt-Assertion", "a.b.c"),
+                ("teleport-jwt-assertion", "a.b.c")
+            ]),
+            Ok("a.b.c")
+        );
+    }
+
+    #[test]
+    fn custom_order_decides() {
+        let rules = vec![
+            HeaderRule::bearer("Authorization"),
+            HeaderRule::raw("Teleport-Jwt-Assertion"),
+        ];
+        let h = [
+            ("Teleport-Jwt-Assertion", "a.b.c"),
+            ("Authorization", "Bearer id.tok.en"),
+        ];
+        assert_eq!(extract(&rules, &h).unwrap(), "id.tok.en");
+        assert_eq!(
+            HeaderRule::parse("Authorization: Bearer").unwrap(),
+            HeaderRule::bearer("Authorization")
+        );
+        assert!(HeaderRule::parse("Bad Name").is_err());
+    }
+}

@@ -1,0 +1,389 @@
+//! The verifier: token in, [`Identity`] or a [`VerifyError`] with a reason out.
+//!
+//! Order of checks, each failing with its own reason: size and structure and header
+//! ([`crate::jws::compact`]), payload JSON, `iss` picks a trust entry (no fetch for an unknown
+//! issuer), keys of that entry (cached, see [`crate::keys::cache`]), signature with the key the
+//! `kid` names (algorithm taken from the key), then the claims ([`crate::claims`]).
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::claims::{self, ClaimRules};
+use crate::clock::{unix_seconds, Clock, SystemClock};
+use crate::config::{KeysFrom, TeleportIdToken, TeleportJwt, TrustEntry, VerifierOptions};
+use crate::error::{err, Reason, VerifyError};
+use crate::headers;
+use crate::http::HttpFetcher;
+use crate::identity::Identity;
+use crate::jws::{self, KeyId, KeyMatch};
+use crate::keys::cache::{KeyCache, Snapshot};
+use crate::keys::{KeySource, OidcDiscovery, RemoteJwks, StaticJwks};
+
+/// Verifies Teleport tokens. Cheap to clone (an `Arc`); share one per process: its key caches
+/// are what make verification fast and resilient. `Send + Sync`.
+#[derive(Clone)]
+pub struct Verifier {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    entries: Vec<Trust>,
+    options: VerifierOptions,
+    clock: Arc<dyn Clock>,
+}
+
+struct Trust {
+    entry: TrustEntry,
+    cache: KeyCache,
+}
+
+impl fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let entries: Vec<&TrustEntry> = self.inner.entries.iter().map(|t| &t.entry).collect();
+        f.debug_struct("Verifier")
+            .field("entries", &entries)
+            .field("options", &self.inner.options)
+            .finish()
+    }
+}
+
+/// Builds a [`Verifier`] with several trust entries or custom plug-ins.
+///
+/// ```no_run
+/// use teleport_jwt::{TrustEntry, Verifier};
+/// let aud = "mcp+http://127.0.0.1:8000/mcp";
+/// let verifier = Verifier::builder()
+///     .trust(TrustEntry::teleport_jwt("https://root.example.com", "root.example.com", aud))
+///     .trust(TrustEntry::teleport_jwt("https://leaf.example.com", "leaf.example.com", aud))
+///     .trust(TrustEntry::teleport_id_token("https://root.example.com", aud))
+///     .build()?;
+/// # Ok::<(), teleport_jwt::VerifyError>(())
+/// ```
+#[derive(Default)]
+#[must_use]
+pub struct VerifierBuilder {
+    entries: Vec<TrustEntry>,
+    options: VerifierOptions,
+    fetcher: Option<Arc<dyn HttpFetcher>>,
+    clock: Option<Arc<dyn Clock>>,
+}
+
+impl VerifierBuilder {
+    /// Adds a trusted issuer.
+    pub fn trust(mut self, entry: TrustEntry) -> Self {
+        self.entries.push(entry);
+        self
+    }
+
+    /// Replaces all options.
+    pub fn options(mut self, options: VerifierOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Changes options in place.
+    pub fn configure(mut self, f: impl FnOnce(&mut VerifierOptions)) -> Self {
+        f(&mut self.options);
+        self
+    }
+
+    /// Fetches keys with your own HTTP client instead of the built-in one.
+    pub fn http_fetcher(mut self, fetcher: Arc<dyn HttpFetcher>) -> Self {
+        self.fetcher = Some(fetcher);
+        self
+    }
+
+    /// Uses this clock instead of the system's (tests).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// Checks the configuration and builds the verifier. Fetches nothing yet (see
+    /// [`Verifier::warm_up`]).
+    pub fn build(self) -> Result<Verifier, VerifyError> {
+        let VerifierBuilder {
+            entries,
+            options,
+            fetcher,
+            clock,
+        } = self;
+        if entries.is_empty() {
+            return Err(err(Reason::InvalidConfig, "no trust entry configured"));
+        }
+        if options.headers.is_empty() {
+            return Err(err(Reason::InvalidConfig, "no header rule configured"));
+        }
+        if options.max_token_bytes == 0 {
+            return Err(err(Reason::InvalidConfig, "max_token_bytes is zero"));
+        }
+        let clock = clock.unwrap_or_else(|| Arc::new(SystemClock));
+        let needs_http = entries
+            .iter()
+            .any(|e| matches!(e.keys, KeysFrom::JwksUrl(_) | KeysFrom::Discovery(_)));
+        let fetcher = match (fetcher, needs_http) {
+            (Some(f), _) => Some(f),
+            (None, false) => None,
+            (None, true) => Some(default_fetcher(&options)?),
+        };
+        let mut trusts: Vec<Trust> = Vec::with_capacity(entries.len());
+        for entry in entries {
+            entry.validate()?;
+            if trusts.iter().any(|t| t.entry.issuer == entry.issuer) {
+                return Err(err(
+                    Reason::InvalidConfig,
+                    format!("issuer {:?} is configured twice", entry.issuer),
+                ));
+            }
+            let source = key_source(&entry, fetcher.as_ref(), &options)?;
+            let cache = KeyCache::new(source, options.cache, clock.clone());
+            trusts.push(Trust { entry, cache });
+        }
+        Ok(Verifier {
+            inner: Arc::new(Inner {
+                entries: trusts,
+                options,
+                clock,
+            }),
+        })
+    }
+}
+
+#[cfg(feature = "http")]
+fn default_fetcher(options: &VerifierOptions) -> Result<Arc<dyn HttpFetcher>, VerifyError> {
+    let https = crate::http::HttpsOptions {
+        ca_pem: options.ca_pem.clone(),
+        allow_insecure_http_for_loopback: options.allow_insecure_http_for_loopback,
+    };
+    Ok(Arc::new(crate::http::HttpsFetcher::new(&https)?))
+}
+
+#[cfg(not(feature = "http"))]
+fn default_fetcher(_: &VerifierOptions) -> Result<Arc<dyn HttpFetcher>, VerifyError> {
+    Err(err(
+        Reason::InvalidConfig,
+        "built without the `http` feature: supply an HttpFetcher",
+    ))
+}
+
+fn key_source(
+    entry: &TrustEntry,
+    fetcher: Option<&Arc<dyn HttpFetcher>>,
+    options: &VerifierOptions,
+) -> Result<Arc<dyn KeySource>, VerifyError> {
+    let fetcher = || {
+        fetcher
+            .cloned()
+            .ok_or_else(|| err(Reason::InvalidConfig, "no HTTP fetcher"))
+    };
+    let insecure = options.allow_insecure_http_for_loopback;
+    Ok(match &entry.keys {
+        KeysFrom::JwksUrl(url) => Arc::new(RemoteJwks::new(
+            url.clone(),
+            fetcher()?,
+            options.fetch.clone(),
+            insecure,
+        )?),
+        KeysFrom::Discovery(url) => Arc::new(OidcDiscovery::new(
+            entry.issuer.clone(),
+            url.clone(),
+            fetcher()?,
+            options.fetch.clone(),
+            insecure,
+        )?),
+        KeysFrom::StaticJwks(doc) => Arc::new(StaticJwks::from_json(doc.as_bytes())?),
+        KeysFrom::Source(s) => s.clone(),
+    })
+}
+
+impl Verifier {
+    /// A builder for several trust entries, custom key sources, fetchers or clocks.
+    pub fn builder() -> VerifierBuilder {
+        VerifierBuilder::default()
+    }
+
+    /// A verifier for classic Teleport JWTs of one cluster. See [`TeleportJwt`].
+    pub fn teleport_jwt(preset: TeleportJwt) -> Result<Verifier, VerifyError> {
+        Verifier::builder()
+            .trust(TrustEntry::teleport_jwt(
+                &preset.proxy_url,
+                preset.cluster_name,
+                preset.audience,
+            ))
+            .options(preset.options)
+            .build()
+    }
+
+    /// A verifier for Teleport OIDC ID tokens. See [`TeleportIdToken`].
+    pub fn teleport_id_token(preset: TeleportIdToken) -> Result<Verifier, VerifyError> {
+        Verifier::builder()
+            .trust(TrustEntry::teleport_id_token(
+                &preset.proxy_url,
+                preset.audience,
+            ))
+            .options(preset.options)
+            .build()
+    }
+
+    /// The options in force.
+    pub fn options(&self) -> &VerifierOptions {
+        &self.inner.options
+    }
+
+    /// The trust entries, in configuration order.
+    pub fn trust_entries(&self) -> impl Iterator<Item = &TrustEntry> {
+        self.inner.entries.iter().map(|t| &t.entry)
+    }
+
+    /// Fetches the keys of every trust entry now (for a start-up check), instead of on the
+    /// first request.
+    pub fn warm_up(&self) -> Result<(), VerifyError> {
+        for t in &self.inner.entries {
+            t.cache.get()?;
+        }
+        Ok(())
+    }
+
+    /// Number of key fetches (successful or not) made so far, over all trust entries.
+    pub fn key_fetch_count(&self) -> u64 {
+        self.inner
+            .entries
+            .iter()
+            .map(|t| t.cache.fetches.load(std::sync::atomic::Ordering::Relaxed))
+            .sum()
+    }
+
+    /// Verifies a token taken from the request's headers, following the configured header
+    /// rules (see [`crate::headers`]).
+    pub fn verify_headers<I, K, V>(&self, headers: I) -> Result<Identity, VerifyError>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        let owned: Vec<(K, V)> = headers.into_iter().collect();
+        let pairs: Vec<(&str, &str)> = owned
+            .iter()
+            .map(|(k, v)| (k.as_ref(), v.as_ref()))
+            .collect();
+        let token = headers::extract(&self.inner.options.headers, &pairs)?;
+        self.verify(token)
+    }
+
+    /// Verifies one token and returns the identity it proves.
+    pub fn verify(&self, token: &str) -> Result<Identity, VerifyError> {
+        let options = &self.inner.options;
+        let jws = jws::decode(token, options.max_token_bytes)?;
+        let claims = crate::json::parse_object(&jws.payload)
+            .map_err(|e| err(Reason::Malformed, format!("payload: {e}")))?;
+        let trust = self.trust_for(&claims)?;
+        let key = self.find_key(trust, &jws)?;
+        let rules = ClaimRules {
+            audiences: &trust.entry.audiences,
+            require_iat: trust.entry.require_iat,
+            leeway_secs: options.leeway.as_secs_f64(),
+            now: unix_seconds(self.inner.clock.now()),
+        };
+        let checked = claims::check(&claims, &rules)?;
+        Ok(Identity {
+            username: checked.username,
+            sub: checked.sub,
+            roles: checked.roles,
+            traits: checked.traits,
+            issuer: trust.entry.issuer.clone(),
+            audience: checked.audience,
+            expires_at: checked.expires_at,
+            issued_at: checked.issued_at,
+            not_before: checked.not_before,
+            jti: checked.jti,
+            key_id: key.kid().map(str::to_owned),
+            algorithm: key.algorithm(),
+            trust_entry: trust.entry.name.clone(),
+            kind: trust.entry.kind,
+            claims,
+        })
+    }
+
+    fn trust_for(&self, claims: &serde_json::Map<String, Value>) -> Result<&Trust, VerifyError> {
+        let iss = match claims.get("iss") {
+            Some(Value::String(s)) => s,
+            Some(other) => {
+                return Err(err(
+                    Reason::InvalidClaim,
+                    format!("`iss` is {}, not a string", crate::json::kind(other)),
+                ))
+            }
+            None => return Err(err(Reason::MissingClaim, "`iss` is missing")),
+        };
+        self.inner
+            .entries
+            .iter()
+            .find(|t| t.entry.issuer == *iss)
+            .ok_or_else(|| {
+                let known: Vec<&str> = self
+                    .inner
+                    .entries
+                    .iter()
+                    .map(|t| t.entry.issuer.as_str())
+                    .collect();
+                err(
+                    Reason::IssuerMismatch,
+                    format!("issuer {iss:?} is not trusted (trusted: {known:?})"),
+                )
+            })
+    }
+
+    /// The key that verifies `jws`, refetching once (rate-limited) when the cached set has no
+    /// candidate, or, for a token without `kid`, when no candidate verifies.
+    fn find_key(
+        &self,
+        trust: &Trust,
+        jws: &jws::CompactJws<'_>,
+    ) -> Result<Arc<crate::keys::VerifyingKey>, VerifyError> {
+        if jws.kid == KeyId::NotAString {
+            return Err(err(
+                Reason::UnknownKey,
+                "the token's `kid` is not a string and matches no key",
+            ));
+        }
+        let snapshot = trust.cache.get()?;
+        match jws::match_key(jws, &snapshot.keys) {
+            KeyMatch::Verified(k) => return Ok(k),
+            KeyMatch::Failed(e)
+                if jws.kid != KeyId::Absent || e.reason() != Reason::BadSignature =>
+            {
+                return Err(e)
+            }
+            KeyMatch::Failed(_) | KeyMatch::NoCandidate => {}
+        }
+        let newer: Arc<Snapshot> = trust.cache.refresh_for_unknown_key(&snapshot)?;
+        match jws::match_key(jws, &newer.keys) {
+            KeyMatch::Verified(k) => Ok(k),
+            KeyMatch::Failed(e) => Err(e),
+            KeyMatch::NoCandidate => Err(err(
+                Reason::UnknownKey,
+                match &jws.kid {
+                    KeyId::Id(kid) => format!(
+                        "no trusted key has kid {:?} (keys from {})",
+                        truncate(kid, 80),
+                        trust.cache.describe()
+                    ),
+                    _ => format!(
+                        "no {} key among the trusted keys from {}",
+                        jws.alg,
+                        trust.cache.describe()
+                    ),
+                },
+            )),
+        }
+    }
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => format!("{}...", &s[..i]),
+        None => s.to_owned(),
+    }
+}
