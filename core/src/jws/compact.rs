@@ -2,7 +2,7 @@
 //!
 //! What is refused here, each with its reason code:
 //! - longer than the cap: `token_too_large`, before any decoding;
-//! - not exactly three non-empty segments, non-canonical base64url, a header or payload that
+//! - not exactly three segments, an empty header or signature, non-canonical base64url, a header or payload that
 //!   is not a strict JSON object (duplicate members, invalid UTF-8, deep nesting), a `typ`
 //!   other than `JWT`: `malformed`. Splitting scans the token once and allocates nothing per dot;
 //! - `crit` in any form, or a key-carrying header (`jwk`, `jku`, `x5u`, `x5c`):
@@ -77,10 +77,11 @@ pub fn decode(token: &str, max_token_bytes: usize) -> Result<CompactJws<'_>, Ver
     let header = json::parse_object(&header_bytes)
         .map_err(|e| err(Reason::Malformed, format!("header: {e}")))?;
     let (alg, kid) = check_header(&header)?;
-    if payload_b64.is_empty() || signature_b64.is_empty() {
+    // An empty payload is a valid JWS (RFC 7515); an empty signature never is.
+    if signature_b64.is_empty() {
         return Err(err(
             Reason::Malformed,
-            "a JWS segment is empty (an unsigned token is never accepted)",
+            "the signature segment is empty (an unsigned token is never accepted)",
         ));
     }
     let payload = b64::decode_segment(payload_b64).ok_or_else(|| {

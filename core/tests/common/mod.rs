@@ -1,0 +1,149 @@
+//! Shared helpers for the integration tests: a mock Teleport and verifiers pointed at it.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine;
+use serde_json::{json, Value};
+use teleport_jwt::mock::{Ca, MintSpec, MockOptions, MockTeleport};
+use teleport_jwt::{
+    Algorithm, CachePolicy, ManualClock, Reason, TrustEntry, Verifier, VerifierOptions,
+};
+
+pub const AUD: &str = "mcp+http://127.0.0.1:8000/mcp";
+/// 2023-11-14T22:13:20Z: a fixed "now" for tests that move the clock.
+pub const T0: u64 = 1_700_000_000;
+
+pub fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+pub fn unb64(s: &str) -> Vec<u8> {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(s)
+        .expect("test data is base64url")
+}
+
+pub fn mock(alg: Algorithm) -> MockTeleport {
+    MockTeleport::start_with(MockOptions {
+        algorithm: alg,
+        ..Default::default()
+    })
+    .expect("mock starts")
+}
+
+pub fn options_for(m: &MockTeleport) -> VerifierOptions {
+    VerifierOptions {
+        ca_pem: Some(m.ca_pem()),
+        ..Default::default()
+    }
+}
+
+/// A classic-JWT verifier for the mock, on the system clock.
+pub fn verifier(m: &MockTeleport) -> Verifier {
+    Verifier::builder()
+        .trust(TrustEntry::teleport_jwt(
+            &m.proxy_url(),
+            m.cluster_name(),
+            AUD,
+        ))
+        .options(options_for(m))
+        .build()
+        .expect("verifier builds")
+}
+
+/// A classic-JWT verifier for the mock on a manual clock, with a chosen cache policy.
+pub fn verifier_with_clock(
+    m: &MockTeleport,
+    clock: Arc<ManualClock>,
+    cache: CachePolicy,
+) -> Verifier {
+    let mut options = options_for(m);
+    options.cache = cache;
+    options.fetch.timeout = Duration::from_millis(800);
+    Verifier::builder()
+        .trust(TrustEntry::teleport_jwt(
+            &m.proxy_url(),
+            m.cluster_name(),
+            AUD,
+        ))
+        .options(options)
+        .clock(clock)
+        .build()
+        .expect("verifier builds")
+}
+
+/// Mint spec for the manual clock's time; valid for two hours, like a long app session.
+pub fn spec_at(t: u64) -> MintSpec {
+    MintSpec {
+        issued_at: Some(t as i64),
+        ttl: Duration::from_secs(7200),
+        ..Default::default()
+    }
+}
+
+/// A standard claim set as Teleport sends it, for hand-made tokens.
+pub fn claims(m: &MockTeleport) -> serde_json::Map<String, Value> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_secs() as i64;
+    let v = json!({
+        "aud": AUD, "exp": now + 300, "iat": now, "nbf": now - 10, "iss": m.cluster_name(),
+        "sub": "alice", "username": "alice", "roles": ["access"], "traits": {"logins": ["alice"]},
+    });
+    match v {
+        Value::Object(o) => o,
+        _ => unreachable!(),
+    }
+}
+
+/// The header Teleport would send for the mock's current Jwt signing key.
+pub fn header(m: &MockTeleport, alg: Algorithm) -> serde_json::Map<String, Value> {
+    let kid = m.signing_key_id(Ca::Jwt);
+    let v = json!({"alg": alg.as_str(), "kid": kid, "typ": "JWT"});
+    match v {
+        Value::Object(o) => o,
+        _ => unreachable!(),
+    }
+}
+
+/// Signs the JSON texts verbatim with the mock's Jwt CA.
+pub fn sign(m: &MockTeleport, header: &str, payload: &str) -> String {
+    m.sign_raw(Ca::Jwt, header, payload).expect("mock signs")
+}
+
+/// Signs a header and claims given as maps.
+pub fn sign_maps(
+    m: &MockTeleport,
+    header: &serde_json::Map<String, Value>,
+    claims: &serde_json::Map<String, Value>,
+) -> String {
+    sign(
+        m,
+        &Value::Object(header.clone()).to_string(),
+        &Value::Object(claims.clone()).to_string(),
+    )
+}
+
+/// A token whose claims are the standard ones changed by `f`.
+pub fn token_with(m: &MockTeleport, f: impl FnOnce(&mut serde_json::Map<String, Value>)) -> String {
+    let mut c = claims(m);
+    f(&mut c);
+    sign_maps(m, &header(m, m.signing_algorithm(Ca::Jwt)), &c)
+}
+
+#[track_caller]
+pub fn assert_reason(
+    result: Result<teleport_jwt::Identity, teleport_jwt::VerifyError>,
+    want: Reason,
+) {
+    match result {
+        Ok(id) => panic!(
+            "expected {want}, but the token verified as {:?}",
+            id.username
+        ),
+        Err(e) => assert_eq!(e.reason(), want, "wrong reason; error was: {e}"),
+    }
+}
