@@ -1,12 +1,21 @@
 # The two commands a new user runs first: `make demo` and `make test`.
+# Language parts add themselves through the fragments included below: each appends its test
+# target to EXTRA_TESTS, and the Python part sets DEMO_TARGET to the MCP demo.
 CARGO ?= cargo
+EXTRA_TESTS :=
+DEMO_TARGET :=
 
-.PHONY: demo test fmt-check clippy rust-test
+-include python/python.mk
+-include bindings/bindings.mk
 
-demo:
+.PHONY: demo rust-demo test fmt-check clippy rust-test bench
+
+demo: $(or $(DEMO_TARGET),rust-demo)
+
+rust-demo:
 	$(CARGO) run --quiet -p teleport-jwt --features mock --example demo
 
-test: fmt-check clippy rust-test
+test: fmt-check clippy rust-test $(EXTRA_TESTS)
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
