@@ -37,6 +37,51 @@ pub(crate) struct CheckedClaims {
     pub(crate) issued_at: Option<i64>,
     pub(crate) not_before: Option<i64>,
     pub(crate) jti: Option<String>,
+    pub(crate) times: Times,
+}
+
+/// The time claims of a token, as read from it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Times {
+    pub(crate) exp: f64,
+    pub(crate) nbf: Option<f64>,
+    pub(crate) iat: Option<f64>,
+}
+
+/// Checks `exp`, `nbf` and `iat` against `rules.now` with the leeway.
+pub(crate) fn check_times(t: &Times, rules: &ClaimRules<'_>) -> Result<(), VerifyError> {
+    if rules.now >= t.exp + rules.leeway_secs {
+        return Err(err(
+            Reason::Expired,
+            format!(
+                "token expired at {} (now {}, leeway {}s)",
+                t.exp as i64, rules.now as i64, rules.leeway_secs
+            ),
+        ));
+    }
+    if let Some(nbf) = t.nbf {
+        if rules.now + rules.leeway_secs < nbf {
+            return Err(err(
+                Reason::NotYetValid,
+                format!(
+                    "token not valid before {} (now {}, leeway {}s)",
+                    nbf as i64, rules.now as i64, rules.leeway_secs
+                ),
+            ));
+        }
+    }
+    if let Some(iat) = t.iat {
+        if iat > rules.now + rules.leeway_secs {
+            return Err(err(
+                Reason::IssuedInFuture,
+                format!(
+                    "token issued at {} is in the future (now {}, leeway {}s); check the clocks",
+                    iat as i64, rules.now as i64, rules.leeway_secs
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Reads a NumericDate claim; `None` when absent.
@@ -129,37 +174,8 @@ pub(crate) fn check(
             "`iat` is missing (required for ID tokens)",
         ));
     }
-    if rules.now >= exp + rules.leeway_secs {
-        return Err(err(
-            Reason::Expired,
-            format!(
-                "token expired at {} (now {}, leeway {}s)",
-                exp as i64, rules.now as i64, rules.leeway_secs
-            ),
-        ));
-    }
-    if let Some(nbf) = nbf {
-        if rules.now + rules.leeway_secs < nbf {
-            return Err(err(
-                Reason::NotYetValid,
-                format!(
-                    "token not valid before {} (now {}, leeway {}s)",
-                    nbf as i64, rules.now as i64, rules.leeway_secs
-                ),
-            ));
-        }
-    }
-    if let Some(iat) = iat {
-        if iat > rules.now + rules.leeway_secs {
-            return Err(err(
-                Reason::IssuedInFuture,
-                format!(
-                    "token issued at {} is in the future (now {}, leeway {}s); check the clocks",
-                    iat as i64, rules.now as i64, rules.leeway_secs
-                ),
-            ));
-        }
-    }
+    let times = Times { exp, nbf, iat };
+    check_times(&times, rules)?;
     let audience = audiences(claims)?;
     if !audience.iter().any(|a| rules.audiences.contains(a)) {
         return Err(err(
@@ -219,5 +235,6 @@ pub(crate) fn check(
         issued_at: iat.map(|t| t.floor() as i64),
         not_before: nbf.map(|t| t.floor() as i64),
         jti,
+        times,
     })
 }

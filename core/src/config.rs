@@ -30,6 +30,10 @@ pub struct VerifierOptions {
     pub ca_pem: Option<String>,
     /// Permit `http://` key URLs on loopback hosts. Development and tests only.
     pub allow_insecure_http_for_loopback: bool,
+    /// How many verified tokens to remember (default 1024; 0 turns the cache off). A repeated
+    /// token skips the signature check but not the time checks, and only while the key that
+    /// verified it is still trusted. See [`crate::verifier`].
+    pub token_cache_capacity: usize,
 }
 
 impl Default for VerifierOptions {
@@ -42,6 +46,7 @@ impl Default for VerifierOptions {
             fetch: FetchLimits::default(),
             ca_pem: None,
             allow_insecure_http_for_loopback: false,
+            token_cache_capacity: 1024,
         }
     }
 }
@@ -177,14 +182,20 @@ impl TrustEntry {
 
 /// The classic Teleport JWT preset (`Teleport-Jwt-Assertion`, `{{internal.jwt}}`).
 ///
-/// ```no_run
-/// use teleport_jwt::{TeleportJwt, Verifier};
+/// ```
+/// use teleport_jwt::{TeleportJwt, Verifier, VerifierOptions};
+/// # use teleport_jwt::mock::{MintSpec, MockTeleport};
+/// # let teleport = MockTeleport::start().unwrap(); // stands in for your cluster
 /// let verifier = Verifier::teleport_jwt(TeleportJwt {
-///     proxy_url: "https://teleport.example.com".into(),
-///     cluster_name: "teleport.example.com".into(),
+///     proxy_url: teleport.proxy_url(),            // e.g. "https://teleport.example.com"
+///     cluster_name: teleport.cluster_name(),      // e.g. "teleport.example.com"
 ///     audience: "mcp+http://127.0.0.1:8000/mcp".into(),
-///     ..Default::default()
+///     // Only for a self-signed cluster; a real one is trusted through the system roots.
+///     options: VerifierOptions { ca_pem: Some(teleport.ca_pem()), ..Default::default() },
 /// })?;
+/// # let token = teleport.mint(&MintSpec::default()).unwrap();
+/// let identity = verifier.verify_headers([("Teleport-Jwt-Assertion", token.as_str())])?;
+/// assert_eq!(identity.username, "alice");
 /// # Ok::<(), teleport_jwt::VerifyError>(())
 /// ```
 #[derive(Debug, Clone, Default)]
@@ -201,13 +212,19 @@ pub struct TeleportJwt {
 
 /// The Teleport ID token preset (`{{internal.id_token}}`).
 ///
-/// ```no_run
-/// use teleport_jwt::{TeleportIdToken, Verifier};
+/// ```
+/// use teleport_jwt::{TeleportIdToken, TokenKind, Verifier, VerifierOptions};
+/// # use teleport_jwt::mock::{MintSpec, MockTeleport};
+/// # let teleport = MockTeleport::start().unwrap(); // stands in for your cluster
 /// let verifier = Verifier::teleport_id_token(TeleportIdToken {
-///     proxy_url: "https://teleport.example.com".into(),
+///     proxy_url: teleport.proxy_url(),            // issuer and discovery base
 ///     audience: "mcp+http://127.0.0.1:8000/mcp".into(),
-///     ..Default::default()
+///     options: VerifierOptions { ca_pem: Some(teleport.ca_pem()), ..Default::default() },
 /// })?;
+/// # let token = teleport.mint(&MintSpec { kind: TokenKind::IdToken, ..Default::default() }).unwrap();
+/// # let header = format!("Bearer {token}");
+/// let identity = verifier.verify_headers([("Authorization", header.as_str())])?;
+/// assert_eq!(identity.kind, TokenKind::IdToken);
 /// # Ok::<(), teleport_jwt::VerifyError>(())
 /// ```
 #[derive(Debug, Clone, Default)]

@@ -62,11 +62,14 @@ pub enum Reason {
     /// `plugin_error`: a user-supplied plug-in (HTTP fetcher, key source, permission mapper)
     /// failed or, in a foreign language, threw.
     PluginError,
+    /// `internal_error`: a bug in this library (for example a panic caught at a language
+    /// boundary). Never expected; please report it.
+    InternalError,
 }
 
 impl Reason {
     /// Every reason, in declaration order (for bindings and exhaustive tests).
-    pub const ALL: [Reason; 18] = [
+    pub const ALL: [Reason; 19] = [
         Reason::Malformed,
         Reason::TokenTooLarge,
         Reason::MissingToken,
@@ -85,6 +88,7 @@ impl Reason {
         Reason::InsecureTransport,
         Reason::InvalidConfig,
         Reason::PluginError,
+        Reason::InternalError,
     ];
 
     /// The stable snake_case reason code, e.g. `"audience_mismatch"`.
@@ -108,6 +112,7 @@ impl Reason {
             Reason::InsecureTransport => "insecure_transport",
             Reason::InvalidConfig => "invalid_config",
             Reason::PluginError => "plugin_error",
+            Reason::InternalError => "internal_error",
         }
     }
 

@@ -56,6 +56,8 @@ pub mod identity;
 mod json;
 pub mod jws;
 pub mod keys;
+pub mod policy;
+mod token_cache;
 pub mod verifier;
 
 #[cfg(feature = "mock")]

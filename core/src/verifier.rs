@@ -20,6 +20,7 @@ use crate::identity::Identity;
 use crate::jws::{self, KeyId, KeyMatch};
 use crate::keys::cache::{KeyCache, Snapshot};
 use crate::keys::{KeySource, OidcDiscovery, RemoteJwks, StaticJwks};
+use crate::token_cache::{Entry, TokenCache};
 
 /// Verifies Teleport tokens. Cheap to clone (an `Arc`); share one per process: its key caches
 /// are what make verification fast and resilient. `Send + Sync`.
@@ -32,6 +33,7 @@ struct Inner {
     entries: Vec<Trust>,
     options: VerifierOptions,
     clock: Arc<dyn Clock>,
+    tokens: Option<TokenCache>,
 }
 
 struct Trust {
@@ -144,6 +146,7 @@ impl VerifierBuilder {
         Ok(Verifier {
             inner: Arc::new(Inner {
                 entries: trusts,
+                tokens: TokenCache::new(options.token_cache_capacity),
                 options,
                 clock,
             }),
@@ -268,8 +271,18 @@ impl Verifier {
             .iter()
             .map(|(k, v)| (k.as_ref(), v.as_ref()))
             .collect();
-        let token = headers::extract(&self.inner.options.headers, &pairs)?;
+        let token = self.token_from_headers(&pairs)?;
         self.verify(token)
+    }
+
+    /// The token the configured header rules select from `headers`, without verifying it:
+    /// for middleware that must hand the token on (e.g. as `Authorization: Bearer`). Fails with
+    /// `missing_token` or `malformed` exactly as [`Verifier::verify_headers`] would.
+    pub fn token_from_headers<'h>(
+        &self,
+        headers: &[(&'h str, &'h str)],
+    ) -> Result<&'h str, VerifyError> {
+        headers::extract(&self.inner.options.headers, headers)
     }
 
     /// Verifies one token and returns the identity it proves.
@@ -285,20 +298,65 @@ impl Verifier {
         token: &str,
         now: std::time::SystemTime,
     ) -> Result<Identity, VerifyError> {
+        let now = unix_seconds(now);
+        if let Some(cache) = &self.inner.tokens {
+            if let Some(hit) = cache.get(token) {
+                match self.recheck(&hit, now) {
+                    Ok(Some(identity)) => return Ok(identity),
+                    Ok(None) => cache.remove(token),
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        let (identity, entry) = self.verify_fully(token, now)?;
+        if let Some(cache) = &self.inner.tokens {
+            cache.insert(token, entry, now);
+        }
+        Ok(identity)
+    }
+
+    fn rules<'a>(&self, trust: &'a Trust, now: f64) -> ClaimRules<'a> {
+        ClaimRules {
+            audiences: &trust.entry.audiences,
+            require_iat: trust.entry.require_iat,
+            leeway_secs: self.inner.options.leeway.as_secs_f64(),
+            now,
+        }
+    }
+
+    /// A cached verification, if still good: its key is still trusted and its times still hold.
+    /// `Ok(None)` means "verify again from scratch".
+    fn recheck(&self, hit: &Entry, now: f64) -> Result<Option<Identity>, VerifyError> {
+        let Some(trust) = self.inner.entries.get(hit.trust_index) else {
+            return Ok(None);
+        };
+        let snapshot = trust.cache.get()?;
+        if !snapshot
+            .keys
+            .keys()
+            .iter()
+            .any(|k| Arc::ptr_eq(k, &hit.key))
+        {
+            return Ok(None);
+        }
+        let times = claims::Times {
+            exp: hit.exp,
+            nbf: hit.nbf,
+            iat: hit.iat,
+        };
+        claims::check_times(&times, &self.rules(trust, now))?;
+        Ok(Some(hit.identity.clone()))
+    }
+
+    fn verify_fully(&self, token: &str, now: f64) -> Result<(Identity, Entry), VerifyError> {
         let options = &self.inner.options;
         let jws = jws::decode(token, options.max_token_bytes)?;
         let claims = crate::json::parse_object(&jws.payload)
             .map_err(|e| err(Reason::Malformed, format!("payload: {e}")))?;
-        let trust = self.trust_for(&claims)?;
+        let (trust_index, trust) = self.trust_for(&claims)?;
         let key = self.find_key(trust, &jws)?;
-        let rules = ClaimRules {
-            audiences: &trust.entry.audiences,
-            require_iat: trust.entry.require_iat,
-            leeway_secs: options.leeway.as_secs_f64(),
-            now: unix_seconds(now),
-        };
-        let checked = claims::check(&claims, &rules)?;
-        Ok(Identity {
+        let checked = claims::check(&claims, &self.rules(trust, now))?;
+        let identity = Identity {
             username: checked.username,
             sub: checked.sub,
             roles: checked.roles,
@@ -314,10 +372,22 @@ impl Verifier {
             trust_entry: trust.entry.name.clone(),
             kind: trust.entry.kind,
             claims,
-        })
+        };
+        let entry = Entry {
+            identity: identity.clone(),
+            key,
+            trust_index,
+            exp: checked.times.exp,
+            nbf: checked.times.nbf,
+            iat: checked.times.iat,
+        };
+        Ok((identity, entry))
     }
 
-    fn trust_for(&self, claims: &serde_json::Map<String, Value>) -> Result<&Trust, VerifyError> {
+    fn trust_for(
+        &self,
+        claims: &serde_json::Map<String, Value>,
+    ) -> Result<(usize, &Trust), VerifyError> {
         let iss = match claims.get("iss") {
             Some(Value::String(s)) => s,
             Some(other) => {
@@ -331,7 +401,8 @@ impl Verifier {
         self.inner
             .entries
             .iter()
-            .find(|t| t.entry.issuer == *iss)
+            .enumerate()
+            .find(|(_, t)| t.entry.issuer == *iss)
             .ok_or_else(|| {
                 let known: Vec<&str> = self
                     .inner

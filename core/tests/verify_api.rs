@@ -404,9 +404,51 @@ fn every_reason_code_is_stable_and_round_trips() {
             "insecure_transport",
             "invalid_config",
             "plugin_error",
+            "internal_error",
         ]
     );
     for r in Reason::ALL {
         assert_eq!(Reason::from_code(r.code()), Some(r));
     }
+}
+
+#[test]
+fn repeated_tokens_are_rechecked_for_time_and_key_trust() {
+    use std::sync::Arc;
+    use std::time::Duration;
+    let m = mock(Algorithm::ES256);
+    let clock = Arc::new(teleport_jwt::ManualClock::at_unix(T0));
+    let v = verifier_with_clock(&m, clock.clone(), Default::default());
+    let short = m
+        .mint(&MintSpec {
+            issued_at: Some(T0 as i64),
+            ttl: Duration::from_secs(60),
+            ..Default::default()
+        })
+        .unwrap();
+    v.verify(&short).unwrap();
+    v.verify(&short).unwrap(); // from the cache
+    clock.advance(Duration::from_secs(121)); // past exp + leeway, well within max_age
+    assert_reason(v.verify(&short), Reason::Expired);
+    // The same cached token at an earlier instant is fine again: times are always rechecked.
+    assert!(v
+        .verify_at(&short, std::time::UNIX_EPOCH + Duration::from_secs(T0 + 30))
+        .is_ok());
+    // A disabled cache gives the same answers.
+    let mut options = options_for(&m);
+    options.token_cache_capacity = 0;
+    let uncached = Verifier::builder()
+        .trust(TrustEntry::teleport_jwt(
+            &m.proxy_url(),
+            m.cluster_name(),
+            AUD,
+        ))
+        .options(options)
+        .clock(clock)
+        .build()
+        .unwrap();
+    assert_reason(uncached.verify(&short), Reason::Expired);
+    assert!(uncached
+        .verify_at(&short, std::time::UNIX_EPOCH + Duration::from_secs(T0 + 30))
+        .is_ok());
 }

@@ -1,0 +1,175 @@
+//! [`Permissions`]: what one identity may do, computed once per request and asked many times
+//! (one `tools/list` filter, several `tools/call` checks).
+//!
+//! A granted permission is either concrete (`tool:read_file`) or a glob (`tool:read_*`), and
+//! [`Permissions::allows`] treats a granted glob as granting every permission it matches. Deny
+//! patterns are kept beside the grants and checked first, so a deny always wins, even inside a
+//! granted glob (`tool:*` granted, `tool:delete_*` denied: `tool:delete_repo` is refused).
+//!
+//! MCP tools follow one convention: calling the tool `NAME` is the permission `tool:NAME`
+//! ([`TOOL_PREFIX`]), so `grant: ["tool:read_*"]` lets a caller list and call every tool whose
+//! name starts with `read_`.
+
+use std::collections::BTreeSet;
+use std::sync::OnceLock;
+
+use super::glob::{has_wildcard, Glob};
+
+/// The permission prefix of MCP tools: calling tool `NAME` needs permission `tool:NAME`.
+pub const TOOL_PREFIX: &str = "tool:";
+
+/// The permission that calling the MCP tool `tool` needs: `tool:<tool>`.
+pub fn tool_permission(tool: &str) -> String {
+    format!("{TOOL_PREFIX}{tool}")
+}
+
+/// The permissions of one identity: granted permissions and globs, and the deny patterns that
+/// apply to it. Plain data; build one yourself in a custom
+/// [`PermissionMapper`](crate::policy::PermissionMapper) with [`Permissions::new`] or from a
+/// `BTreeSet<String>`.
+///
+/// ```
+/// use teleport_jwt::policy::Permissions;
+/// let p = Permissions::new(["tool:*", "docs:read"], ["tool:delete_*"]);
+/// assert!(p.allows("tool:read_file"));
+/// assert!(!p.allows("tool:delete_repo"));       // deny wins over the granted glob
+/// assert!(p.allows("docs:read") && !p.allows("docs:write"));
+/// assert_eq!(p.filter_tools(["read_file", "delete_repo"]), vec!["read_file"]);
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Permissions {
+    /// Concrete grants as produced (unsorted, maybe repeated, maybe denied): sorting and
+    /// filtering wait until someone asks for the set, so a request that only asks `allows`
+    /// never pays for them.
+    concrete: Vec<String>,
+    grant_globs: Vec<Glob>,
+    denied: BTreeSet<String>,
+    deny_globs: Vec<Glob>,
+    capped_rules: Vec<usize>,
+    sorted: OnceLock<BTreeSet<String>>,
+}
+
+impl PartialEq for Permissions {
+    fn eq(&self, other: &Self) -> bool {
+        self.granted() == other.granted() && self.denied == other.denied
+    }
+}
+
+impl Eq for Permissions {}
+
+impl Permissions {
+    /// Granted permissions (concrete or globs) and deny patterns (globs). Concrete grants that
+    /// a deny pattern matches are left out of [`Permissions::granted`]; granted globs stay
+    /// listed, and [`Permissions::allows`] applies the denies to what they match.
+    pub fn new<G, D>(granted: G, denied: D) -> Permissions
+    where
+        G: IntoIterator,
+        G::Item: Into<String>,
+        D: IntoIterator,
+        D::Item: Into<String>,
+    {
+        let denied: BTreeSet<String> = denied
+            .into_iter()
+            .map(Into::into)
+            .filter(|d| !d.is_empty())
+            .collect();
+        let deny_globs: Vec<Glob> = denied.iter().map(|d| Glob::new(d.as_str())).collect();
+        let mut concrete = Vec::new();
+        let mut grant_globs: Vec<Glob> = Vec::new();
+        for g in granted {
+            let g: String = g.into();
+            if g.is_empty() {
+                continue;
+            }
+            if has_wildcard(&g) {
+                if !grant_globs.iter().any(|x| x.as_str() == g) {
+                    grant_globs.push(Glob::new(g));
+                }
+            } else {
+                concrete.push(g);
+            }
+        }
+        Permissions {
+            concrete,
+            grant_globs,
+            denied,
+            deny_globs,
+            capped_rules: Vec::new(),
+            sorted: OnceLock::new(),
+        }
+    }
+
+    pub(crate) fn with_capped_rules(mut self, capped: Vec<usize>) -> Permissions {
+        self.capped_rules = capped;
+        self
+    }
+
+    /// True when `permission` is granted (equal to a granted permission or matched by a granted
+    /// glob) and matched by no deny pattern.
+    pub fn allows(&self, permission: &str) -> bool {
+        if self.deny_globs.iter().any(|d| d.matches(permission)) {
+            return false;
+        }
+        self.concrete.iter().any(|g| g == permission)
+            || self.grant_globs.iter().any(|g| g.matches(permission))
+    }
+
+    /// The granted permissions and globs, without the concrete ones a deny matches. Granted
+    /// globs are listed as written (`tool:read_*`); ask [`Permissions::allows`] for a decision.
+    pub fn granted(&self) -> &BTreeSet<String> {
+        self.sorted.get_or_init(|| {
+            self.concrete
+                .iter()
+                .filter(|g| !self.deny_globs.iter().any(|d| d.matches(g)))
+                .cloned()
+                .chain(self.grant_globs.iter().map(|g| g.as_str().to_owned()))
+                .collect()
+        })
+    }
+
+    /// The deny patterns that apply to this identity.
+    pub fn denied(&self) -> &BTreeSet<String> {
+        &self.denied
+    }
+
+    /// The granted set, by value.
+    pub fn into_granted(self) -> BTreeSet<String> {
+        self.granted();
+        self.sorted.into_inner().unwrap_or_default()
+    }
+
+    /// True when nothing is granted.
+    pub fn is_empty(&self) -> bool {
+        self.granted().is_empty()
+    }
+
+    /// Indexes of the rules that matched but granted nothing because their expansion was over
+    /// [`MAX_EXPANSION_PER_RULE`](crate::policy::MAX_EXPANSION_PER_RULE) (empty normally).
+    pub fn capped_rules(&self) -> &[usize] {
+        &self.capped_rules
+    }
+
+    /// May this identity list and call the MCP tool `tool` (permission `tool:<tool>`)?
+    pub fn can_call_tool(&self, tool: &str) -> bool {
+        self.allows(&tool_permission(tool))
+    }
+
+    /// The tools this identity may list and call, in the order given: filter an MCP
+    /// `tools/list` answer with it.
+    pub fn filter_tools<S, I>(&self, tools: I) -> Vec<S>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        tools
+            .into_iter()
+            .filter(|t| self.can_call_tool(t.as_ref()))
+            .collect()
+    }
+}
+
+impl From<BTreeSet<String>> for Permissions {
+    fn from(granted: BTreeSet<String>) -> Self {
+        Permissions::new(granted, std::iter::empty::<String>())
+    }
+}
