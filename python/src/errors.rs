@@ -1,0 +1,68 @@
+//! Core errors to Python exceptions. The class for each reason code is chosen in ONE place,
+//! `teleport_jwt._errors.error_for`; this module only calls it.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use teleport_jwt::{Reason, VerifyError};
+
+static ERROR_FOR: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// The Python exception for a core error: an instance of the `VerifyError` subclass that
+/// `teleport_jwt._errors.error_for` picks for its code.
+pub(crate) fn to_py(py: Python<'_>, e: &VerifyError) -> PyErr {
+    from_code(py, e.code(), e.message())
+}
+
+/// The Python exception for a reason code and message.
+pub(crate) fn from_code(py: Python<'_>, code: &str, message: &str) -> PyErr {
+    let factory = ERROR_FOR.get_or_try_init(py, || -> PyResult<Py<PyAny>> {
+        Ok(py
+            .import("teleport_jwt._errors")?
+            .getattr("error_for")?
+            .unbind())
+    });
+    let factory = match factory {
+        Ok(f) => f,
+        Err(e) => {
+            return PyRuntimeError::new_err(format!(
+                "{code}: {message} (teleport_jwt._errors could not be imported: {e})"
+            ))
+        }
+    };
+    match factory.bind(py).call1((code, message)) {
+        Ok(exc) => PyErr::from_value(exc),
+        Err(e) => e,
+    }
+}
+
+/// A core error of `reason` with `message`, as a Python exception.
+pub(crate) fn new(py: Python<'_>, reason: Reason, message: impl Into<String>) -> PyErr {
+    to_py(py, &VerifyError::new(reason, message))
+}
+
+/// Runs `f`, turning a panic into an error message instead of unwinding into Python.
+pub(crate) fn no_panic<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    catch_unwind(AssertUnwindSafe(f)).map_err(|payload| {
+        let what = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_owned());
+        format!("teleport-jwt internal error (please report): {what}")
+    })
+}
+
+/// Runs a core call without the GIL and without letting a panic escape; maps its error.
+pub(crate) fn detached<T: Send>(
+    py: Python<'_>,
+    f: impl FnOnce() -> Result<T, VerifyError> + Send,
+) -> PyResult<T> {
+    match py.detach(|| no_panic(f)) {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(to_py(py, &e)),
+        Err(panic) => Err(from_code(py, Reason::InternalError.code(), &panic)),
+    }
+}

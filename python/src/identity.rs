@@ -1,0 +1,167 @@
+//! The verified caller, as an immutable Python object.
+
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+
+use crate::convert::from_json;
+
+/// A verified Teleport identity (immutable). Built only by `Verifier.verify*`.
+#[pyclass(frozen, module = "teleport_jwt", name = "Identity")]
+pub(crate) struct Identity {
+    pub(crate) inner: teleport_jwt::Identity,
+}
+
+#[pymethods]
+impl Identity {
+    /// The Teleport user name (`username`, or `sub` when absent).
+    #[getter]
+    fn username(&self) -> &str {
+        &self.inner.username
+    }
+
+    /// The `sub` claim.
+    #[getter]
+    fn sub(&self) -> &str {
+        &self.inner.sub
+    }
+
+    /// Teleport roles (a new list on every access).
+    #[getter]
+    fn roles(&self) -> Vec<String> {
+        self.inner.roles.clone()
+    }
+
+    /// Teleport traits, name to values (a new dict on every access).
+    #[getter]
+    fn traits<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        for (k, v) in &self.inner.traits {
+            d.set_item(k, PyList::new(py, v)?)?;
+        }
+        Ok(d)
+    }
+
+    /// The `iss` claim (the issuer of the trust entry that matched).
+    #[getter]
+    fn issuer(&self) -> &str {
+        &self.inner.issuer
+    }
+
+    /// Every audience in the token.
+    #[getter]
+    fn audience(&self) -> Vec<String> {
+        self.inner.audience.clone()
+    }
+
+    /// `exp`, Unix seconds.
+    #[getter]
+    fn expires_at(&self) -> i64 {
+        self.inner.expires_at
+    }
+
+    /// `iat`, Unix seconds, when present.
+    #[getter]
+    fn issued_at(&self) -> Option<i64> {
+        self.inner.issued_at
+    }
+
+    /// `nbf`, Unix seconds, when present.
+    #[getter]
+    fn not_before(&self) -> Option<i64> {
+        self.inner.not_before
+    }
+
+    /// `jti`, when present.
+    #[getter]
+    fn jti(&self) -> Option<&str> {
+        self.inner.jti.as_deref()
+    }
+
+    /// The `kid` of the key that verified the signature.
+    #[getter]
+    fn key_id(&self) -> Option<&str> {
+        self.inner.key_id.as_deref()
+    }
+
+    /// `"RS256"` or `"ES256"`: the algorithm of the trusted key that verified the signature.
+    #[getter]
+    fn algorithm(&self) -> &'static str {
+        self.inner.algorithm.as_str()
+    }
+
+    /// The name of the trust entry that matched.
+    #[getter]
+    fn trust_entry(&self) -> &str {
+        &self.inner.trust_entry
+    }
+
+    /// `"teleport_jwt"`, `"id_token"` or `"generic"`.
+    #[getter]
+    fn kind(&self) -> &'static str {
+        self.inner.kind.as_str()
+    }
+
+    /// The whole verified claim set (a new dict on every access).
+    #[getter]
+    fn claims<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        from_json(py, &serde_json::Value::Object(self.inner.claims.clone()))
+    }
+
+    /// True when the identity holds this Teleport role.
+    fn has_role(&self, role: &str) -> bool {
+        self.inner.has_role(role)
+    }
+
+    /// The values of one trait (empty when absent).
+    fn trait_values(&self, name: &str) -> Vec<String> {
+        self.inner.trait_values(name).to_vec()
+    }
+
+    /// The fields as a dict (claims excluded).
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        d.set_item("username", self.username())?;
+        d.set_item("sub", self.sub())?;
+        d.set_item("roles", self.roles())?;
+        d.set_item("traits", self.traits(py)?)?;
+        d.set_item("issuer", self.issuer())?;
+        d.set_item("audience", self.audience())?;
+        d.set_item("expires_at", self.expires_at())?;
+        d.set_item("issued_at", self.issued_at())?;
+        d.set_item("not_before", self.not_before())?;
+        d.set_item("jti", self.jti())?;
+        d.set_item("key_id", self.key_id())?;
+        d.set_item("algorithm", self.algorithm())?;
+        d.set_item("trust_entry", self.trust_entry())?;
+        d.set_item("kind", self.kind())?;
+        Ok(d)
+    }
+
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        match other.cast::<Identity>() {
+            Ok(o) => self.inner == o.get().inner,
+            Err(_) => false,
+        }
+    }
+
+    fn __hash__(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.inner.username.hash(&mut h);
+        self.inner.issuer.hash(&mut h);
+        self.inner.expires_at.hash(&mut h);
+        self.inner.jti.hash(&mut h);
+        h.finish()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Identity(username={:?}, roles={:?}, issuer={:?}, expires_at={}, algorithm={:?})",
+            self.inner.username,
+            self.inner.roles,
+            self.inner.issuer,
+            self.inner.expires_at,
+            self.inner.algorithm.as_str()
+        )
+    }
+}

@@ -1,0 +1,30 @@
+//! The native half of the `teleport_jwt` Python package: thin wrappers around the
+//! `teleport-jwt` core. Every decision (what is valid, what is fetched, which error) lives in
+//! the core; this crate converts arguments, releases the GIL around verification and fetches,
+//! turns core errors into the Python exception classes of `teleport_jwt._errors`, and makes
+//! sure no Rust panic reaches Python.
+
+#![forbid(unsafe_code)]
+
+use pyo3::prelude::*;
+
+mod convert;
+mod errors;
+mod identity;
+mod mock;
+mod plugins;
+mod verifier;
+
+/// The native module `teleport_jwt._teleport_jwt`. Every type is immutable or internally
+/// synchronised, so it declares itself safe without the GIL (free-threaded builds).
+#[pymodule(gil_used = false)]
+fn _teleport_jwt(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    let codes: Vec<&str> = teleport_jwt::Reason::ALL.iter().map(|r| r.code()).collect();
+    m.add("REASON_CODES", codes)?;
+    m.add_class::<verifier::Verifier>()?;
+    m.add_class::<verifier::TrustEntry>()?;
+    m.add_class::<identity::Identity>()?;
+    m.add_class::<mock::MockTeleport>()?;
+    Ok(())
+}

@@ -1,0 +1,385 @@
+//! `teleport_jwt.testing.MockTeleport`: the core's fake Teleport proxy.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyString, PyTuple};
+use serde_json::{Map, Value};
+use teleport_jwt::mock::{
+    Ca, Failure, JwtClaims, KeyChoice, MintSpec, MockError, MockOptions, RotationPhase,
+};
+use teleport_jwt::{Algorithm, TokenKind};
+
+use crate::convert::{one_or_many, to_json};
+use crate::errors::no_panic;
+
+fn mock_err(e: MockError) -> PyErr {
+    PyRuntimeError::new_err(format!("MockTeleport: {e}"))
+}
+
+fn algorithm(name: &str) -> PyResult<Algorithm> {
+    Algorithm::from_jose(name).ok_or_else(|| {
+        PyValueError::new_err(format!("algorithm must be RS256 or ES256, not {name:?}"))
+    })
+}
+
+fn ca(name: &str) -> PyResult<Ca> {
+    match name {
+        "jwt" => Ok(Ca::Jwt),
+        "oidc" | "id_token" => Ok(Ca::Oidc),
+        other => Err(PyValueError::new_err(format!(
+            "ca must be \"jwt\" or \"oidc\", not {other:?}"
+        ))),
+    }
+}
+
+fn phase(name: &str) -> PyResult<RotationPhase> {
+    Ok(match name {
+        "standby" => RotationPhase::Standby,
+        "init" => RotationPhase::Init,
+        "update_clients" => RotationPhase::UpdateClients,
+        "update_servers" => RotationPhase::UpdateServers,
+        "rollback" => RotationPhase::Rollback,
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "unknown rotation phase {other:?} (standby, init, update_clients, update_servers, rollback)"
+            )))
+        }
+    })
+}
+
+fn object(obj: Option<&Bound<'_, PyAny>>, what: &str) -> PyResult<Map<String, Value>> {
+    match obj {
+        None => Ok(Map::new()),
+        Some(o) => match to_json(o)? {
+            Value::Object(m) => Ok(m),
+            _ => Err(PyValueError::new_err(format!("{what} must be a dict"))),
+        },
+    }
+}
+
+/// A fake Teleport proxy on loopback HTTPS (its own CA: `ca_pem`), minting tokens exactly as
+/// Teleport does. A context manager: the server stops on exit (or `stop()`).
+#[pyclass(frozen, module = "teleport_jwt.testing", name = "MockTeleport")]
+pub(crate) struct MockTeleport {
+    inner: RwLock<Option<Arc<teleport_jwt::mock::MockTeleport>>>,
+}
+
+impl MockTeleport {
+    fn get(&self) -> PyResult<Arc<teleport_jwt::mock::MockTeleport>> {
+        self.inner
+            .read()
+            .map_err(|_| PyRuntimeError::new_err("MockTeleport state is poisoned"))?
+            .clone()
+            .ok_or_else(|| PyRuntimeError::new_err("MockTeleport is stopped"))
+    }
+}
+
+#[pymethods]
+impl MockTeleport {
+    #[new]
+    #[pyo3(signature = (algorithm="RS256", *, id_token_algorithm="RS256", cluster_name="teleport.example.com", kid_in_tokens=true, publish_blank_kid_twin=true, ec_short_coordinate=false))]
+    fn new(
+        py: Python<'_>,
+        algorithm: &str,
+        id_token_algorithm: &str,
+        cluster_name: &str,
+        kid_in_tokens: bool,
+        publish_blank_kid_twin: bool,
+        ec_short_coordinate: bool,
+    ) -> PyResult<Self> {
+        let opts = MockOptions {
+            algorithm: self::algorithm(algorithm)?,
+            id_token_algorithm: self::algorithm(id_token_algorithm)?,
+            cluster_name: cluster_name.to_owned(),
+            kid_in_tokens,
+            publish_blank_kid_twin,
+            ec_short_coordinate,
+        };
+        let mock = py
+            .detach(|| no_panic(|| teleport_jwt::mock::MockTeleport::start_with(opts)))
+            .map_err(PyRuntimeError::new_err)?
+            .map_err(mock_err)?;
+        Ok(MockTeleport {
+            inner: RwLock::new(Some(Arc::new(mock))),
+        })
+    }
+
+    /// `https://127.0.0.1:<port>`.
+    #[getter]
+    fn proxy_url(&self) -> PyResult<String> {
+        Ok(self.get()?.proxy_url())
+    }
+
+    /// The cluster name (`iss` of classic tokens).
+    #[getter]
+    fn cluster_name(&self) -> PyResult<String> {
+        Ok(self.get()?.cluster_name())
+    }
+
+    /// `iss` of ID tokens (the proxy URL).
+    #[getter]
+    fn id_token_issuer(&self) -> PyResult<String> {
+        Ok(self.get()?.id_token_issuer())
+    }
+
+    /// PEM of the mock's TLS CA: pass it as `ca_pem=`.
+    #[getter]
+    fn ca_pem(&self) -> PyResult<String> {
+        Ok(self.get()?.ca_pem())
+    }
+
+    /// `<proxy>/.well-known/jwks.json`.
+    #[getter]
+    fn jwks_url(&self) -> PyResult<String> {
+        Ok(self.get()?.jwks_url())
+    }
+
+    /// `<proxy>/.well-known/jwks-oidc`.
+    #[getter]
+    fn jwks_oidc_url(&self) -> PyResult<String> {
+        Ok(self.get()?.jwks_oidc_url())
+    }
+
+    /// `<proxy>/.well-known/openid-configuration`.
+    #[getter]
+    fn discovery_url(&self) -> PyResult<String> {
+        Ok(self.get()?.discovery_url())
+    }
+
+    /// Mints a token as Teleport makes it. `claims` sets or replaces claims, `remove_claims`
+    /// deletes some; `headers` / `remove_headers` do the same for the JWS header.
+    #[pyo3(signature = (*, username="alice", roles=None, traits=None, audience=None, ttl=300, kind="jwt", jwt_claims="roles_and_traits", include_kid=None, issued_at=None, claims=None, remove_claims=None, headers=None, remove_headers=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn mint(
+        &self,
+        username: &str,
+        roles: Option<Vec<String>>,
+        traits: Option<BTreeMap<String, Vec<String>>>,
+        audience: Option<&Bound<'_, PyAny>>,
+        ttl: u64,
+        kind: &str,
+        jwt_claims: &str,
+        include_kid: Option<bool>,
+        issued_at: Option<i64>,
+        claims: Option<&Bound<'_, PyDict>>,
+        remove_claims: Option<Vec<String>>,
+        headers: Option<&Bound<'_, PyDict>>,
+        remove_headers: Option<Vec<String>>,
+    ) -> PyResult<String> {
+        let mut spec = MintSpec {
+            username: username.to_owned(),
+            ttl: Duration::from_secs(ttl),
+            include_kid,
+            issued_at,
+            ..MintSpec::default()
+        };
+        if let Some(r) = roles {
+            spec.roles = r;
+        }
+        if let Some(t) = traits {
+            spec.traits = t;
+        }
+        if let Some(a) = audience {
+            spec.audience = one_or_many(a, "audience")?;
+        }
+        spec.kind = match kind {
+            "jwt" | "teleport_jwt" => TokenKind::TeleportJwt,
+            "id_token" => TokenKind::IdToken,
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "kind must be \"jwt\" or \"id_token\", not {other:?}"
+                )))
+            }
+        };
+        spec.jwt_claims = match jwt_claims {
+            "roles_and_traits" => JwtClaims::RolesAndTraits,
+            "roles" => JwtClaims::Roles,
+            "traits" => JwtClaims::Traits,
+            "none" => JwtClaims::None,
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "jwt_claims must be roles_and_traits, roles, traits or none, not {other:?}"
+                )))
+            }
+        };
+        spec.claim_overrides = object(claims.map(|c| c.as_any()), "claims")?;
+        spec.remove_claims = remove_claims.unwrap_or_default();
+        spec.header_overrides = object(headers.map(|c| c.as_any()), "headers")?;
+        spec.remove_headers = remove_headers.unwrap_or_default();
+        self.get()?.mint(&spec).map_err(mock_err)
+    }
+
+    /// Signs exactly these header and payload JSON texts with the CA's current (or next) key.
+    #[pyo3(signature = (header_json, payload_json, *, ca="jwt", key="active"))]
+    fn sign_raw(
+        &self,
+        header_json: &str,
+        payload_json: &str,
+        ca: &str,
+        key: &str,
+    ) -> PyResult<String> {
+        let which = match key {
+            "active" => KeyChoice::Active,
+            "next" => KeyChoice::Next,
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "key must be \"active\" or \"next\", not {other:?}"
+                )))
+            }
+        };
+        self.get()?
+            .sign_raw_with(self::ca(ca)?, which, header_json, payload_json)
+            .map_err(mock_err)
+    }
+
+    /// The JWKS `ca` serves now (JSON text).
+    #[pyo3(signature = (ca="jwt"))]
+    fn jwks_json(&self, ca: &str) -> PyResult<String> {
+        Ok(self.get()?.jwks_json(self::ca(ca)?))
+    }
+
+    /// The `kid`s `ca` publishes now, signing key first.
+    #[pyo3(signature = (ca="jwt"))]
+    fn key_ids(&self, ca: &str) -> PyResult<Vec<String>> {
+        Ok(self.get()?.key_ids(self::ca(ca)?))
+    }
+
+    /// The `kid` of the key `ca` signs with now.
+    #[pyo3(signature = (ca="jwt"))]
+    fn signing_key_id(&self, ca: &str) -> PyResult<String> {
+        Ok(self.get()?.signing_key_id(self::ca(ca)?))
+    }
+
+    /// The rotation phase of `ca`.
+    #[pyo3(signature = (ca="jwt"))]
+    fn rotation_phase(&self, ca: &str) -> PyResult<&'static str> {
+        Ok(self.get()?.rotation_phase(self::ca(ca)?).as_str())
+    }
+
+    /// Moves `ca` to a rotation phase: standby, init, update_clients, update_servers, rollback.
+    #[pyo3(signature = (phase, ca="jwt"))]
+    fn set_rotation_phase(&self, py: Python<'_>, phase: &str, ca: &str) -> PyResult<()> {
+        let (m, p, c) = (self.get()?, self::phase(phase)?, self::ca(ca)?);
+        py.detach(|| m.try_set_rotation_phase(c, p))
+            .map_err(mock_err)
+    }
+
+    /// Completes a rotation of `ca` (the next key becomes the only key).
+    #[pyo3(signature = (ca="jwt"))]
+    fn complete_rotation(&self, py: Python<'_>, ca: &str) -> PyResult<()> {
+        let (m, c) = (self.get()?, self::ca(ca)?);
+        py.detach(|| m.try_complete_rotation(c)).map_err(mock_err)
+    }
+
+    /// Replaces every key of `ca` at once (a rotation with grace period 0).
+    #[pyo3(signature = (ca="jwt"))]
+    fn rotate_now(&self, py: Python<'_>, ca: &str) -> PyResult<()> {
+        let (m, c) = (self.get()?, self::ca(ca)?);
+        py.detach(|| m.try_rotate_now(c)).map_err(mock_err)
+    }
+
+    /// Fails every request: `None` (serve normally), `"refuse"`, `"hang"`, `"garbage"`, an
+    /// HTTP status (`500`), `("oversized", n_bytes)` or `("redirect", url)`.
+    #[pyo3(signature = (mode))]
+    fn set_failure(&self, py: Python<'_>, mode: &Bound<'_, PyAny>) -> PyResult<()> {
+        let failure = if mode.is_none() {
+            Failure::None
+        } else if let Ok(s) = mode.cast::<PyString>() {
+            match s.to_str()? {
+                "none" => Failure::None,
+                "refuse" => Failure::Refuse,
+                "hang" => Failure::Hang,
+                "garbage" => Failure::Garbage,
+                other => {
+                    return Err(PyValueError::new_err(format!(
+                        "unknown failure mode {other:?}"
+                    )))
+                }
+            }
+        } else if let Ok(t) = mode.cast::<PyTuple>() {
+            let (what, arg): (String, Bound<'_, PyAny>) = t.extract()?;
+            match what.as_str() {
+                "oversized" => Failure::OversizedBody(arg.extract()?),
+                "redirect" => Failure::Redirect(arg.extract()?),
+                "status" => Failure::Status(arg.extract()?),
+                other => {
+                    return Err(PyValueError::new_err(format!(
+                        "unknown failure mode {other:?}"
+                    )))
+                }
+            }
+        } else if let Ok(status) = mode.extract::<u16>() {
+            Failure::Status(status)
+        } else {
+            return Err(PyValueError::new_err(
+                "failure mode must be None, \"refuse\", \"hang\", \"garbage\", a status code, (\"oversized\", n) or (\"redirect\", url)",
+            ));
+        };
+        let m = self.get()?;
+        py.detach(|| m.set_failure(failure));
+        Ok(())
+    }
+
+    /// Requests received on every path since start (or `reset_counts()`).
+    #[getter]
+    fn request_count(&self) -> PyResult<u64> {
+        Ok(self.get()?.request_count())
+    }
+
+    /// Requests received on one path, e.g. `"/.well-known/jwks.json"`.
+    fn request_count_for(&self, path: &str) -> PyResult<u64> {
+        Ok(self.get()?.request_count_for(path))
+    }
+
+    /// Zeroes the request counters.
+    fn reset_counts(&self) -> PyResult<()> {
+        self.get()?.reset_counts();
+        Ok(())
+    }
+
+    /// Whether the server is still running.
+    #[getter]
+    fn running(&self) -> bool {
+        self.inner.read().map(|g| g.is_some()).unwrap_or(false)
+    }
+
+    /// Stops the server and joins its threads. Idempotent.
+    fn stop(&self, py: Python<'_>) -> PyResult<()> {
+        let taken = self
+            .inner
+            .write()
+            .map_err(|_| PyRuntimeError::new_err("MockTeleport state is poisoned"))?
+            .take();
+        if let Some(m) = taken {
+            // Another thread may still hold a clone for a moment; the last drop stops it.
+            py.detach(move || no_panic(move || drop(m)))
+                .map_err(PyRuntimeError::new_err)?;
+        }
+        Ok(())
+    }
+
+    fn __enter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
+        slf
+    }
+
+    #[pyo3(signature = (*_exc))]
+    fn __exit__(&self, py: Python<'_>, _exc: &Bound<'_, PyTuple>) -> PyResult<bool> {
+        self.stop(py)?;
+        Ok(false)
+    }
+
+    fn __repr__(&self) -> String {
+        match self.get() {
+            Ok(m) => format!(
+                "MockTeleport(proxy_url={:?}, cluster_name={:?})",
+                m.proxy_url(),
+                m.cluster_name()
+            ),
+            Err(_) => "MockTeleport(stopped)".to_owned(),
+        }
+    }
+}

@@ -1,0 +1,486 @@
+//! `Verifier` and `TrustEntry`.
+
+use std::sync::Arc;
+use std::time::{Duration, UNIX_EPOCH};
+
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyTuple};
+use teleport_jwt::{Clock, HeaderRule, HttpFetcher, KeysFrom, ManualClock, VerifierOptions};
+
+use crate::convert::{config_error, jwks_text, one_or_many, seconds, text};
+use crate::errors::{self, detached};
+use crate::identity::Identity;
+use crate::plugins::{PyHttpFetcher, PyKeySource};
+
+/// One trusted issuer: its `iss`, accepted audiences and where its keys come from.
+#[pyclass(frozen, module = "teleport_jwt", name = "TrustEntry")]
+#[derive(Clone)]
+pub(crate) struct TrustEntry {
+    inner: teleport_jwt::TrustEntry,
+}
+
+fn named(mut e: teleport_jwt::TrustEntry, name: Option<String>) -> teleport_jwt::TrustEntry {
+    if let Some(n) = name {
+        e = e.named(n);
+    }
+    e
+}
+
+#[pymethods]
+impl TrustEntry {
+    /// A general entry: any issuer, with exactly one of `jwks` (JSON text or dict), `jwks_url`,
+    /// `discovery_url` or `keys` (an object with `fetch_jwks() -> str | bytes`).
+    #[new]
+    #[pyo3(signature = (issuer, audience, *, jwks=None, jwks_url=None, discovery_url=None, keys=None, name=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        issuer: String,
+        audience: &Bound<'_, PyAny>,
+        jwks: Option<&Bound<'_, PyAny>>,
+        jwks_url: Option<String>,
+        discovery_url: Option<String>,
+        keys: Option<&Bound<'_, PyAny>>,
+        name: Option<String>,
+    ) -> PyResult<Self> {
+        let audiences = one_or_many(audience, "audience")?;
+        let given = [
+            jwks.is_some(),
+            jwks_url.is_some(),
+            discovery_url.is_some(),
+            keys.is_some(),
+        ]
+        .iter()
+        .filter(|g| **g)
+        .count();
+        if given != 1 {
+            return Err(errors::to_py(
+                py,
+                &config_error(format!(
+                    "trust entry {issuer:?}: give exactly one of jwks, jwks_url, discovery_url or keys ({given} given)"
+                )),
+            ));
+        }
+        let keys_from = if let Some(j) = jwks {
+            KeysFrom::StaticJwks(jwks_text(j)?)
+        } else if let Some(u) = jwks_url {
+            KeysFrom::JwksUrl(u)
+        } else if let Some(u) = discovery_url {
+            KeysFrom::Discovery(u)
+        } else if let Some(k) = keys {
+            KeysFrom::Source(Arc::new(PyKeySource::new(k)?))
+        } else {
+            unreachable!("exactly one key source was checked above")
+        };
+        let entry = teleport_jwt::TrustEntry::new(issuer, audiences, keys_from);
+        Ok(TrustEntry {
+            inner: named(entry, name),
+        })
+    }
+
+    /// Classic Teleport JWTs of one cluster: `iss` = `cluster_name`, keys at
+    /// `<proxy_url>/.well-known/jwks.json`.
+    #[staticmethod]
+    #[pyo3(signature = (proxy_url, cluster_name, audience, *, name=None))]
+    fn teleport_jwt(
+        proxy_url: &str,
+        cluster_name: String,
+        audience: &Bound<'_, PyAny>,
+        name: Option<String>,
+    ) -> PyResult<Self> {
+        let audiences = one_or_many(audience, "audience")?;
+        let mut e = teleport_jwt::TrustEntry::teleport_jwt(proxy_url, cluster_name, "");
+        e.audiences = audiences;
+        Ok(TrustEntry {
+            inner: named(e, name),
+        })
+    }
+
+    /// Teleport OIDC ID tokens: `iss` = `https://<proxy>`, keys through discovery.
+    #[staticmethod]
+    #[pyo3(signature = (proxy_url, audience, *, name=None))]
+    fn teleport_id_token(
+        proxy_url: &str,
+        audience: &Bound<'_, PyAny>,
+        name: Option<String>,
+    ) -> PyResult<Self> {
+        let audiences = one_or_many(audience, "audience")?;
+        let mut e = teleport_jwt::TrustEntry::teleport_id_token(proxy_url, "");
+        e.audiences = audiences;
+        Ok(TrustEntry {
+            inner: named(e, name),
+        })
+    }
+
+    /// The entry's name (the issuer unless renamed).
+    #[getter]
+    fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    /// The exact `iss` this entry accepts.
+    #[getter]
+    fn issuer(&self) -> &str {
+        &self.inner.issuer
+    }
+
+    /// The accepted audiences.
+    #[getter]
+    fn audiences(&self) -> Vec<String> {
+        self.inner.audiences.clone()
+    }
+
+    /// `"teleport_jwt"`, `"id_token"` or `"generic"`.
+    #[getter]
+    fn kind(&self) -> &'static str {
+        self.inner.kind.as_str()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "TrustEntry(name={:?}, issuer={:?}, audiences={:?}, kind={:?})",
+            self.inner.name,
+            self.inner.issuer,
+            self.inner.audiences,
+            self.inner.kind.as_str()
+        )
+    }
+}
+
+/// The options every constructor accepts as keyword arguments. Unset ones keep the core's
+/// defaults.
+const OPTION_NAMES: &[&str] = &[
+    "leeway",
+    "max_token_bytes",
+    "headers",
+    "cache_max_age",
+    "cache_cooldown",
+    "cache_max_stale",
+    "max_keys",
+    "fetch_timeout",
+    "max_body_bytes",
+    "ca_pem",
+    "allow_insecure_http_for_loopback",
+    "token_cache_capacity",
+    "http_fetcher",
+    "fixed_time",
+];
+
+type Fetcher = Option<Arc<dyn HttpFetcher>>;
+
+/// What the keyword options configure besides `VerifierOptions`.
+#[derive(Default)]
+struct Plugins {
+    fetcher: Fetcher,
+    clock: Option<Arc<dyn Clock>>,
+}
+
+fn options_from(
+    py: Python<'_>,
+    kwargs: Option<&Bound<'_, PyDict>>,
+) -> PyResult<(VerifierOptions, Plugins)> {
+    let mut o = VerifierOptions::default();
+    let mut plugins = Plugins::default();
+    let Some(kwargs) = kwargs else {
+        return Ok((o, plugins));
+    };
+    for (key, value) in kwargs.iter() {
+        let key: String = key.extract()?;
+        if value.is_none() {
+            continue;
+        }
+        let secs = |what: &str| -> PyResult<Duration> { seconds(py, value.extract()?, what) };
+        match key.as_str() {
+            "leeway" => o.leeway = secs("leeway")?,
+            "max_token_bytes" => o.max_token_bytes = value.extract()?,
+            "headers" => {
+                let specs: Vec<String> = value.extract()?;
+                o.headers = specs
+                    .iter()
+                    .map(|s| HeaderRule::parse(s))
+                    .collect::<Result<_, _>>()
+                    .map_err(|e| errors::to_py(py, &e))?;
+            }
+            "cache_max_age" => o.cache.max_age = secs("cache_max_age")?,
+            "cache_cooldown" => o.cache.cooldown = secs("cache_cooldown")?,
+            "cache_max_stale" => o.cache.max_stale = secs("cache_max_stale")?,
+            "max_keys" => o.cache.max_keys = value.extract()?,
+            "fetch_timeout" => o.fetch.timeout = secs("fetch_timeout")?,
+            "max_body_bytes" => o.fetch.max_body_bytes = value.extract()?,
+            "ca_pem" => o.ca_pem = Some(value.extract()?),
+            "allow_insecure_http_for_loopback" => {
+                o.allow_insecure_http_for_loopback = value.extract()?
+            }
+            "token_cache_capacity" => o.token_cache_capacity = value.extract()?,
+            "http_fetcher" => plugins.fetcher = Some(Arc::new(PyHttpFetcher::new(&value)?)),
+            "fixed_time" => {
+                let at = seconds(py, value.extract()?, "fixed_time")?;
+                let clock = ManualClock::at_unix(0);
+                clock.advance(at);
+                plugins.clock = Some(Arc::new(clock));
+            }
+            other => {
+                return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+                    "unexpected keyword argument {other:?}; options are {}",
+                    OPTION_NAMES.join(", ")
+                )))
+            }
+        }
+    }
+    Ok((o, plugins))
+}
+
+/// Verifies Teleport tokens. Immutable and safe to share across threads and asyncio tasks;
+/// create one per process (its key cache is what makes it fast and resilient).
+#[pyclass(frozen, module = "teleport_jwt", name = "Verifier")]
+pub(crate) struct Verifier {
+    inner: teleport_jwt::Verifier,
+}
+
+fn build(
+    py: Python<'_>,
+    entries: Vec<teleport_jwt::TrustEntry>,
+    kwargs: Option<&Bound<'_, PyDict>>,
+) -> PyResult<Verifier> {
+    let (options, plugins) = options_from(py, kwargs)?;
+    let mut b = teleport_jwt::Verifier::builder().options(options);
+    for e in entries {
+        b = b.trust(e);
+    }
+    if let Some(f) = plugins.fetcher {
+        b = b.http_fetcher(f);
+    }
+    if let Some(c) = plugins.clock {
+        b = b.clock(c);
+    }
+    // Building makes no fetch, but may load the system's trust store: no GIL needed.
+    let inner = detached(py, move || b.build())?;
+    Ok(Verifier { inner })
+}
+
+/// `(name, value)` pairs from a mapping (its `items()`) or an iterable of pairs.
+fn header_pairs(headers: &Bound<'_, PyAny>) -> PyResult<Vec<(String, String)>> {
+    let items = if headers.hasattr("items")? {
+        headers.call_method0("items")?
+    } else {
+        headers.clone()
+    };
+    let mut pairs = Vec::new();
+    for item in items.try_iter()? {
+        let item = item?;
+        let pair = item.cast::<PyTuple>().map_err(|_| {
+            pyo3::exceptions::PyTypeError::new_err(
+                "headers must be a mapping or an iterable of (name, value) pairs",
+            )
+        })?;
+        if pair.len() != 2 {
+            return Err(pyo3::exceptions::PyTypeError::new_err(
+                "each header must be a (name, value) pair",
+            ));
+        }
+        let name = text(&pair.get_item(0)?, "a header name")?.into_owned();
+        let value = text(&pair.get_item(1)?, "a header value")?.into_owned();
+        pairs.push((name, value));
+    }
+    Ok(pairs)
+}
+
+#[pymethods]
+impl Verifier {
+    /// A verifier for one issuer of any kind: exactly one of `jwks`, `jwks_url`,
+    /// `discovery_url` or `keys`; options as keyword arguments.
+    #[new]
+    #[pyo3(signature = (issuer, audience, *, jwks=None, jwks_url=None, discovery_url=None, keys=None, **options))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        issuer: String,
+        audience: &Bound<'_, PyAny>,
+        jwks: Option<&Bound<'_, PyAny>>,
+        jwks_url: Option<String>,
+        discovery_url: Option<String>,
+        keys: Option<&Bound<'_, PyAny>>,
+        options: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Self> {
+        let entry = TrustEntry::new(
+            py,
+            issuer,
+            audience,
+            jwks,
+            jwks_url,
+            discovery_url,
+            keys,
+            None,
+        )?;
+        build(py, vec![entry.inner], options)
+    }
+
+    /// The classic Teleport JWT preset (`Teleport-Jwt-Assertion`).
+    #[staticmethod]
+    #[pyo3(signature = (proxy_url, cluster_name, audience, **options))]
+    fn teleport_jwt(
+        py: Python<'_>,
+        proxy_url: &str,
+        cluster_name: String,
+        audience: &Bound<'_, PyAny>,
+        options: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Self> {
+        let e = TrustEntry::teleport_jwt(proxy_url, cluster_name, audience, None)?;
+        build(py, vec![e.inner], options)
+    }
+
+    /// The Teleport OIDC ID token preset.
+    #[staticmethod]
+    #[pyo3(signature = (proxy_url, audience, **options))]
+    fn teleport_id_token(
+        py: Python<'_>,
+        proxy_url: &str,
+        audience: &Bound<'_, PyAny>,
+        options: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Self> {
+        let e = TrustEntry::teleport_id_token(proxy_url, audience, None)?;
+        build(py, vec![e.inner], options)
+    }
+
+    /// Several trust entries at once; the token's `iss` picks the entry.
+    #[staticmethod]
+    #[pyo3(signature = (entries, **options))]
+    fn from_entries(
+        py: Python<'_>,
+        entries: Vec<PyRef<'_, TrustEntry>>,
+        options: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Self> {
+        let entries = entries.iter().map(|e| e.inner.clone()).collect();
+        build(py, entries, options)
+    }
+
+    /// Verifies one token. `now` (Unix seconds) pins the time of the claim checks, for
+    /// recorded tokens and test vectors; servers leave it unset.
+    #[pyo3(signature = (token, now=None))]
+    fn verify(
+        &self,
+        py: Python<'_>,
+        token: &Bound<'_, PyAny>,
+        now: Option<f64>,
+    ) -> PyResult<Identity> {
+        let token = text(token, "the token")?;
+        let token: &str = &token;
+        let inner = &self.inner;
+        let identity = match now {
+            None => detached(py, || inner.verify(token))?,
+            Some(t) => {
+                let at = UNIX_EPOCH
+                    + Duration::try_from_secs_f64(t).map_err(|_| {
+                        pyo3::exceptions::PyValueError::new_err(format!(
+                            "now must be a finite, non-negative Unix time, not {t}"
+                        ))
+                    })?;
+                detached(py, || inner.verify_at(token, at))?
+            }
+        };
+        Ok(Identity { inner: identity })
+    }
+
+    /// Verifies the token found in request headers (any mapping, or (name, value) pairs),
+    /// following the configured header rules.
+    fn verify_headers(&self, py: Python<'_>, headers: &Bound<'_, PyAny>) -> PyResult<Identity> {
+        let pairs = header_pairs(headers)?;
+        let inner = &self.inner;
+        let identity = detached(py, || inner.verify_headers(pairs))?;
+        Ok(Identity { inner: identity })
+    }
+
+    /// The token the header rules select from `headers`, unverified (for middleware that
+    /// hands it on); raises `MissingToken` or `MalformedToken` as `verify_headers` would.
+    fn token_from_headers(&self, py: Python<'_>, headers: &Bound<'_, PyAny>) -> PyResult<String> {
+        let pairs = header_pairs(headers)?;
+        let inner = &self.inner;
+        detached(py, || {
+            let refs: Vec<(&str, &str)> = pairs
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            inner.token_from_headers(&refs).map(str::to_owned)
+        })
+    }
+
+    /// `await v.verify_async(token)`: `verify` in a worker thread with the GIL released, so
+    /// the event loop never blocks, even while keys are fetched.
+    fn verify_async<'py>(
+        slf: &Bound<'py, Self>,
+        token: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        py.import("asyncio")?
+            .call_method1("to_thread", (slf.getattr("verify")?, token))
+    }
+
+    /// `await v.verify_headers_async(headers)`: `verify_headers` in a worker thread.
+    fn verify_headers_async<'py>(
+        slf: &Bound<'py, Self>,
+        headers: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        // Read the headers now, on the caller's thread: the mapping may not be thread-safe.
+        let pairs = header_pairs(headers)?;
+        py.import("asyncio")?
+            .call_method1("to_thread", (slf.getattr("verify_headers")?, pairs))
+    }
+
+    /// Fetches every trust entry's keys now (a start-up check) instead of on first use.
+    fn warm_up(&self, py: Python<'_>) -> PyResult<()> {
+        let inner = &self.inner;
+        detached(py, || inner.warm_up())
+    }
+
+    /// Key fetches made so far (successful or not), over all trust entries.
+    #[getter]
+    fn key_fetch_count(&self) -> u64 {
+        self.inner.key_fetch_count()
+    }
+
+    /// The trust entries, in configuration order.
+    #[getter]
+    fn trust_entries(&self) -> Vec<TrustEntry> {
+        self.inner
+            .trust_entries()
+            .map(|e| TrustEntry { inner: e.clone() })
+            .collect()
+    }
+
+    /// The header rules `verify_headers` follows, in order, e.g.
+    /// `["Teleport-Jwt-Assertion", "Authorization: Bearer"]`.
+    #[getter]
+    fn header_rules(&self) -> Vec<String> {
+        self.inner
+            .options()
+            .headers
+            .iter()
+            .map(|r| match &r.scheme {
+                Some(s) => format!("{}: {s}", r.name),
+                None => r.name.clone(),
+            })
+            .collect()
+    }
+
+    /// The clock-skew leeway in seconds.
+    #[getter]
+    fn leeway(&self) -> f64 {
+        self.inner.options().leeway.as_secs_f64()
+    }
+
+    /// The longest token accepted, in bytes.
+    #[getter]
+    fn max_token_bytes(&self) -> usize {
+        self.inner.options().max_token_bytes
+    }
+
+    fn __repr__(&self) -> String {
+        let issuers: Vec<&str> = self
+            .inner
+            .trust_entries()
+            .map(|e| e.issuer.as_str())
+            .collect();
+        format!("Verifier(issuers={issuers:?})")
+    }
+}

@@ -1,0 +1,67 @@
+"""Verify the JWTs and OIDC ID tokens Teleport sends to MCP servers and web apps.
+
+>>> import teleport_jwt as tj
+>>> v = tj.Verifier.teleport_jwt(
+...     proxy_url="https://teleport.example.com",
+...     cluster_name="teleport.example.com",
+...     audience="mcp+http://127.0.0.1:8000/mcp",
+... )
+>>> # identity = v.verify(token)  or  v.verify_headers(request.headers)
+
+Every failure is a :class:`VerifyError` subclass whose ``code`` is the core's reason code.
+MCP servers: see :mod:`teleport_jwt.mcp`. Tests: :mod:`teleport_jwt.testing`.
+"""
+
+from __future__ import annotations
+
+from teleport_jwt._errors import (
+    CODE_TO_CLASS,
+    AudienceMismatch,
+    InsecureTransport,
+    InternalError,
+    InvalidClaims,
+    InvalidConfig,
+    InvalidSignature,
+    IssuerMismatch,
+    KeySourceUnavailable,
+    MalformedToken,
+    MissingToken,
+    PluginError,
+    TokenExpired,
+    TokenNotYetValid,
+    UnknownKey,
+    UnsupportedAlgorithm,
+    VerifyError,
+)
+from teleport_jwt._teleport_jwt import (
+    REASON_CODES,
+    Identity,
+    TrustEntry,
+    Verifier,
+    __version__,
+)
+
+__all__ = [
+    "CODE_TO_CLASS",
+    "REASON_CODES",
+    "AudienceMismatch",
+    "Identity",
+    "InsecureTransport",
+    "InternalError",
+    "InvalidClaims",
+    "InvalidConfig",
+    "InvalidSignature",
+    "IssuerMismatch",
+    "KeySourceUnavailable",
+    "MalformedToken",
+    "MissingToken",
+    "PluginError",
+    "TokenExpired",
+    "TokenNotYetValid",
+    "TrustEntry",
+    "UnknownKey",
+    "UnsupportedAlgorithm",
+    "Verifier",
+    "VerifyError",
+    "__version__",
+]

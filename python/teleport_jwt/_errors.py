@@ -1,0 +1,136 @@
+"""The exception classes, and the one table that maps the core's reason codes to them.
+
+The native module raises ``error_for(code, message)`` for every core error, so the class a
+caller catches is decided here and only here.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CODE_TO_CLASS",
+    "AudienceMismatch",
+    "InsecureTransport",
+    "InternalError",
+    "InvalidClaims",
+    "InvalidConfig",
+    "InvalidSignature",
+    "IssuerMismatch",
+    "KeySourceUnavailable",
+    "MalformedToken",
+    "MissingToken",
+    "PluginError",
+    "TokenExpired",
+    "TokenNotYetValid",
+    "UnknownKey",
+    "UnsupportedAlgorithm",
+    "VerifyError",
+    "error_for",
+]
+
+
+class VerifyError(Exception):
+    """A refused token, configuration or key fetch.
+
+    ``code`` is the core's stable reason code (e.g. ``"audience_mismatch"``), the same in
+    every language; ``message`` says what went wrong and what to change. Never parse the
+    message.
+    """
+
+    code: str
+    message: str
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+    def __reduce__(self) -> tuple[type[VerifyError], tuple[str, str]]:
+        return (type(self), (self.code, self.message))
+
+
+class MalformedToken(VerifyError):
+    """``malformed``, ``token_too_large``, ``unsupported_header``: not a usable compact JWT."""
+
+
+class MissingToken(VerifyError):
+    """``missing_token``: none of the configured headers is in the request."""
+
+
+class UnsupportedAlgorithm(VerifyError):
+    """``unsupported_algorithm``: not RS256/ES256, or not the algorithm of the trusted key."""
+
+
+class InvalidSignature(VerifyError):
+    """``bad_signature``: the signature does not verify."""
+
+
+class UnknownKey(VerifyError):
+    """``unknown_key``: no trusted key matches the token, even after a refetch."""
+
+
+class TokenExpired(VerifyError):
+    """``expired``: ``exp`` is in the past by more than the leeway."""
+
+
+class TokenNotYetValid(VerifyError):
+    """``not_yet_valid``, ``issued_in_future``: ``nbf``/``iat`` beyond the leeway (clocks?)."""
+
+
+class IssuerMismatch(VerifyError):
+    """``issuer_mismatch``: ``iss`` is not a trusted issuer."""
+
+
+class AudienceMismatch(VerifyError):
+    """``audience_mismatch``: the token is for another app."""
+
+
+class InvalidClaims(VerifyError):
+    """``missing_claim``, ``invalid_claim``: a required claim is absent or ill-typed."""
+
+
+class KeySourceUnavailable(VerifyError):
+    """``key_source_unavailable``: keys could not be fetched and no recent good set is cached."""
+
+
+class InsecureTransport(VerifyError):
+    """``insecure_transport``: a key URL is not https."""
+
+
+class InvalidConfig(VerifyError):
+    """``invalid_config``: the verifier's configuration cannot work."""
+
+
+class PluginError(VerifyError):
+    """``plugin_error``: a user-supplied plug-in (key source, HTTP fetcher) failed."""
+
+
+class InternalError(VerifyError):
+    """``internal_error``: a bug in teleport-jwt (e.g. a Rust panic caught at the boundary)."""
+
+
+CODE_TO_CLASS: dict[str, type[VerifyError]] = {
+    "malformed": MalformedToken,
+    "token_too_large": MalformedToken,
+    "unsupported_header": MalformedToken,
+    "missing_token": MissingToken,
+    "unsupported_algorithm": UnsupportedAlgorithm,
+    "bad_signature": InvalidSignature,
+    "unknown_key": UnknownKey,
+    "expired": TokenExpired,
+    "not_yet_valid": TokenNotYetValid,
+    "issued_in_future": TokenNotYetValid,
+    "issuer_mismatch": IssuerMismatch,
+    "audience_mismatch": AudienceMismatch,
+    "missing_claim": InvalidClaims,
+    "invalid_claim": InvalidClaims,
+    "key_source_unavailable": KeySourceUnavailable,
+    "insecure_transport": InsecureTransport,
+    "invalid_config": InvalidConfig,
+    "plugin_error": PluginError,
+    "internal_error": InternalError,
+}
+
+
+def error_for(code: str, message: str) -> VerifyError:
+    """The exception for a reason code (the base class for a code this table does not know)."""
+    return CODE_TO_CLASS.get(code, VerifyError)(code, message)
