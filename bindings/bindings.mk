@@ -1,0 +1,32 @@
+# Kotlin and Swift bindings (bindings/), included by the root Makefile.
+#
+# kotlin-test:    Maven builds the Rust library, generates the Kotlin sources with the
+#                 workspace's uniffi-bindgen, compiles them and runs the JUnit tests on the JVM
+#                 (bindings/kotlin/pom.xml does all of it; Maven fetches its plug-ins and
+#                 libraries from Maven Central into ~/.m2).
+# swift-generate: generates the Swift sources, C header and module map from the same library
+#                 and checks they are there. No Swift toolchain here: nothing Swift is compiled.
+EXTRA_TESTS += kotlin-test swift-generate
+
+BINDINGS_TARGET_DIR := $(abspath $(or $(CARGO_TARGET_DIR),target))
+FFI_LIB := $(BINDINGS_TARGET_DIR)/debug/libteleport_jwt_ffi.so
+SWIFT_OUT := $(BINDINGS_TARGET_DIR)/uniffi/swift
+MVN ?= mvn
+
+.PHONY: ffi-lib kotlin-test swift-generate
+
+ffi-lib:
+	$(CARGO) build --quiet -p teleport-jwt-ffi
+
+kotlin-test:
+	cd bindings/kotlin && $(MVN) -q -B -Dstyle.color=never test -Dcargo=$(CARGO) -Dnative.dir=$(BINDINGS_TARGET_DIR)/debug
+	@echo
+	@cat bindings/kotlin/target/surefire-reports/*.txt | awk '/Tests run:/ {r+=$$3; f+=$$5; e+=$$7; s+=$$9} END {printf "kotlin: %d passed, %d failed, %d skipped\n", r-f-e-s, f+e, s}'
+
+swift-generate: ffi-lib
+	rm -rf $(SWIFT_OUT)
+	$(CARGO) run --quiet -p uniffi-bindgen -- generate --no-format --language swift --out-dir $(SWIFT_OUT) $(FFI_LIB)
+	@for f in TeleportJWT.swift TeleportJWTFFI.h TeleportJWTFFI.modulemap; do \
+	  test -s $(SWIFT_OUT)/$$f || { echo "swift-generate: $$f was not generated" >&2; exit 1; }; done
+	@grep -q 'public static func teleportJwt(' $(SWIFT_OUT)/TeleportJWT.swift
+	@echo "swift: generated $(SWIFT_OUT)/TeleportJWT.swift ($$(wc -l < $(SWIFT_OUT)/TeleportJWT.swift) lines), not compiled (no Swift toolchain)"

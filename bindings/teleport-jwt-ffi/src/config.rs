@@ -1,0 +1,278 @@
+//! Configuration: [`VerifierOptions`] (every field optional; unset means the core's default)
+//! and [`TrustEntry`] (the two Teleport presets and the general form).
+//!
+//! Defaults live in the core only: an unset field keeps the value of
+//! `teleport_jwt::VerifierOptions::default()`, and [`default_verifier_options`] shows them.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use teleport_jwt::{HeaderRule, TrustEntry as CoreTrustEntry, VerifierBuilder};
+
+use crate::clock::{Clock, ForeignClock};
+use crate::error::VerifyError;
+use crate::http::{ForeignFetcher, HttpFetcher};
+use crate::keys::KeysFrom;
+
+/// Options shared by every trust entry of a verifier. Leave a field unset (`null`/`nil`) for
+/// the core's default, which is the safe one.
+#[derive(Default, uniffi::Record)]
+pub struct VerifierOptions {
+    /// Clock-skew allowance for `exp`, `nbf` and `iat`, in seconds (default 60).
+    #[uniffi(default)]
+    pub leeway_seconds: Option<u64>,
+    /// Longest token accepted, in bytes (default 16384).
+    #[uniffi(default)]
+    pub max_token_bytes: Option<u64>,
+    /// Headers `verifyHeaders` reads, in order, each `"Name"` or `"Name: Scheme"` (default
+    /// `["Teleport-Jwt-Assertion", "Authorization: Bearer"]`).
+    #[uniffi(default)]
+    pub headers: Option<Vec<String>>,
+    /// How long fetched keys are used before a refresh, in seconds (default 600).
+    #[uniffi(default)]
+    pub cache_max_age_seconds: Option<u64>,
+    /// Minimum time between refetches on unknown `kid`s or after a failure, in seconds
+    /// (default 30).
+    #[uniffi(default)]
+    pub cache_cooldown_seconds: Option<u64>,
+    /// How long the last good keys keep verifying while fetches fail, in seconds (default
+    /// 86400).
+    #[uniffi(default)]
+    pub cache_max_stale_seconds: Option<u64>,
+    /// Largest number of entries accepted in one JWKS (default 100).
+    #[uniffi(default)]
+    pub cache_max_keys: Option<u64>,
+    /// Time limit of one key fetch, in milliseconds (default 5000).
+    #[uniffi(default)]
+    pub fetch_timeout_ms: Option<u64>,
+    /// Largest accepted key document, in bytes (default 262144).
+    #[uniffi(default)]
+    pub fetch_max_body_bytes: Option<u64>,
+    /// Extra trusted CA certificates (PEM) for the built-in HTTPS client.
+    #[uniffi(default)]
+    pub ca_pem: Option<String>,
+    /// Permit `http://` key URLs on loopback hosts (development and tests only; default
+    /// false).
+    #[uniffi(default)]
+    pub allow_insecure_http_for_loopback: Option<bool>,
+    /// How many verified tokens to remember (default 1024; 0 turns the cache off). A repeated
+    /// token skips the signature check, never the time checks.
+    #[uniffi(default)]
+    pub token_cache_capacity: Option<u64>,
+    /// Fetch keys with this client instead of the built-in one.
+    #[uniffi(default)]
+    pub http_fetcher: Option<Arc<dyn HttpFetcher>>,
+    /// Use this clock instead of the system's (tests).
+    #[uniffi(default)]
+    pub clock: Option<Arc<dyn Clock>>,
+}
+
+/// The core's default options, every field filled in (no fetcher, no clock).
+#[uniffi::export]
+pub fn default_verifier_options() -> VerifierOptions {
+    let d = teleport_jwt::VerifierOptions::default();
+    VerifierOptions {
+        leeway_seconds: Some(d.leeway.as_secs()),
+        max_token_bytes: Some(to_u64(d.max_token_bytes)),
+        headers: Some(
+            d.headers
+                .iter()
+                .map(|h| match &h.scheme {
+                    Some(scheme) => format!("{}: {scheme}", h.name),
+                    None => h.name.clone(),
+                })
+                .collect(),
+        ),
+        cache_max_age_seconds: Some(d.cache.max_age.as_secs()),
+        cache_cooldown_seconds: Some(d.cache.cooldown.as_secs()),
+        cache_max_stale_seconds: Some(d.cache.max_stale.as_secs()),
+        cache_max_keys: Some(to_u64(d.cache.max_keys)),
+        fetch_timeout_ms: Some(u64::try_from(d.fetch.timeout.as_millis()).unwrap_or(u64::MAX)),
+        fetch_max_body_bytes: Some(to_u64(d.fetch.max_body_bytes)),
+        ca_pem: d.ca_pem,
+        allow_insecure_http_for_loopback: Some(d.allow_insecure_http_for_loopback),
+        token_cache_capacity: Some(to_u64(d.token_cache_capacity)),
+        http_fetcher: None,
+        clock: None,
+    }
+}
+
+fn to_u64(n: usize) -> u64 {
+    u64::try_from(n).unwrap_or(u64::MAX)
+}
+
+fn to_usize(n: u64, field: &str) -> Result<usize, VerifyError> {
+    usize::try_from(n).map_err(|_| VerifyError::InvalidConfig {
+        message: format!("{field} = {n} does not fit this platform's usize"),
+    })
+}
+
+impl VerifierOptions {
+    /// A core builder holding these options (fetcher and clock included), without entries.
+    pub(crate) fn into_builder(self) -> Result<VerifierBuilder, VerifyError> {
+        let mut o = teleport_jwt::VerifierOptions::default();
+        if let Some(s) = self.leeway_seconds {
+            o.leeway = Duration::from_secs(s);
+        }
+        if let Some(n) = self.max_token_bytes {
+            o.max_token_bytes = to_usize(n, "max_token_bytes")?;
+        }
+        if let Some(specs) = self.headers {
+            o.headers = specs
+                .iter()
+                .map(|s| HeaderRule::parse(s))
+                .collect::<Result<_, _>>()?;
+        }
+        if let Some(s) = self.cache_max_age_seconds {
+            o.cache.max_age = Duration::from_secs(s);
+        }
+        if let Some(s) = self.cache_cooldown_seconds {
+            o.cache.cooldown = Duration::from_secs(s);
+        }
+        if let Some(s) = self.cache_max_stale_seconds {
+            o.cache.max_stale = Duration::from_secs(s);
+        }
+        if let Some(n) = self.cache_max_keys {
+            o.cache.max_keys = to_usize(n, "cache_max_keys")?;
+        }
+        if let Some(ms) = self.fetch_timeout_ms {
+            o.fetch.timeout = Duration::from_millis(ms);
+        }
+        if let Some(n) = self.fetch_max_body_bytes {
+            o.fetch.max_body_bytes = to_usize(n, "fetch_max_body_bytes")?;
+        }
+        if self.ca_pem.is_some() {
+            o.ca_pem = self.ca_pem;
+        }
+        if let Some(b) = self.allow_insecure_http_for_loopback {
+            o.allow_insecure_http_for_loopback = b;
+        }
+        if let Some(n) = self.token_cache_capacity {
+            o.token_cache_capacity = to_usize(n, "token_cache_capacity")?;
+        }
+        let mut builder = teleport_jwt::Verifier::builder().options(o);
+        if let Some(f) = self.http_fetcher {
+            builder = builder.http_fetcher(Arc::new(ForeignFetcher(f)));
+        }
+        if let Some(c) = self.clock {
+            builder = builder.clock(Arc::new(ForeignClock(c)));
+        }
+        Ok(builder)
+    }
+}
+
+/// One trusted issuer: a Teleport preset, or the general form (any issuer, audiences, keys).
+/// A token's `iss` picks its entry.
+#[derive(uniffi::Enum)]
+pub enum TrustEntry {
+    /// Classic Teleport JWTs of one cluster: `iss` = `cluster_name`, keys at
+    /// `<proxy_url>/.well-known/jwks.json`.
+    TeleportJwt {
+        /// The proxy's public address, e.g. `https://teleport.example.com`.
+        proxy_url: String,
+        /// The cluster name: the `iss` of classic tokens.
+        cluster_name: String,
+        /// The app's `uri` exactly as configured in Teleport.
+        audience: String,
+        /// A name for logs and `Identity.trustEntry` (default: the issuer).
+        #[uniffi(default)]
+        name: Option<String>,
+    },
+    /// Teleport ID tokens: `iss` = the proxy URL (`:443` stripped), keys through OIDC
+    /// discovery, `iat` required.
+    TeleportIdToken {
+        /// The proxy's public address.
+        proxy_url: String,
+        /// The app's `uri` exactly as configured in Teleport.
+        audience: String,
+        /// A name for logs and `Identity.trustEntry` (default: the issuer).
+        #[uniffi(default)]
+        name: Option<String>,
+    },
+    /// Any issuer: the exact `iss`, accepted audiences and where the keys come from.
+    General {
+        /// The exact `iss` value, compared byte for byte.
+        issuer: String,
+        /// Accepted audiences; never empty.
+        audiences: Vec<String>,
+        /// Where the keys come from.
+        keys: KeysFrom,
+        /// A name for logs and `Identity.trustEntry` (default: the issuer).
+        #[uniffi(default)]
+        name: Option<String>,
+        /// Whether `iat` must be present (default false).
+        #[uniffi(default)]
+        require_iat: Option<bool>,
+    },
+}
+
+impl From<TrustEntry> for CoreTrustEntry {
+    fn from(e: TrustEntry) -> Self {
+        let (entry, name) = match e {
+            TrustEntry::TeleportJwt {
+                proxy_url,
+                cluster_name,
+                audience,
+                name,
+            } => (
+                CoreTrustEntry::teleport_jwt(&proxy_url, cluster_name, audience),
+                name,
+            ),
+            TrustEntry::TeleportIdToken {
+                proxy_url,
+                audience,
+                name,
+            } => (
+                CoreTrustEntry::teleport_id_token(&proxy_url, audience),
+                name,
+            ),
+            TrustEntry::General {
+                issuer,
+                audiences,
+                keys,
+                name,
+                require_iat,
+            } => {
+                let mut entry = CoreTrustEntry::new(issuer, audiences, keys.into());
+                if let Some(r) = require_iat {
+                    entry.require_iat = r;
+                }
+                (entry, name)
+            }
+        };
+        match name {
+            Some(n) => entry.named(n),
+            None => entry,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_options_round_trip_to_the_core_defaults() {
+        let builder = default_verifier_options().into_builder();
+        assert!(builder.is_ok());
+        let shown = default_verifier_options();
+        assert_eq!(shown.leeway_seconds, Some(60));
+        assert_eq!(
+            shown.headers,
+            Some(vec![
+                "Teleport-Jwt-Assertion".to_owned(),
+                "Authorization: Bearer".to_owned()
+            ])
+        );
+    }
+
+    #[test]
+    fn a_bad_header_rule_is_invalid_config() {
+        let o = VerifierOptions {
+            headers: Some(vec!["not a header".into()]),
+            ..Default::default()
+        };
+        let e = o.into_builder().err().map(|e| e.code());
+        assert_eq!(e.as_deref(), Some("invalid_config"));
+    }
+}

@@ -1,0 +1,193 @@
+//! The core's [`teleport_jwt::VerifyError`] as a UniFFI error: one variant per reason code,
+//! each carrying the core's message.
+//!
+//! Kotlin sees `sealed class VerifyException` with one subclass per reason (`Expired`,
+//! `AudienceMismatch`, ..., `PluginException` for `PluginError`, following UniFFI's
+//! `Error` → `Exception` renaming) whose text is the `detail` property (the field is renamed
+//! in `uniffi.toml` because Kotlin's `Throwable` already has `message`); Swift sees
+//! `enum VerifyError: Error` with cases like `.expired(message:)`. In both, `code()` returns
+//! the stable snake_case code.
+//!
+//! The variants are listed once, in the order of [`Reason::ALL`]; the tests below prove that
+//! every core reason maps to the variant with the same code and back, so a reason added to
+//! the core without a variant here fails `cargo test`.
+
+use teleport_jwt::Reason;
+
+/// Declares the error enum and both conversions from one list of variants, each named exactly
+/// like its [`Reason`].
+macro_rules! verify_error {
+    ($( $(#[$doc:meta])* $variant:ident ),* $(,)?) => {
+        /// A refused token, configuration or key fetch. Each variant is one stable reason
+        /// code of the core (see `code()`) and carries the core's message for humans.
+        #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
+        pub enum VerifyError {
+            $(
+                $(#[$doc])*
+                #[error("{}: {message}", Reason::$variant.code())]
+                $variant {
+                    /// What went wrong and, where possible, what to change. Never parse it.
+                    message: String,
+                },
+            )*
+        }
+
+        impl VerifyError {
+            /// The core reason of this error.
+            pub fn reason(&self) -> Reason {
+                match self {
+                    $( VerifyError::$variant { .. } => Reason::$variant, )*
+                }
+            }
+
+            /// The message (the same text the core produced).
+            pub fn message(&self) -> &str {
+                match self {
+                    $( VerifyError::$variant { message } => message, )*
+                }
+            }
+
+            /// The variant for `reason`, carrying `message`.
+            pub fn new(reason: Reason, message: impl Into<String>) -> Self {
+                let message = message.into();
+                match reason {
+                    $( Reason::$variant => VerifyError::$variant { message }, )*
+                    // `Reason` is non-exhaustive; a reason added to the core without a variant
+                    // here is caught by `every_core_reason_has_its_own_variant` below.
+                    other => VerifyError::InternalError {
+                        message: format!("{} (reason {other} has no binding variant)", message),
+                    },
+                }
+            }
+        }
+    };
+}
+
+verify_error! {
+    /// `malformed`: not a well-formed compact JWS/JWT, or a present but unusable header.
+    Malformed,
+    /// `token_too_large`: longer than the configured cap; refused before decoding.
+    TokenTooLarge,
+    /// `missing_token`: none of the configured headers is present.
+    MissingToken,
+    /// `unsupported_header`: `crit` or a key-carrying header (`jwk`, `jku`, `x5u`, `x5c`).
+    UnsupportedHeader,
+    /// `unsupported_algorithm`: not RS256/ES256, or not the algorithm of the trusted key.
+    UnsupportedAlgorithm,
+    /// `bad_signature`: the signature does not verify with the selected key.
+    BadSignature,
+    /// `unknown_key`: no trusted key matches the token, even after the rate-limited refetch.
+    UnknownKey,
+    /// `expired`: `exp` is in the past by more than the leeway.
+    Expired,
+    /// `not_yet_valid`: `nbf` is in the future by more than the leeway.
+    NotYetValid,
+    /// `issued_in_future`: `iat` is in the future by more than the leeway.
+    IssuedInFuture,
+    /// `issuer_mismatch`: `iss` is not a trusted issuer, or discovery names another issuer.
+    IssuerMismatch,
+    /// `audience_mismatch`: none of the token's audiences is a configured audience.
+    AudienceMismatch,
+    /// `missing_claim`: a required claim is absent.
+    MissingClaim,
+    /// `invalid_claim`: a claim has the wrong type or an impossible value.
+    InvalidClaim,
+    /// `key_source_unavailable`: keys could not be obtained and no last good set is usable.
+    KeySourceUnavailable,
+    /// `insecure_transport`: a key URL is not https (http only on loopback, when allowed).
+    InsecureTransport,
+    /// `invalid_config`: the verifier configuration is unusable.
+    InvalidConfig,
+    /// `plugin_error`: a plug-in (key source, clock, ...) supplied by the application threw
+    /// or failed unexpectedly.
+    PluginError,
+    /// `internal_error`: a bug in this library (a panic caught at the FFI boundary). Never
+    /// expected; please report it.
+    InternalError,
+}
+
+#[uniffi::export]
+impl VerifyError {
+    /// The stable snake_case reason code, e.g. `"audience_mismatch"`: the same string in Rust,
+    /// Python, Kotlin and Swift.
+    pub fn code(&self) -> String {
+        self.reason().code().to_owned()
+    }
+}
+
+/// Every reason code, in the core's order (`Reason::ALL`).
+#[uniffi::export]
+pub fn reason_codes() -> Vec<String> {
+    Reason::ALL.iter().map(|r| r.code().to_owned()).collect()
+}
+
+impl From<teleport_jwt::VerifyError> for VerifyError {
+    fn from(e: teleport_jwt::VerifyError) -> Self {
+        VerifyError::new(e.reason(), e.message())
+    }
+}
+
+impl From<VerifyError> for teleport_jwt::VerifyError {
+    fn from(e: VerifyError) -> Self {
+        teleport_jwt::VerifyError::new(e.reason(), e.message())
+    }
+}
+
+/// An exception a foreign plug-in threw that is not a `VerifyException`/`VerifyError` (an
+/// `IOException`, a Swift error of another type): a `plugin_error` carrying the first line of
+/// what the foreign side reported (Kotlin sends the stack trace; its first line is the
+/// exception's class and message).
+impl From<uniffi::UnexpectedUniFFICallbackError> for VerifyError {
+    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        let first = e.reason.lines().next().unwrap_or("").trim();
+        let text = if first.is_empty() {
+            "(no message)"
+        } else {
+            first
+        };
+        VerifyError::PluginError {
+            message: format!("a plug-in supplied by the application threw: {text}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_core_reason_has_its_own_variant() {
+        for reason in Reason::ALL {
+            let e = VerifyError::from(teleport_jwt::VerifyError::new(reason, "m"));
+            assert_eq!(e.reason(), reason);
+            assert_eq!(e.code(), reason.code());
+            assert_eq!(e.message(), "m");
+            let back = teleport_jwt::VerifyError::from(e.clone());
+            assert_eq!(back.reason(), reason);
+            assert_eq!(e.to_string(), back.to_string());
+        }
+        assert_eq!(reason_codes().len(), Reason::ALL.len());
+    }
+
+    #[test]
+    fn the_kotlin_rename_covers_every_variant() {
+        // uniffi.toml renames each variant's `message` field for Kotlin (Throwable.message
+        // clashes); a variant missing there would make the generated Kotlin fail to compile.
+        let toml = include_str!("../uniffi.toml");
+        for reason in Reason::ALL {
+            let variant = format!("{:?}", VerifyError::new(reason, ""));
+            let name = variant.split(' ').next().unwrap_or_default();
+            let line = format!("\"VerifyError.{name}.message\" = \"detail\"");
+            assert!(toml.contains(&line), "uniffi.toml lacks {line}");
+        }
+    }
+
+    #[test]
+    fn unexpected_foreign_exceptions_keep_their_first_line() {
+        let e = VerifyError::from(uniffi::UnexpectedUniFFICallbackError::new(
+            "java.io.IOException: disk on fire\n\tat Foo.bar(Foo.kt:1)",
+        ));
+        assert_eq!(e.code(), "plugin_error");
+        assert!(e.message().ends_with("java.io.IOException: disk on fire"));
+    }
+}

@@ -1,0 +1,64 @@
+//! The verified caller, as a plain record: every field of the core's
+//! [`teleport_jwt::Identity`], the full claim set as JSON text.
+
+use std::collections::HashMap;
+
+use teleport_jwt::{Algorithm, TokenKind};
+
+/// A verified Teleport identity. Every field comes from a token whose signature, issuer,
+/// audience and times have been checked.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct Identity {
+    /// The Teleport user name: `username`, or `sub` when `username` is absent.
+    pub username: String,
+    /// The `sub` claim.
+    pub sub: String,
+    /// Teleport roles; empty when the claim is `null` or absent.
+    pub roles: Vec<String>,
+    /// Teleport traits, name to values; empty when absent.
+    pub traits: HashMap<String, Vec<String>>,
+    /// The `iss` claim, equal to the issuer of the trust entry that matched.
+    pub issuer: String,
+    /// Every audience in the token.
+    pub audience: Vec<String>,
+    /// `exp`, seconds since the Unix epoch.
+    pub expires_at: i64,
+    /// `iat`, when present.
+    pub issued_at: Option<i64>,
+    /// `nbf`, when present.
+    pub not_before: Option<i64>,
+    /// `jti`, when present.
+    pub jti: Option<String>,
+    /// The `kid` of the key that verified the signature (null for a kid-less key).
+    pub key_id: Option<String>,
+    /// The algorithm that verified the signature (taken from the trusted key).
+    pub algorithm: Algorithm,
+    /// The name of the trust entry that matched.
+    pub trust_entry: String,
+    /// The kind of token of that trust entry.
+    pub kind: TokenKind,
+    /// The whole verified claim set as a JSON object, for claims this record does not model.
+    pub claims_json: String,
+}
+
+impl From<teleport_jwt::Identity> for Identity {
+    fn from(id: teleport_jwt::Identity) -> Self {
+        Identity {
+            claims_json: serde_json::Value::Object(id.claims).to_string(),
+            username: id.username,
+            sub: id.sub,
+            roles: id.roles,
+            traits: id.traits.into_iter().collect(),
+            issuer: id.issuer,
+            audience: id.audience,
+            expires_at: id.expires_at,
+            issued_at: id.issued_at,
+            not_before: id.not_before,
+            jti: id.jti,
+            key_id: id.key_id,
+            algorithm: id.algorithm,
+            trust_entry: id.trust_entry,
+            kind: id.kind,
+        }
+    }
+}

@@ -1,0 +1,43 @@
+//! # teleport-jwt-ffi
+//!
+//! The Kotlin and Swift skin of [`teleport_jwt`], generated with UniFFI (proc-macros, library
+//! mode). Every module mirrors one of the core's and holds only conversions and exports: a
+//! decision about a token, a key or a header is always the core's.
+//!
+//! | module | mirrors | exports (Kotlin names) |
+//! |---|---|---|
+//! | [`error`] | `teleport_jwt::error` | `VerifyException` (one subclass per reason code), `reasonCodes()` |
+//! | [`alg`] | `teleport_jwt::alg` | `Algorithm`, `TokenKind` |
+//! | [`config`] | `teleport_jwt::config` | `VerifierOptions`, `TrustEntry`, `defaultVerifierOptions()` |
+//! | [`verifier`] | `teleport_jwt::verifier` | `Verifier`, `Header` |
+//! | [`identity`] | `teleport_jwt::identity` | `Identity` |
+//! | [`keys`] | `teleport_jwt::keys` | `KeysFrom`, foreign trait `KeySource` |
+//! | [`http`] | `teleport_jwt::http` | foreign trait `HttpFetcher`, `HttpResponse` |
+//! | [`clock`] | `teleport_jwt::clock` | foreign trait `Clock` |
+//! | [`mock`] | `teleport_jwt::mock` | `MockTeleport`, `MintSpec`, `MockOptions`, `Failure`, ... |
+//! | [`policy`] | `teleport_jwt::policy` | `Policy`, `Permissions`, `PolicyException` |
+//!
+//! No panic crosses the FFI boundary: every call into the core runs under
+//! `guard::guarded`, which turns a panic into `internal_error` (or, for a foreign clock that
+//! threw, into the clock's error), and foreign exceptions
+//! come back as ordinary errors (see [`keys`] and [`http`]).
+
+uniffi::setup_scaffolding!();
+
+pub mod alg;
+pub mod clock;
+pub mod config;
+pub mod error;
+mod guard;
+pub mod http;
+pub mod identity;
+pub mod keys;
+pub mod mock;
+pub mod policy;
+pub mod verifier;
+
+pub use config::{TrustEntry, VerifierOptions};
+pub use error::VerifyError;
+pub use identity::Identity;
+pub use policy::Policy;
+pub use verifier::Verifier;
