@@ -73,4 +73,4 @@ pub use http::HttpsFetcher;
 pub use http::{FetchLimits, HttpFetcher, HttpResponse, HttpsOptions};
 pub use identity::Identity;
 pub use keys::{CachePolicy, KeySet, KeySource, OidcDiscovery, RemoteJwks, StaticJwks};
-pub use verifier::{Verifier, VerifierBuilder};
+pub use verifier::{Authorized, Verifier, VerifierBuilder};

@@ -19,6 +19,7 @@ use parking_lot::RwLock;
 
 use crate::identity::Identity;
 use crate::keys::VerifyingKey;
+use crate::policy::Permissions;
 
 const SHARDS: usize = 16;
 
@@ -30,6 +31,8 @@ pub(crate) struct Entry {
     pub(crate) exp: f64,
     pub(crate) nbf: Option<f64>,
     pub(crate) iat: Option<f64>,
+    /// The permission mapper's answer for this identity, computed on first `authorize`.
+    pub(crate) permissions: std::sync::OnceLock<Arc<Permissions>>,
 }
 
 pub(crate) struct TokenCache {
@@ -68,7 +71,7 @@ impl TokenCache {
         self.shard(token).write().remove(token);
     }
 
-    pub(crate) fn insert(&self, token: &str, entry: Entry, now: f64) {
+    pub(crate) fn insert(&self, token: &str, entry: Arc<Entry>, now: f64) {
         let mut shard = self.shard(token).write();
         if shard.len() >= self.per_shard {
             shard.retain(|_, e| e.exp > now);
@@ -79,7 +82,7 @@ impl TokenCache {
             };
             shard.remove(&victim);
         }
-        shard.insert(token.into(), Arc::new(entry));
+        shard.insert(token.into(), entry);
     }
 
     #[cfg(test)]
@@ -127,6 +130,7 @@ mod tests {
             exp,
             nbf: None,
             iat: None,
+            permissions: Default::default(),
         }
     }
 
@@ -135,7 +139,7 @@ mod tests {
         assert!(TokenCache::new(0).is_none());
         let cache = TokenCache::new(32).unwrap();
         for i in 0..1000 {
-            cache.insert(&format!("token-{i}"), entry(100.0), 50.0);
+            cache.insert(&format!("token-{i}"), Arc::new(entry(100.0)), 50.0);
         }
         assert!(cache.len() <= 32, "{}", cache.len());
         assert!(cache.get("token-999").is_some(), "the newest entry is kept");

@@ -20,6 +20,7 @@ use crate::identity::Identity;
 use crate::jws::{self, KeyId, KeyMatch};
 use crate::keys::cache::{KeyCache, Snapshot};
 use crate::keys::{KeySource, OidcDiscovery, RemoteJwks, StaticJwks};
+use crate::policy::{PermissionMapper, Permissions};
 use crate::token_cache::{Entry, TokenCache};
 
 /// Verifies Teleport tokens. Cheap to clone (an `Arc`); share one per process: its key caches
@@ -34,6 +35,16 @@ struct Inner {
     options: VerifierOptions,
     clock: Arc<dyn Clock>,
     tokens: Option<TokenCache>,
+    mapper: Option<Arc<dyn PermissionMapper>>,
+}
+
+/// A verified caller and what they may do: the answer of [`Verifier::authorize`].
+#[derive(Debug, Clone)]
+pub struct Authorized {
+    /// Who the token proves the caller is.
+    pub identity: Identity,
+    /// What the verifier's permission mapper grants that identity.
+    pub permissions: Arc<Permissions>,
 }
 
 struct Trust {
@@ -70,9 +81,17 @@ pub struct VerifierBuilder {
     options: VerifierOptions,
     fetcher: Option<Arc<dyn HttpFetcher>>,
     clock: Option<Arc<dyn Clock>>,
+    mapper: Option<Arc<dyn PermissionMapper>>,
 }
 
 impl VerifierBuilder {
+    /// Maps verified identities to permissions for [`Verifier::authorize`]: a
+    /// [`crate::policy::Policy`] or your own [`PermissionMapper`].
+    pub fn permission_mapper(mut self, mapper: Arc<dyn PermissionMapper>) -> Self {
+        self.mapper = Some(mapper);
+        self
+    }
+
     /// Adds a trusted issuer.
     pub fn trust(mut self, entry: TrustEntry) -> Self {
         self.entries.push(entry);
@@ -111,6 +130,7 @@ impl VerifierBuilder {
             options,
             fetcher,
             clock,
+            mapper,
         } = self;
         if entries.is_empty() {
             return Err(err(Reason::InvalidConfig, "no trust entry configured"));
@@ -147,6 +167,7 @@ impl VerifierBuilder {
             inner: Arc::new(Inner {
                 entries: trusts,
                 tokens: TokenCache::new(options.token_cache_capacity),
+                mapper,
                 options,
                 clock,
             }),
@@ -298,21 +319,105 @@ impl Verifier {
         token: &str,
         now: std::time::SystemTime,
     ) -> Result<Identity, VerifyError> {
-        let now = unix_seconds(now);
+        self.verified_entry(token, unix_seconds(now))
+            .map(|e| e.identity.clone())
+    }
+
+    /// Verifies `token` (as [`Verifier::verify`]) and maps the identity to permissions with the
+    /// builder's [`PermissionMapper`]. The permissions of a repeated token are computed once and
+    /// reused for as long as its cached verification is (see
+    /// [`VerifierOptions::token_cache_capacity`]). Fails with `invalid_config` when no mapper was
+    /// configured, and with the mapper's error (`plugin_error`) when it fails.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use teleport_jwt::mock::{MintSpec, MockTeleport};
+    /// use teleport_jwt::policy::Policy;
+    /// use teleport_jwt::{TrustEntry, Verifier};
+    /// # let teleport = MockTeleport::start().unwrap();
+    /// let policy = Policy::from_yaml_str(r#"
+    /// version: 1
+    /// rules:
+    ///   - match: { roles_any: [access] }
+    ///     grant: ["tool:read_*"]
+    /// "#)?;
+    /// let verifier = Verifier::builder()
+    ///     .trust(TrustEntry::teleport_jwt(&teleport.proxy_url(), teleport.cluster_name(),
+    ///                                     "mcp+http://127.0.0.1:8000/mcp"))
+    ///     .configure(|o| o.ca_pem = Some(teleport.ca_pem()))
+    ///     .permission_mapper(Arc::new(policy))
+    ///     .build()?;
+    /// # let token = teleport.mint(&MintSpec::default()).unwrap();
+    /// let caller = verifier.authorize(&token)?;
+    /// assert!(caller.permissions.can_call_tool("read_file"));
+    /// assert!(!caller.permissions.can_call_tool("delete_file"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn authorize(&self, token: &str) -> Result<Authorized, VerifyError> {
+        self.authorize_at(token, self.inner.clock.now())
+    }
+
+    /// [`Verifier::authorize`] with the token found by the header rules.
+    pub fn authorize_headers<I, K, V>(&self, headers: I) -> Result<Authorized, VerifyError>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        let owned: Vec<(K, V)> = headers.into_iter().collect();
+        let pairs: Vec<(&str, &str)> = owned
+            .iter()
+            .map(|(k, v)| (k.as_ref(), v.as_ref()))
+            .collect();
+        let token = self.token_from_headers(&pairs)?;
+        self.authorize(token)
+    }
+
+    /// [`Verifier::authorize`] at a given time (see [`Verifier::verify_at`]).
+    pub fn authorize_at(
+        &self,
+        token: &str,
+        now: std::time::SystemTime,
+    ) -> Result<Authorized, VerifyError> {
+        let mapper = self.inner.mapper.as_ref().ok_or_else(|| {
+            err(
+                Reason::InvalidConfig,
+                "authorize needs a permission mapper (VerifierBuilder::permission_mapper)",
+            )
+        })?;
+        let entry = self.verified_entry(token, unix_seconds(now))?;
+        let permissions = match entry.permissions.get() {
+            Some(p) => p.clone(),
+            None => {
+                let p = Arc::new(mapper.permissions(&entry.identity)?);
+                // A concurrent caller may have set it first; both answers are equal.
+                let _ = entry.permissions.set(p.clone());
+                p
+            }
+        };
+        Ok(Authorized {
+            identity: entry.identity.clone(),
+            permissions,
+        })
+    }
+
+    /// The cache entry for a verified token: from the cache when still good, else from a full
+    /// verification (then cached).
+    fn verified_entry(&self, token: &str, now: f64) -> Result<Arc<Entry>, VerifyError> {
         if let Some(cache) = &self.inner.tokens {
             if let Some(hit) = cache.get(token) {
                 match self.recheck(&hit, now) {
-                    Ok(Some(identity)) => return Ok(identity),
-                    Ok(None) => cache.remove(token),
+                    Ok(true) => return Ok(hit),
+                    Ok(false) => cache.remove(token),
                     Err(e) => return Err(e),
                 }
             }
         }
-        let (identity, entry) = self.verify_fully(token, now)?;
+        let entry = Arc::new(self.verify_fully(token, now)?);
         if let Some(cache) = &self.inner.tokens {
-            cache.insert(token, entry, now);
+            cache.insert(token, entry.clone(), now);
         }
-        Ok(identity)
+        Ok(entry)
     }
 
     fn rules<'a>(&self, trust: &'a Trust, now: f64) -> ClaimRules<'a> {
@@ -324,11 +429,11 @@ impl Verifier {
         }
     }
 
-    /// A cached verification, if still good: its key is still trusted and its times still hold.
-    /// `Ok(None)` means "verify again from scratch".
-    fn recheck(&self, hit: &Entry, now: f64) -> Result<Option<Identity>, VerifyError> {
+    /// Whether a cached verification still holds: its key is still trusted (`Ok(false)`:
+    /// verify again from scratch) and its times still hold (else the time error).
+    fn recheck(&self, hit: &Entry, now: f64) -> Result<bool, VerifyError> {
         let Some(trust) = self.inner.entries.get(hit.trust_index) else {
-            return Ok(None);
+            return Ok(false);
         };
         let snapshot = trust.cache.get()?;
         if !snapshot
@@ -337,7 +442,7 @@ impl Verifier {
             .iter()
             .any(|k| Arc::ptr_eq(k, &hit.key))
         {
-            return Ok(None);
+            return Ok(false);
         }
         let times = claims::Times {
             exp: hit.exp,
@@ -345,10 +450,10 @@ impl Verifier {
             iat: hit.iat,
         };
         claims::check_times(&times, &self.rules(trust, now))?;
-        Ok(Some(hit.identity.clone()))
+        Ok(true)
     }
 
-    fn verify_fully(&self, token: &str, now: f64) -> Result<(Identity, Entry), VerifyError> {
+    fn verify_fully(&self, token: &str, now: f64) -> Result<Entry, VerifyError> {
         let options = &self.inner.options;
         let jws = jws::decode(token, options.max_token_bytes)?;
         let claims = crate::json::parse_object(&jws.payload)
@@ -373,15 +478,15 @@ impl Verifier {
             kind: trust.entry.kind,
             claims,
         };
-        let entry = Entry {
-            identity: identity.clone(),
+        Ok(Entry {
+            identity,
             key,
             trust_index,
             exp: checked.times.exp,
             nbf: checked.times.nbf,
             iat: checked.times.iat,
-        };
-        Ok((identity, entry))
+            permissions: Default::default(),
+        })
     }
 
     fn trust_for(

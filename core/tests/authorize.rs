@@ -1,0 +1,131 @@
+//! `Verifier::authorize`: verification plus the permission mapper, with the mapper's answer
+//! cached per token exactly as long as the verification is.
+
+mod common;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::*;
+use teleport_jwt::mock::{Ca, MintSpec};
+use teleport_jwt::policy::{mapper_error, Permissions, Policy};
+use teleport_jwt::{Algorithm, Identity, ManualClock, Reason, TrustEntry, Verifier, VerifyError};
+
+fn example_policy() -> Policy {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/policy/mcp-tools.yaml"
+    );
+    Policy::from_file(path).expect("the example policy loads")
+}
+
+#[test]
+fn authorize_returns_identity_and_the_policy_answer() {
+    let m = mock(Algorithm::ES256);
+    let policy = example_policy();
+    let v = Verifier::builder()
+        .trust(TrustEntry::teleport_jwt(
+            &m.proxy_url(),
+            m.cluster_name(),
+            AUD,
+        ))
+        .options(options_for(&m))
+        .permission_mapper(Arc::new(policy.clone()))
+        .build()
+        .unwrap();
+    for roles in [
+        vec!["access".to_string()],
+        vec!["mcp-admin".to_string()],
+        vec![],
+    ] {
+        let token = m
+            .mint(&MintSpec {
+                roles: roles.clone(),
+                ..Default::default()
+            })
+            .unwrap();
+        let got = v.authorize(&token).unwrap();
+        assert_eq!(got.identity.roles, roles);
+        assert_eq!(
+            *got.permissions,
+            policy.permissions(&got.identity),
+            "{roles:?}"
+        );
+        let again = v.authorize(&token).unwrap();
+        assert!(
+            Arc::ptr_eq(&got.permissions, &again.permissions),
+            "computed once per token"
+        );
+    }
+    let bearer = format!("Bearer {}", m.mint(&MintSpec::default()).unwrap());
+    assert!(v
+        .authorize_headers([("Authorization", bearer.as_str())])
+        .is_ok());
+}
+
+#[test]
+fn authorize_without_a_mapper_is_a_configuration_error() {
+    let m = mock(Algorithm::RS256);
+    let e = verifier(&m)
+        .authorize(&m.mint(&MintSpec::default()).unwrap())
+        .unwrap_err();
+    assert_eq!(e.reason(), Reason::InvalidConfig);
+}
+
+#[test]
+fn a_failing_mapper_is_a_plugin_error_and_refusals_still_come_first() {
+    let m = mock(Algorithm::RS256);
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counter = calls.clone();
+    let mapper = move |id: &Identity| -> Result<Permissions, VerifyError> {
+        counter.fetch_add(1, Ordering::SeqCst);
+        if id.username == "mallory" {
+            return Err(mapper_error("directory lookup failed"));
+        }
+        Ok(Permissions::from(std::collections::BTreeSet::from([
+            "tool:*".to_string(),
+        ])))
+    };
+    let clock = Arc::new(ManualClock::at_unix(T0));
+    let mut options = options_for(&m);
+    options.cache.max_age = Duration::from_secs(600);
+    let v = Verifier::builder()
+        .trust(TrustEntry::teleport_jwt(
+            &m.proxy_url(),
+            m.cluster_name(),
+            AUD,
+        ))
+        .options(options)
+        .clock(clock.clone())
+        .permission_mapper(Arc::new(mapper))
+        .build()
+        .unwrap();
+    let bad = m
+        .mint(&MintSpec {
+            username: "mallory".into(),
+            issued_at: Some(T0 as i64),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_reason(v.authorize(&bad).map(|a| a.identity), Reason::PluginError);
+    // A refused token never reaches the mapper.
+    let expired = m
+        .mint(&MintSpec {
+            issued_at: Some(T0 as i64 - 3600),
+            ..Default::default()
+        })
+        .unwrap();
+    let before = calls.load(Ordering::SeqCst);
+    assert_reason(v.authorize(&expired).map(|a| a.identity), Reason::Expired);
+    assert_eq!(calls.load(Ordering::SeqCst), before);
+    // A good token: mapped once, then reused; after a key refresh that drops the key, neither
+    // the verification nor the permissions are reused.
+    let good = m.mint(&spec_at(T0)).unwrap();
+    v.authorize(&good).unwrap();
+    v.authorize(&good).unwrap();
+    assert_eq!(calls.load(Ordering::SeqCst), before + 1);
+    m.rotate_now(Ca::Jwt);
+    clock.advance(Duration::from_secs(601));
+    assert_reason(v.authorize(&good).map(|a| a.identity), Reason::UnknownKey);
+}
