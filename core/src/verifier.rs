@@ -287,13 +287,26 @@ impl Verifier {
         K: AsRef<str>,
         V: AsRef<str>,
     {
+        self.with_header_token(headers, |token| self.verify(token))
+    }
+
+    /// Runs `f` on the token the header rules select from any header pairs.
+    fn with_header_token<I, K, V, T>(
+        &self,
+        headers: I,
+        f: impl FnOnce(&str) -> Result<T, VerifyError>,
+    ) -> Result<T, VerifyError>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
         let owned: Vec<(K, V)> = headers.into_iter().collect();
         let pairs: Vec<(&str, &str)> = owned
             .iter()
             .map(|(k, v)| (k.as_ref(), v.as_ref()))
             .collect();
-        let token = self.token_from_headers(&pairs)?;
-        self.verify(token)
+        f(self.token_from_headers(&pairs)?)
     }
 
     /// The token the configured header rules select from `headers`, without verifying it:
@@ -364,13 +377,7 @@ impl Verifier {
         K: AsRef<str>,
         V: AsRef<str>,
     {
-        let owned: Vec<(K, V)> = headers.into_iter().collect();
-        let pairs: Vec<(&str, &str)> = owned
-            .iter()
-            .map(|(k, v)| (k.as_ref(), v.as_ref()))
-            .collect();
-        let token = self.token_from_headers(&pairs)?;
-        self.authorize(token)
+        self.with_header_token(headers, |token| self.authorize(token))
     }
 
     /// [`Verifier::authorize`] at a given time (see [`Verifier::verify_at`]).

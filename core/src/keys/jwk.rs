@@ -174,9 +174,16 @@ fn rsa_public_key_der(jwk: &Map<String, Value>) -> Result<Vec<u8>, String> {
     if super::roca::is_weak_modulus(n) {
         return Err("RSA modulus has the ROCA fingerprint (CVE-2017-15361)".into());
     }
-    let mut body = der_unsigned_integer(n);
-    body.extend(der_unsigned_integer(e));
-    Ok(der_tlv(0x30, &body))
+    Ok(rsa_pkcs1_der(n, e))
+}
+
+/// The PKCS#1 `RSAPublicKey` DER (`SEQUENCE { INTEGER n, INTEGER e }`) of big-endian `n` and
+/// `e`, minimally encoded as Go's `x509.MarshalPKCS1PublicKey` does (Teleport hashes it for the
+/// `kid`, which is why the mock uses it too).
+pub(crate) fn rsa_pkcs1_der(n: &[u8], e: &[u8]) -> Vec<u8> {
+    let mut body = der_unsigned_integer(strip_leading_zeros(n));
+    body.extend(der_unsigned_integer(strip_leading_zeros(e)));
+    der_tlv(0x30, &body)
 }
 
 /// The uncompressed SEC1 point `04 || x || y` from the JWK, coordinates left-padded to 32 bytes.

@@ -62,44 +62,7 @@ fn kid_of_der(der: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(digest(&SHA256, der).as_ref())
 }
 
-/// The PKCS#1 `RSAPublicKey` DER (`SEQUENCE { INTEGER n, INTEGER e }`) of these components,
-/// encoded minimally as Go's `x509.MarshalPKCS1PublicKey` does.
-pub(crate) fn rsa_pkcs1_der(n: &[u8], e: &[u8]) -> Vec<u8> {
-    let mut body = Vec::with_capacity(n.len() + e.len() + 12);
-    der_unsigned_integer(n, &mut body);
-    der_unsigned_integer(e, &mut body);
-    let mut out = Vec::with_capacity(body.len() + 4);
-    out.push(0x30);
-    der_length(body.len(), &mut out);
-    out.extend_from_slice(&body);
-    out
-}
-
-/// Appends a DER length.
-fn der_length(len: usize, out: &mut Vec<u8>) {
-    if len < 0x80 {
-        // Fits in the short form: checked just above.
-        out.push(len as u8);
-    } else {
-        let bytes = len.to_be_bytes();
-        let significant = strip_leading_zeros(&bytes);
-        // At most size_of::<usize>() bytes, so the count fits in the low 7 bits.
-        out.push(0x80 | significant.len() as u8);
-        out.extend_from_slice(significant);
-    }
-}
-
-/// Appends a DER INTEGER holding the unsigned big-endian value `value`.
-fn der_unsigned_integer(value: &[u8], out: &mut Vec<u8>) {
-    let value = strip_leading_zeros(value);
-    let pad = value.first().is_none_or(|b| b & 0x80 != 0);
-    out.push(0x02);
-    der_length(value.len() + usize::from(pad), out);
-    if pad {
-        out.push(0x00);
-    }
-    out.extend_from_slice(value);
-}
+pub(crate) use crate::keys::jwk::rsa_pkcs1_der;
 
 /// `bytes` without its leading zero bytes (big-integer bytes, as Go's `big.Int.Bytes`).
 pub(crate) fn strip_leading_zeros(bytes: &[u8]) -> &[u8] {
