@@ -1,9 +1,10 @@
 """`make demo`: Teleport-protected MCP server end to end on loopback, no cluster needed.
 
-Starts a MockTeleport (the Rust core's fake proxy), the example server of mcp_server.py,
-then the official MCP SDK client as two users with different roles (the token in
-Teleport-Jwt-Assertion, as Teleport sends it), then three bad tokens. Exits 1 if anything
-goes differently from what is printed as expected.
+Starts a MockTeleport (the Rust core's fake proxy), the example server of mcp_server.py with
+its policy (examples/policy/reports.yaml), then the official MCP SDK client as two users with
+different roles (the token in Teleport-Jwt-Assertion, as Teleport sends it): each lists its
+tools and calls some, allowed and denied. Then three bad tokens. Exits 1 if anything goes
+differently from what is printed as expected.
 """
 
 from __future__ import annotations
@@ -22,17 +23,18 @@ import httpx2
 import uvicorn
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
+from mcp.shared.exceptions import MCPError
 
 sys.path.insert(0, str(Path(__file__).parent))
 from teleport_jwt.testing import MockTeleport, verifier_for
 
-from mcp_server import AUDIENCE, build_app
+from mcp_server import AUDIENCE, POLICY, build_app
 
 failures: list[str] = []
 
 
-def check(label: str, got: str, want: str) -> None:
-    ok = want in got
+def check(label: str, got: str, want: str, *, exact: bool = False) -> None:
+    ok = got == want if exact else want in got
     print(f"  {label:<34} {'->'} {got}{'' if ok else f'   <-- EXPECTED {want!r}'}")
     if not ok:
         failures.append(label)
@@ -53,13 +55,22 @@ def serve(app: object) -> tuple[uvicorn.Server, threading.Thread, str]:
     return server, thread, f"http://127.0.0.1:{port}/mcp"
 
 
-async def call_as(url: str, token: str, calls: list[tuple[str, dict[str, str], str]]) -> None:
+async def call_as(
+    url: str, token: str, tools: str, calls: list[tuple[str, dict[str, str], str]]
+) -> None:
+    """List the tools as this user (exactly `tools`), then make each call."""
     http = httpx2.AsyncClient(headers={"Teleport-Jwt-Assertion": token}, timeout=10)
     async with http, Client(streamable_http_client(url, http_client=http)) as client:
+        listed = ", ".join(t.name for t in (await client.list_tools()).tools)
+        check("tools/list", listed, tools, exact=True)
         for tool, args, want in calls:
-            result = await client.call_tool(tool, args)
-            text = " ".join(getattr(c, "text", "") for c in result.content)
-            shown = ("denied: " if result.is_error else "ok: ") + text
+            try:
+                result = await client.call_tool(tool, args)
+            except MCPError as e:  # a tool this caller may not see: refused by the server
+                shown = f"refused: {e.message}"
+            else:
+                text = " ".join(getattr(c, "text", "") for c in result.content)
+                shown = ("denied: " if result.is_error else "ok: ") + text
             arg = ", ".join(args.values())
             check(f"{tool}({arg})", shown, want)
 
@@ -88,19 +99,36 @@ async def main() -> int:
         server, thread, url = serve(build_app(verifier, teleport.proxy_url))
         logging.getLogger().setLevel(logging.WARNING)  # the SDK logs every request at INFO
         print(f"MockTeleport  {teleport.proxy_url}  (cluster {teleport.cluster_name}, RS256)")
-        print(f"MCP server    {url}  (teleport_jwt.mcp, audience {AUDIENCE})\n")
+        print(f"MCP server    {url}  (teleport_jwt.mcp, audience {AUDIENCE})")
+        print(f"policy        examples/policy/{POLICY.name}\n")
         try:
             alice = teleport.mint(
-                username="alice", roles=["access", "mcp-reader"], audience=AUDIENCE
+                username="alice",
+                roles=["access", "mcp-reader"],
+                traits={"teams": ["sales"]},
+                audience=AUDIENCE,
             )
-            print("alice  roles: access, mcp-reader")
+            print("alice  roles: access, mcp-reader  traits: teams=sales")
             await call_as(
                 url,
                 alice,
+                "whoami, list_reports, read_report",
                 [
                     ("whoami", {}, "ok: alice (roles: access, mcp-reader)"),
-                    ("read_report", {"name": "q3-sales"}, "ok: Sales grew 12%."),
-                    ("delete_report", {"name": "q3-sales"}, "alice may not delete reports"),
+                    ("list_reports", {}, "ok: sales-q3"),
+                    ("read_report", {"name": "sales-q3"}, "ok: Sales grew 12%."),
+                    (
+                        "read_report",
+                        {"name": "finance-q3"},
+                        "denied: Error executing tool read_report: permission denied: "
+                        "alice does not have 'report:finance-q3:read'",
+                    ),
+                    (
+                        "delete_report",
+                        {"name": "sales-q3"},
+                        "refused: Unknown tool: delete_report "
+                        "(permission 'tool:delete_report' is not granted to alice)",
+                    ),
                 ],
             )
             bob = teleport.mint(username="bob", roles=["access", "mcp-admin"], audience=AUDIENCE)
@@ -108,10 +136,12 @@ async def main() -> int:
             await call_as(
                 url,
                 bob,
+                "whoami, list_reports, read_report, delete_report",
                 [
-                    ("whoami", {}, "ok: bob (roles: access, mcp-admin)"),
-                    ("delete_report", {"name": "q3-sales"}, "ok: deleted q3-sales"),
-                    ("read_report", {"name": "q3-sales"}, "ok: no such report"),
+                    ("list_reports", {}, "ok: sales-q3, finance-q3"),
+                    ("read_report", {"name": "finance-q3"}, "ok: Costs fell 3%."),
+                    ("delete_report", {"name": "sales-q3"}, "ok: deleted sales-q3"),
+                    ("list_reports", {}, "ok: finance-q3"),
                 ],
             )
             print("\nrefused before any tool runs:")

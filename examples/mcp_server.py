@@ -1,4 +1,7 @@
-"""An MCP server protected by Teleport: three tools, the caller's Teleport identity in each.
+"""An MCP server protected by Teleport, with permissions from a policy file.
+
+Each caller sees only the tools examples/policy/reports.yaml lets it call (`tool:<name>`), and
+read_report checks a finer permission (`report:<name>:read`) inside the tool.
 
 Run behind Teleport (app `uri: http://127.0.0.1:8000/mcp`, see the README):
     TELEPORT_PROXY_URL=https://teleport.example.com TELEPORT_CLUSTER=teleport.example.com \
@@ -8,18 +11,28 @@ Run behind Teleport (app `uri: http://127.0.0.1:8000/mcp`, see the README):
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import teleport_jwt as tj
 from mcp.server.mcpserver import MCPServer
-from mcp.server.mcpserver.exceptions import ToolError
-from teleport_jwt.mcp import ASGIApp, TeleportHeaderMiddleware, require_identity, teleport_auth
+from teleport_jwt.mcp import (
+    ASGIApp,
+    TeleportHeaderMiddleware,
+    current_permissions,
+    require_identity,
+    require_permission,
+    teleport_auth,
+)
 
 AUDIENCE = "mcp+http://127.0.0.1:8000/mcp"  # the Teleport app's `uri`, with Teleport's mcp+ prefix
-REPORTS = {"q3-sales": "Sales grew 12%.", "q3-costs": "Costs fell 3%."}
+POLICY = Path(__file__).parent / "policy" / "reports.yaml"
+REPORTS = {"sales-q3": "Sales grew 12%.", "finance-q3": "Costs fell 3%."}
 
 
 def build_app(verifier: tj.Verifier, proxy_url: str) -> ASGIApp:
-    server = MCPServer("reports", **teleport_auth(verifier, issuer_url=proxy_url))
+    policy = tj.Policy.from_file(POLICY)  # a mistake fails here, with its line and column
+    auth = teleport_auth(verifier, issuer_url=proxy_url, permissions=policy)  # hides tools
+    server = MCPServer("reports", **auth)
 
     @server.tool()
     def whoami() -> str:
@@ -28,19 +41,20 @@ def build_app(verifier: tj.Verifier, proxy_url: str) -> ASGIApp:
         return f"{me.username} (roles: {', '.join(me.roles)})"
 
     @server.tool()
+    def list_reports() -> str:
+        """The reports the caller may read."""
+        mine = current_permissions() or tj.Permissions()
+        return ", ".join(r for r in REPORTS if mine.allows(f"report:{r}:read")) or "none"
+
+    @server.tool()
     def read_report(name: str) -> str:
-        """Read a report: needs the mcp-reader or mcp-admin role."""
-        me = require_identity()
-        if not (me.has_role("mcp-reader") or me.has_role("mcp-admin")):
-            raise ToolError(f"{me.username} may not read reports")
+        """Read a report: needs the permission report:<name>:read."""
+        require_permission(f"report:{name}:read")
         return REPORTS.get(name, "no such report")
 
     @server.tool()
     def delete_report(name: str) -> str:
-        """Delete a report: needs the mcp-admin role."""
-        me = require_identity()
-        if not me.has_role("mcp-admin"):
-            raise ToolError(f"{me.username} may not delete reports (needs mcp-admin)")
+        """Delete a report (only callers granted tool:delete_report even see this tool)."""
         return f"deleted {name}" if REPORTS.pop(name, None) else "no such report"
 
     return TeleportHeaderMiddleware(server.streamable_http_app(), verifier)

@@ -1,11 +1,14 @@
 //! The verified caller, as an immutable Python object.
 
+use std::collections::BTreeMap;
+
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
+use pyo3::types::{PyDict, PyList, PyMapping};
 
 use crate::convert::from_json;
 
-/// A verified Teleport identity (immutable). Built only by `Verifier.verify*`.
+/// A verified Teleport identity (immutable). Built by `Verifier.verify*`; tests of permission
+/// policies may build an unverified one with `Identity.for_testing`.
 #[pyclass(frozen, module = "teleport_jwt", name = "Identity")]
 pub(crate) struct Identity {
     pub(crate) inner: teleport_jwt::Identity,
@@ -13,6 +16,55 @@ pub(crate) struct Identity {
 
 #[pymethods]
 impl Identity {
+    /// An identity that NO token verified, for tests of policies and mappers (the same fields
+    /// the shared policy vectors set). Never build one from request data: identities for
+    /// authorization come from `Verifier.verify*` only. `expires_at` is 0, `kind` "generic",
+    /// `issuer` the trust entry (default "test"), `claims` empty.
+    #[staticmethod]
+    #[pyo3(signature = (username, *, roles=None, traits=None, trust_entry=None, audience=None))]
+    fn for_testing(
+        username: String,
+        roles: Option<Vec<String>>,
+        traits: Option<&Bound<'_, PyAny>>,
+        trust_entry: Option<String>,
+        audience: Option<Vec<String>>,
+    ) -> PyResult<Self> {
+        let mut trait_map = BTreeMap::new();
+        if let Some(t) = traits {
+            let t = t.cast::<PyMapping>().map_err(|_| {
+                pyo3::exceptions::PyTypeError::new_err(
+                    "traits must be a mapping of str to a list of str",
+                )
+            })?;
+            for item in t.items()?.iter() {
+                let (k, v): (String, Vec<String>) = item.extract()?;
+                trait_map.insert(k, v);
+            }
+        }
+        let trust_entry = trust_entry.unwrap_or_else(|| "test".to_owned());
+        let (roles, traits) = (roles.unwrap_or_default(), trait_map);
+        let audience = audience.unwrap_or_default();
+        Ok(Identity {
+            inner: teleport_jwt::Identity {
+                sub: username.clone(),
+                username,
+                roles,
+                traits,
+                issuer: trust_entry.clone(),
+                audience,
+                expires_at: 0,
+                issued_at: None,
+                not_before: None,
+                jti: None,
+                key_id: None,
+                algorithm: teleport_jwt::Algorithm::RS256,
+                trust_entry,
+                kind: teleport_jwt::TokenKind::Generic,
+                claims: Default::default(),
+            },
+        })
+    }
+
     /// The Teleport user name (`username`, or `sub` when absent).
     #[getter]
     fn username(&self) -> &str {

@@ -13,6 +13,7 @@ mod errors;
 mod identity;
 mod mock;
 mod plugins;
+mod policy;
 mod verifier;
 
 /// The native module `teleport_jwt._teleport_jwt`. Every type is immutable or internally
@@ -26,5 +27,9 @@ fn _teleport_jwt(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<verifier::TrustEntry>()?;
     m.add_class::<identity::Identity>()?;
     m.add_class::<mock::MockTeleport>()?;
+    m.add_class::<policy::Policy>()?;
+    m.add_class::<policy::Permissions>()?;
+    m.add_class::<policy::Explanation>()?;
+    m.add_class::<policy::PermissionMapper>()?;
     Ok(())
 }

@@ -4,7 +4,10 @@
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
-use teleport_jwt::{FetchLimits, HttpFetcher, HttpResponse, KeySource, Reason, VerifyError};
+use teleport_jwt::policy::{mapper_error, PermissionMapper, Permissions};
+use teleport_jwt::{
+    FetchLimits, HttpFetcher, HttpResponse, Identity, KeySource, Reason, VerifyError,
+};
 
 /// `"TypeName: message"` of a Python exception.
 fn describe_exception(py: Python<'_>, e: &PyErr) -> String {
@@ -129,6 +132,105 @@ impl HttpFetcher for PyHttpFetcher {
                 "http_fetcher.get returned a body that is not bytes or str".to_string()
             })?;
             Ok(HttpResponse { status, body })
+        })
+    }
+}
+
+/// A Python object with `permissions(identity) -> Iterable[str] | Permissions`, as the core's
+/// [`PermissionMapper`]. An exception, a coroutine (mappers are synchronous), a bare `str` or
+/// anything but an iterable of `str` becomes [`mapper_error`] (`plugin_error`).
+pub(crate) struct PyPermissionMapper {
+    obj: Py<PyAny>,
+    name: String,
+}
+
+impl PyPermissionMapper {
+    pub(crate) fn new(obj: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let callable = obj
+            .getattr("permissions")
+            .map(|m| m.is_callable())
+            .unwrap_or(false);
+        if !callable {
+            return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+                "a permission mapper must be a teleport_jwt.Policy or an object with \
+                 permissions(identity) -> Iterable[str] | Permissions, not {}",
+                crate::policy::type_name(obj)
+            )));
+        }
+        Ok(PyPermissionMapper {
+            obj: obj.clone().unbind(),
+            name: crate::policy::type_name(obj),
+        })
+    }
+
+    /// The mapper's type name, for messages.
+    pub(crate) fn describe(&self) -> &str {
+        &self.name
+    }
+
+    fn convert(&self, result: &Bound<'_, PyAny>) -> Result<Permissions, VerifyError> {
+        if let Ok(p) = result.cast::<crate::policy::Permissions>() {
+            return Ok(p.get().inner.clone());
+        }
+        let wrong = |what: String| {
+            mapper_error(format!(
+                "{}.permissions() returned {what}; return an iterable of str or a teleport_jwt.Permissions",
+                self.name
+            ))
+        };
+        let type_name = crate::policy::type_name(result);
+        if result.hasattr("__await__").unwrap_or(false) {
+            // Close it, so Python does not warn that it was never awaited.
+            let _ = result.call_method0("close");
+            return Err(wrong(format!(
+                "an awaitable ({type_name}): permission mappers must be synchronous"
+            )));
+        }
+        if result.is_instance_of::<PyString>() || result.is_instance_of::<PyBytes>() {
+            return Err(wrong(format!("a single {type_name}")));
+        }
+        let items = result.try_iter().map_err(|_| wrong(type_name.clone()))?;
+        let mut granted = Vec::new();
+        for item in items {
+            let item = item.map_err(|e| {
+                mapper_error(format!(
+                    "iterating what {}.permissions() returned raised {}",
+                    self.name,
+                    describe_exception(result.py(), &e)
+                ))
+            })?;
+            match item.cast::<PyString>().ok().and_then(|s| s.to_str().ok()) {
+                Some(s) => granted.push(s.to_owned()),
+                None => {
+                    return Err(wrong(format!(
+                        "an iterable holding a {}",
+                        crate::policy::type_name(&item)
+                    )))
+                }
+            }
+        }
+        Ok(Permissions::new(granted, std::iter::empty::<String>()))
+    }
+}
+
+impl PermissionMapper for PyPermissionMapper {
+    fn permissions(&self, identity: &Identity) -> Result<Permissions, VerifyError> {
+        Python::attach(|py| {
+            let id = crate::identity::Identity {
+                inner: identity.clone(),
+            };
+            let result = self
+                .obj
+                .bind(py)
+                .call_method1("permissions", (id,))
+                .map_err(|e| {
+                    mapper_error(format!(
+                        "{}.permissions() raised {}",
+                        self.name,
+                        describe_exception(py, &e)
+                    ))
+                })?;
+            self.convert(&result)
         })
     }
 }

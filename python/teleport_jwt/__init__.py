@@ -9,6 +9,8 @@
 >>> # identity = v.verify(token)  or  v.verify_headers(request.headers)
 
 Every failure is a :class:`VerifyError` subclass whose ``code`` is the core's reason code.
+Permissions: :class:`Policy` maps an identity's roles and traits to the application's
+permissions (``Policy.from_file("policy.yaml").allows(identity, "tool:read_file")``).
 MCP servers: see :mod:`teleport_jwt.mcp`. Tests: :mod:`teleport_jwt.testing`.
 """
 
@@ -33,9 +35,14 @@ from teleport_jwt._errors import (
     UnsupportedAlgorithm,
     VerifyError,
 )
+from teleport_jwt._protocols import SupportsPermissions
 from teleport_jwt._teleport_jwt import (
     REASON_CODES,
+    Explanation,
     Identity,
+    PermissionMapper,
+    Permissions,
+    Policy,
     TrustEntry,
     Verifier,
     __version__,
@@ -45,6 +52,7 @@ __all__ = [
     "CODE_TO_CLASS",
     "REASON_CODES",
     "AudienceMismatch",
+    "Explanation",
     "Identity",
     "InsecureTransport",
     "InternalError",
@@ -55,7 +63,11 @@ __all__ = [
     "KeySourceUnavailable",
     "MalformedToken",
     "MissingToken",
+    "PermissionMapper",
+    "Permissions",
     "PluginError",
+    "Policy",
+    "SupportsPermissions",
     "TokenExpired",
     "TokenNotYetValid",
     "TrustEntry",

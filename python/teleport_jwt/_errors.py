@@ -97,11 +97,31 @@ class InsecureTransport(VerifyError):
 
 
 class InvalidConfig(VerifyError):
-    """``invalid_config``: the verifier's configuration cannot work."""
+    """``invalid_config``: the verifier's configuration, or a permission policy, cannot work.
+
+    For a policy mistake, ``line`` and ``column`` (1-based) say where it is when the format
+    reports it; the message carries them too. They are None otherwise.
+    """
+
+    line: int | None
+    column: int | None
+
+    def __init__(
+        self, code: str, message: str, line: int | None = None, column: int | None = None
+    ) -> None:
+        super().__init__(code, message)
+        self.line = line
+        self.column = column
+
+    def __reduce__(  # type: ignore[override]
+        self,
+    ) -> tuple[type[InvalidConfig], tuple[str, str, int | None, int | None]]:
+        return (type(self), (self.code, self.message, self.line, self.column))
 
 
 class PluginError(VerifyError):
-    """``plugin_error``: a user-supplied plug-in (key source, HTTP fetcher) failed."""
+    """``plugin_error``: a user-supplied plug-in (key source, HTTP fetcher, permission mapper)
+    failed: it raised, or returned the wrong type."""
 
 
 class InternalError(VerifyError):

@@ -1,48 +1,71 @@
 """Protect an MCP server built with the official ``mcp`` SDK (>= 2.3) with Teleport tokens.
 
     import teleport_jwt as tj
-    from teleport_jwt.mcp import TeleportHeaderMiddleware, current_identity, teleport_auth
+    from teleport_jwt.mcp import TeleportHeaderMiddleware, require_permission, teleport_auth
 
     verifier = tj.Verifier.teleport_jwt(proxy_url=..., cluster_name=..., audience=...)
-    server = MCPServer("my-server", **teleport_auth(verifier, issuer_url="https://teleport.example.com"))
+    policy = tj.Policy.from_file("policy.yaml")            # optional: roles -> permissions
+    server = MCPServer("my-server", **teleport_auth(verifier, issuer_url=..., permissions=policy))
     app = TeleportHeaderMiddleware(server.streamable_http_app(), verifier)   # serve with uvicorn
 
 - :class:`TeleportTokenVerifier` is the SDK's ``TokenVerifier``: ``client_id`` = Teleport user,
-  ``subject`` = ``sub``, ``scopes`` = roles, ``expires_at`` = ``exp``, ``resource`` = the
-  audience that matched, ``claims`` = every claim, and the :class:`~teleport_jwt.Identity`.
+  ``subject`` = ``sub``, ``scopes`` = the granted permissions (with ``permissions=``) or the
+  roles, ``expires_at`` = ``exp``, ``resource`` = the audience that matched, ``claims`` = every
+  claim, and the :class:`~teleport_jwt.Identity` and :class:`~teleport_jwt.Permissions`.
+- ``permissions=`` takes a :class:`~teleport_jwt.Policy` or any object with
+  ``permissions(identity) -> Iterable[str] | Permissions`` (run through the core's
+  ``PermissionMapper``; if it raises, the request is refused with 401 ``plugin_error``). With
+  it, :class:`ToolPermissionMiddleware` shows each caller only the tools it may call
+  (permission ``tool:<name>``) and refuses ``tools/call`` of any other tool, whatever its name.
 - The SDK reads only ``Authorization: Bearer``; Teleport sends ``Teleport-Jwt-Assertion`` by
   default. :class:`TeleportHeaderMiddleware` makes the token from the verifier's configured
   header the one the SDK sees (a client-supplied ``Authorization`` never wins over it), leaves
   ``Authorization`` alone when that is the configured header (ID token in ``Authorization``),
   and puts the reason code of a refused token in the 401 answer.
-- :func:`current_identity` gives a tool handler the verified caller.
+- In a tool handler: :func:`current_identity`, :func:`current_permissions`,
+  :func:`require_permission` and the :func:`requires` decorator (a missing permission is the
+  tool error :class:`PermissionDenied`, an ``isError`` result naming the permission).
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import inspect
 import json
 import logging
-from collections.abc import Awaitable, Callable, MutableMapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, TypedDict
+from typing import Any, ParamSpec, TypedDict, TypeVar, cast
 
 from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.auth.provider import AccessToken, TokenVerifier
 from mcp.server.auth.settings import AuthSettings
+from mcp.server.context import CallNext, HandlerResult, ServerMiddleware, ServerRequestContext
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.shared.exceptions import MCPError
+from mcp_types import INVALID_PARAMS, ListToolsResult
 from pydantic import AnyHttpUrl, ConfigDict, Field
+from typing_extensions import NotRequired
 
 from teleport_jwt._errors import VerifyError
-from teleport_jwt._teleport_jwt import Identity, Verifier
+from teleport_jwt._protocols import SupportsPermissions
+from teleport_jwt._teleport_jwt import Identity, PermissionMapper, Permissions, Policy, Verifier
 
 __all__ = [
     "ASGIApp",
+    "PermissionDenied",
     "TeleportAccessToken",
     "TeleportAuth",
     "TeleportHeaderMiddleware",
     "TeleportTokenVerifier",
+    "ToolPermissionMiddleware",
     "current_identity",
+    "current_permissions",
     "require_identity",
+    "require_permission",
+    "requires",
     "teleport_auth",
 ]
 
@@ -56,11 +79,13 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 class TeleportAccessToken(AccessToken):
-    """The SDK's ``AccessToken`` plus the verified :class:`~teleport_jwt.Identity`."""
+    """The SDK's ``AccessToken`` plus the verified :class:`~teleport_jwt.Identity` and, when a
+    permission mapper is configured, its :class:`~teleport_jwt.Permissions`."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     identity: Identity = Field(exclude=True, repr=False)
+    permissions: Permissions | None = Field(default=None, exclude=True, repr=False)
 
 
 @dataclass
@@ -80,48 +105,80 @@ def _roles(identity: Identity) -> list[str]:
 class TeleportTokenVerifier(TokenVerifier):
     """An ``mcp.server.auth.provider.TokenVerifier`` backed by a :class:`teleport_jwt.Verifier`.
 
-    ``scopes`` maps an identity to the SDK scopes (default: its Teleport roles), which
-    ``AuthSettings.required_scopes`` can then require.
+    ``permissions`` (a :class:`~teleport_jwt.Policy` or any permission mapper) is evaluated
+    once per request; its granted permissions become the SDK ``scopes`` and the
+    :class:`~teleport_jwt.Permissions` ride on the access token. A mapper that fails refuses
+    the request (401, reason ``plugin_error``). A mapper other than a ``Policy`` runs in a worker
+    thread, like verification, so it may block briefly but must be thread-safe.
+
+    Without ``permissions``, ``scopes`` maps an identity to the SDK scopes (default: its
+    Teleport roles), which ``AuthSettings.required_scopes`` can then require.
     """
 
     def __init__(
         self,
         verifier: Verifier,
         *,
-        scopes: Callable[[Identity], Sequence[str]] = _roles,
+        permissions: SupportsPermissions | None = None,
+        scopes: Callable[[Identity], Sequence[str]] | None = None,
     ) -> None:
+        if permissions is not None and scopes is not None:
+            raise ValueError("give permissions= or scopes=, not both (scopes are the permissions)")
         self.verifier = verifier
-        self._scopes = scopes
+        self._scopes = scopes or _roles
+        self._mapper = PermissionMapper(permissions) if permissions is not None else None
+        self._offload = permissions is not None and not isinstance(permissions, Policy)
         self._audiences = {e.name: frozenset(e.audiences) for e in verifier.trust_entries}
 
+    async def _permissions(self, identity: Identity) -> Permissions:
+        assert self._mapper is not None
+        if self._offload:
+            return await asyncio.to_thread(self._mapper.permissions, identity)
+        return self._mapper.permissions(identity)
+
     async def verify_token(self, token: str) -> AccessToken | None:
+        outcome = _outcome.get()
         try:
             identity = await self.verifier.verify_async(token)
         except VerifyError as e:
             logger.info("Teleport token refused: %s", e)
-            outcome = _outcome.get()
             if outcome is not None:
                 outcome.error = e
             return None
+        permissions: Permissions | None = None
+        if self._mapper is not None:
+            try:
+                permissions = await self._permissions(identity)
+            except VerifyError as e:
+                logger.error("permissions of %s refused the request: %s", identity.username, e)
+                if outcome is not None:
+                    outcome.error = e
+                return None
+            scopes = sorted(permissions.granted)
+        else:
+            scopes = list(self._scopes(identity))
         configured = self._audiences.get(identity.trust_entry, frozenset())
         resource = next((a for a in identity.audience if a in configured), None)
         return TeleportAccessToken(
             token=token,
             client_id=identity.username,
             subject=identity.sub,
-            scopes=list(self._scopes(identity)),
+            scopes=scopes,
             expires_at=identity.expires_at,
             resource=resource,
             claims=identity.claims,
             identity=identity,
+            permissions=permissions,
         )
 
 
 class TeleportAuth(TypedDict):
-    """The two ``MCPServer`` arguments :func:`teleport_auth` returns."""
+    """The ``MCPServer`` arguments :func:`teleport_auth` returns (``middleware`` only with
+    ``permissions=``; to add your own, pass ``[*auth["middleware"], *yours]``)."""
 
     token_verifier: TokenVerifier
     auth: AuthSettings
+    middleware: NotRequired[list[ServerMiddleware[Any]]]
 
 
 def teleport_auth(
@@ -130,16 +187,29 @@ def teleport_auth(
     issuer_url: str,
     resource_server_url: str | None = None,
     required_roles: Sequence[str] | None = None,
-    scopes: Callable[[Identity], Sequence[str]] = _roles,
+    scopes: Callable[[Identity], Sequence[str]] | None = None,
+    permissions: SupportsPermissions | None = None,
+    filter_tools: bool = True,
 ) -> TeleportAuth:
     """``MCPServer(..., **teleport_auth(verifier, issuer_url=<Teleport proxy URL>))``.
 
     The verifier checks the audience itself, so the SDK's resource check is off
     (``validate_token_resource=False``); ``required_roles`` become ``required_scopes``
-    (403 without them).
+    (403 without them; not with ``permissions``, whose scopes are permissions: require
+    things in the policy instead).
+
+    ``permissions`` (a :class:`~teleport_jwt.Policy` or a mapper) gives each request its
+    :class:`~teleport_jwt.Permissions`; unless ``filter_tools=False`` it also installs
+    :class:`ToolPermissionMiddleware`, so ``tools/list`` and ``tools/call`` only reach the tools
+    whose permission ``tool:<name>`` the caller holds.
     """
-    return TeleportAuth(
-        token_verifier=TeleportTokenVerifier(verifier, scopes=scopes),
+    if permissions is not None and required_roles:
+        raise ValueError(
+            "required_roles= needs roles as scopes; with permissions= the scopes are "
+            "permissions: require roles in the policy instead"
+        )
+    result = TeleportAuth(
+        token_verifier=TeleportTokenVerifier(verifier, permissions=permissions, scopes=scopes),
         auth=AuthSettings(
             issuer_url=AnyHttpUrl(issuer_url),
             resource_server_url=AnyHttpUrl(resource_server_url) if resource_server_url else None,
@@ -147,6 +217,9 @@ def teleport_auth(
             required_scopes=list(required_roles) if required_roles else None,
         ),
     )
+    if permissions is not None and filter_tools:
+        result["middleware"] = [ToolPermissionMiddleware()]
+    return result
 
 
 def current_identity() -> Identity | None:
@@ -161,6 +234,134 @@ def require_identity() -> Identity:
     if identity is None:
         raise PermissionError("no verified Teleport identity for this request")
     return identity
+
+
+def current_permissions() -> Permissions | None:
+    """The :class:`~teleport_jwt.Permissions` of the current MCP request's caller, or None
+    outside an authenticated request or without ``permissions=`` in :func:`teleport_auth`."""
+    token = get_access_token()
+    return token.permissions if isinstance(token, TeleportAccessToken) else None
+
+
+class PermissionDenied(ToolError):
+    """A tool refused because the caller lacks ``permission``: the call's result is
+    ``isError`` with this message, for the model to read."""
+
+    def __init__(self, permission: str, username: str | None) -> None:
+        who = username if username is not None else "an unauthenticated caller"
+        super().__init__(f"permission denied: {who} does not have {permission!r}")
+        self.permission = permission
+        self.username = username
+
+
+def require_permission(permission: str) -> Identity:
+    """In a tool handler: the caller, if it holds ``permission``; else raises
+    :class:`PermissionDenied` (the tool's result is an error naming the permission).
+
+    Needs ``permissions=`` in :func:`teleport_auth`; without it every permission is refused.
+    """
+    token = get_access_token()
+    if not isinstance(token, TeleportAccessToken):
+        raise PermissionDenied(permission, None)
+    if token.permissions is None:
+        logger.error("require_permission(%r) without a permission mapper: refused", permission)
+    if token.permissions is None or not token.permissions.allows(permission):
+        raise PermissionDenied(permission, token.identity.username)
+    return token.identity
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def requires(permission: str) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
+    """Decorator for a tool function: refuse the call unless the caller holds ``permission``
+    (see :func:`require_permission`). Put it under ``@server.tool()``::
+
+        @server.tool()
+        @requires("reports:delete")
+        def delete_report(name: str) -> str: ...
+    """
+
+    def decorate(fn: Callable[_P, _R]) -> Callable[_P, _R]:
+        if inspect.iscoroutinefunction(fn):
+            async_fn = cast(Callable[_P, Awaitable[Any]], fn)
+
+            @functools.wraps(fn)
+            async def checked_async(*args: _P.args, **kwargs: _P.kwargs) -> Any:
+                require_permission(permission)
+                return await async_fn(*args, **kwargs)
+
+            return cast(Callable[_P, _R], checked_async)
+
+        @functools.wraps(fn)
+        def checked(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+            require_permission(permission)
+            return fn(*args, **kwargs)
+
+        return checked
+
+    return decorate
+
+
+class ToolPermissionMiddleware:
+    """SDK server middleware (``MCPServer(middleware=[...])``; :func:`teleport_auth` adds it)
+    that scopes tools to the caller's :class:`~teleport_jwt.Permissions`:
+
+    - ``tools/list`` keeps only the tools whose permission ``tool:<name>`` is granted (one
+      evaluation per request, the core's ``filter_tools``); a ``public`` cache scope becomes
+      ``private``, since the list now depends on the caller;
+    - ``tools/call`` of any other tool is refused before the SDK looks the tool up: JSON-RPC
+      error -32602 (invalid params, as for an unknown tool) naming the missing permission.
+
+    Without permissions on the request (no ``permissions=`` on the token verifier), every tool
+    is hidden and refused.
+    """
+
+    async def __call__(
+        self, ctx: ServerRequestContext[Any, Any], call_next: CallNext
+    ) -> HandlerResult:
+        if ctx.method == "tools/call":
+            name = ctx.params.get("name") if isinstance(ctx.params, Mapping) else None
+            if isinstance(name, str):
+                self._check_call(name)
+            return await call_next(ctx)
+        if ctx.method == "tools/list":
+            return self._filter(await call_next(ctx))
+        return await call_next(ctx)
+
+    @staticmethod
+    def _check_call(name: str) -> None:
+        permissions = current_permissions()
+        if permissions is not None and permissions.can_call_tool(name):
+            return
+        identity = current_identity()
+        who = identity.username if identity is not None else "an unauthenticated caller"
+        logger.info("tools/call %r refused for %s: permission tool:%s not granted", name, who, name)
+        raise MCPError(
+            code=INVALID_PARAMS,
+            message=f"Unknown tool: {name} (permission 'tool:{name}' is not granted to {who})",
+        )
+
+    @staticmethod
+    def _filter(result: HandlerResult) -> HandlerResult:
+        permissions = current_permissions()
+        if isinstance(result, ListToolsResult):
+            names = [t.name for t in result.tools]
+            keep = set(permissions.filter_tools(names)) if permissions is not None else set()
+            update: dict[str, Any] = {"tools": [t for t in result.tools if t.name in keep]}
+            if result.cache_scope == "public":
+                update["cache_scope"] = "private"
+            return result.model_copy(update=update)
+        if isinstance(result, dict) and isinstance(result.get("tools"), list):
+            tools = [t for t in result["tools"] if isinstance(t, dict)]
+            known = [n for n in (t.get("name") for t in tools) if isinstance(n, str)]
+            keep = set(permissions.filter_tools(known)) if permissions is not None else set()
+            filtered = dict(result, tools=[t for t in tools if t.get("name") in keep])
+            if filtered.get("cacheScope") == "public":
+                filtered["cacheScope"] = "private"
+            return filtered
+        return result
 
 
 class TeleportHeaderMiddleware:
