@@ -13,6 +13,7 @@ use crate::clock::{Clock, ForeignClock};
 use crate::error::VerifyError;
 use crate::http::{ForeignFetcher, HttpFetcher};
 use crate::keys::KeysFrom;
+use crate::policy::PermissionsFrom;
 
 /// Options shared by every trust entry of a verifier. Leave a field unset (`null`/`nil`) for
 /// the core's default, which is the safe one.
@@ -65,9 +66,15 @@ pub struct VerifierOptions {
     /// Use this clock instead of the system's (tests).
     #[uniffi(default)]
     pub clock: Option<Arc<dyn Clock>>,
+    /// Where `authorize` gets permissions from: a `Policy` or the application's own
+    /// `PermissionMapper` (unset: `authorize` fails with `invalid_config`; `verify` is
+    /// unaffected).
+    #[uniffi(default)]
+    pub permissions_from: Option<PermissionsFrom>,
 }
 
-/// The core's default options, every field filled in (no fetcher, no clock).
+/// The core's default options, every field filled in (no fetcher, no clock, no permission
+/// mapper).
 #[uniffi::export]
 pub fn default_verifier_options() -> VerifierOptions {
     let d = teleport_jwt::VerifierOptions::default();
@@ -94,6 +101,7 @@ pub fn default_verifier_options() -> VerifierOptions {
         token_cache_capacity: Some(to_u64(d.token_cache_capacity)),
         http_fetcher: None,
         clock: None,
+        permissions_from: None,
     }
 }
 
@@ -108,7 +116,8 @@ fn to_usize(n: u64, field: &str) -> Result<usize, VerifyError> {
 }
 
 impl VerifierOptions {
-    /// A core builder holding these options (fetcher and clock included), without entries.
+    /// A core builder holding these options (fetcher, clock and permission mapper included),
+    /// without entries.
     pub(crate) fn into_builder(self) -> Result<VerifierBuilder, VerifyError> {
         let mut o = teleport_jwt::VerifierOptions::default();
         if let Some(s) = self.leeway_seconds {
@@ -156,6 +165,9 @@ impl VerifierOptions {
         }
         if let Some(c) = self.clock {
             builder = builder.clock(Arc::new(ForeignClock(c)));
+        }
+        if let Some(p) = self.permissions_from {
+            builder = builder.permission_mapper(p.into_core());
         }
         Ok(builder)
     }

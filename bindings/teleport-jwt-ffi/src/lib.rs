@@ -9,18 +9,18 @@
 //! | [`error`] | `teleport_jwt::error` | `VerifyException` (one subclass per reason code), `reasonCodes()` |
 //! | [`alg`] | `teleport_jwt::alg` | `Algorithm`, `TokenKind` |
 //! | [`config`] | `teleport_jwt::config` | `VerifierOptions`, `TrustEntry`, `defaultVerifierOptions()` |
-//! | [`verifier`] | `teleport_jwt::verifier` | `Verifier`, `Header` |
+//! | [`verifier`] | `teleport_jwt::verifier` | `Verifier`, `Header`, `Authorized` |
 //! | [`identity`] | `teleport_jwt::identity` | `Identity` |
 //! | [`keys`] | `teleport_jwt::keys` | `KeysFrom`, foreign trait `KeySource` |
 //! | [`http`] | `teleport_jwt::http` | foreign trait `HttpFetcher`, `HttpResponse` |
 //! | [`clock`] | `teleport_jwt::clock` | foreign trait `Clock` |
 //! | [`mock`] | `teleport_jwt::mock` | `MockTeleport`, `MintSpec`, `MockOptions`, `Failure`, ... |
-//! | [`policy`] | `teleport_jwt::policy` | `Policy`, `Permissions`, `PolicyException` |
+//! | [`policy`] | `teleport_jwt::policy` | `Policy`, `Permissions`, `PolicyException`, `Explanation`, `PermissionsFrom`, foreign trait `PermissionMapper` |
 //!
 //! No panic crosses the FFI boundary: every call into the core runs under
 //! `guard::guarded`, which turns a panic into `internal_error` (or, for a foreign clock that
 //! threw, into the clock's error), and foreign exceptions
-//! come back as ordinary errors (see [`keys`] and [`http`]).
+//! come back as ordinary errors (see [`keys`], [`http`] and [`policy`]).
 
 uniffi::setup_scaffolding!();
 
@@ -39,5 +39,5 @@ pub mod verifier;
 pub use config::{TrustEntry, VerifierOptions};
 pub use error::VerifyError;
 pub use identity::Identity;
-pub use policy::Policy;
-pub use verifier::Verifier;
+pub use policy::{PermissionMapper, Permissions, PermissionsFrom, Policy};
+pub use verifier::{Authorized, Verifier};

@@ -1,15 +1,11 @@
 //! Permissions: the core's [`teleport_jwt::policy::Policy`] (rules loaded from YAML, TOML or
-//! JSON that map a verified identity to the application's permissions) as an object, and its
-//! result as a record. Every decision (matching, templates, deny-wins, tool names) is the
-//! core's.
+//! JSON that map a verified identity to the application's permissions) as an object, its result
+//! as a record, and the [`PermissionMapper`] plug-in point for foreign code. Every decision
+//! (matching, templates, deny-wins, globs, tool names) is the core's.
 //!
-//! Not here yet: a foreign `PermissionMapper` trait. The core has the trait
-//! (`teleport_jwt::policy::PermissionMapper`) but nothing in the core takes a mapper yet (no
-//! verifier option, no middleware), so a Kotlin or Swift implementation would have no caller;
-//! Kotlin and Swift apps call their own code directly. When the core gains a consumer, add
-//! `#[uniffi::export(foreign)] trait PermissionMapper` here with an adapter like
-//! `keys::ForeignKeySource` (a foreign exception becoming `plugin_error` through
-//! `teleport_jwt::policy::mapper_error`).
+//! A verifier given a mapper (`VerifierOptions.permissionsFrom`: [`PermissionsFrom::Policy`] or
+//! [`PermissionsFrom::Mapper`]) answers `authorize`: the verified identity and its
+//! [`Permissions`], computed once per token and cached with its verification.
 
 use std::sync::Arc;
 
@@ -20,36 +16,263 @@ use crate::guard::guarded;
 use crate::identity::Identity;
 
 /// A policy that could not be loaded: the core's message, with the line and column of the
-/// mistake when there is one.
+/// mistake when the format reports one.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
-#[uniffi(flat_error)]
 pub enum PolicyError {
     /// The policy text or file is not a valid policy.
-    #[error("{0}")]
-    Invalid(String),
+    #[error("{message}")]
+    Invalid {
+        /// The whole message: `[<file>: ]line 7, column 9: <reason>` (`detail` in Kotlin).
+        message: String,
+        /// 1-based line of the mistake, when the format reports one.
+        line: Option<u32>,
+        /// 1-based column of the mistake, when the format reports one.
+        column: Option<u32>,
+        /// What is wrong, without the file and position.
+        reason: String,
+    },
 }
 
 impl From<core::PolicyError> for PolicyError {
     fn from(e: core::PolicyError) -> Self {
-        PolicyError::Invalid(e.to_string())
+        let small = |n: Option<usize>| n.map(|n| u32::try_from(n).unwrap_or(u32::MAX));
+        PolicyError::Invalid {
+            message: e.to_string(),
+            line: small(e.line()),
+            column: small(e.column()),
+            reason: e.reason().to_owned(),
+        }
     }
 }
 
-/// What an identity is granted, and the deny patterns that apply to it.
+/// What an identity is granted, and the deny patterns that apply to it: the answer of
+/// `Policy.permissions`, of a [`PermissionMapper`] and of `Verifier.authorize`. Plain data; its
+/// methods ask the core (a granted glob grants what it matches, a deny always wins).
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct Permissions {
-    /// Granted permissions (concrete, or globs), sorted; concrete grants a deny matches are
-    /// left out.
+    /// Granted permissions (concrete, or globs such as `tool:read_*`), sorted; concrete grants a
+    /// deny matches are left out.
     pub granted: Vec<String>,
     /// Deny patterns (globs), sorted.
+    #[uniffi(default)]
     pub denied: Vec<String>,
+}
+
+impl From<&core::Permissions> for Permissions {
+    fn from(p: &core::Permissions) -> Self {
+        Permissions {
+            granted: p.granted().iter().cloned().collect(),
+            denied: p.denied().iter().cloned().collect(),
+        }
+    }
 }
 
 impl From<core::Permissions> for Permissions {
     fn from(p: core::Permissions) -> Self {
-        Permissions {
-            granted: p.granted().iter().cloned().collect(),
-            denied: p.denied().iter().cloned().collect(),
+        Permissions::from(&p)
+    }
+}
+
+impl Permissions {
+    /// The core's permissions for these grants and denies (the same decisions: a concrete grant
+    /// left out of `granted` because a deny matches it is refused by that deny anyway).
+    pub fn to_core(&self) -> core::Permissions {
+        core::Permissions::new(self.granted.iter().cloned(), self.denied.iter().cloned())
+    }
+}
+
+#[uniffi::export]
+impl Permissions {
+    /// Whether `permission` is granted (equal to a grant or matched by a granted glob) and
+    /// matched by no deny pattern.
+    pub fn allows(&self, permission: String) -> bool {
+        self.to_core().allows(&permission)
+    }
+
+    /// Whether the MCP tool `tool` may be listed and called (permission `tool:<tool>`).
+    pub fn can_call_tool(&self, tool: String) -> bool {
+        self.to_core().can_call_tool(&tool)
+    }
+
+    /// The tools of `tools` that may be listed and called, in the order given: filter an MCP
+    /// `tools/list` answer with it.
+    pub fn filter_tools(&self, tools: Vec<String>) -> Vec<String> {
+        self.to_core().filter_tools(tools)
+    }
+}
+
+/// The outcome of [`Policy::explanation`] for one permission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum Decision {
+    /// A matching rule grants it and no matching rule denies it.
+    Granted,
+    /// A matching deny rule matches it (whatever grants it).
+    Denied,
+    /// No matching rule grants it.
+    NotGranted,
+}
+
+impl From<core::Decision> for Decision {
+    fn from(d: core::Decision) -> Self {
+        match d {
+            core::Decision::Granted => Decision::Granted,
+            core::Decision::Denied => Decision::Denied,
+            core::Decision::NotGranted => Decision::NotGranted,
+        }
+    }
+}
+
+#[uniffi::export]
+impl Decision {
+    /// The stable snake_case code: `granted`, `denied` or `not_granted` (the same in every
+    /// language).
+    pub fn code(&self) -> String {
+        let core = match self {
+            Decision::Granted => core::Decision::Granted,
+            Decision::Denied => core::Decision::Denied,
+            Decision::NotGranted => core::Decision::NotGranted,
+        };
+        core.code().to_owned()
+    }
+}
+
+/// A rule of a policy: its 0-based index in `rules` and its name, if any.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct RuleRef {
+    /// 0-based position in the document's `rules`.
+    pub index: u32,
+    /// The rule's `name`, when it has one.
+    pub name: Option<String>,
+}
+
+impl From<core::RuleRef> for RuleRef {
+    fn from(r: core::RuleRef) -> Self {
+        RuleRef {
+            index: u32::try_from(r.index).unwrap_or(u32::MAX),
+            name: r.name,
+        }
+    }
+}
+
+/// One rule's grant or deny that applied to the permission.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct RuleHit {
+    /// The rule.
+    pub rule: RuleRef,
+    /// The expanded grant, or the deny glob, that matched the permission.
+    pub pattern: String,
+    /// The grant template or deny pattern as written in the policy.
+    pub source: String,
+    /// The rule's conditions that held, e.g. `roles_any: role "mcp-dev" matches "mcp-*"`.
+    pub conditions: Vec<String>,
+}
+
+impl From<core::RuleHit> for RuleHit {
+    fn from(h: core::RuleHit) -> Self {
+        RuleHit {
+            rule: h.rule.into(),
+            pattern: h.pattern,
+            source: h.source,
+            conditions: h.conditions,
+        }
+    }
+}
+
+/// Why one permission was granted, denied or not granted to one identity (the core's
+/// `Explanation`); `text` is the one-line form `Policy.explain` returns.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Explanation {
+    /// The permission asked about.
+    pub permission: String,
+    /// The identity's user name.
+    pub username: String,
+    /// The outcome (the same as `Policy.allows`).
+    pub decision: Decision,
+    /// True when the permission is granted.
+    pub allowed: bool,
+    /// The deny that refused it (`Denied`) or the first grant that gave it (`Granted`).
+    pub decided_by: Option<RuleHit>,
+    /// For `Denied`: the first grant the deny overrode, if any rule granted it.
+    pub overridden_grant: Option<RuleHit>,
+    /// Every rule whose `match` held for this identity, in policy order.
+    pub matched_rules: Vec<RuleRef>,
+    /// Rules that matched but granted nothing because of the expansion cap.
+    pub capped_rules: Vec<RuleRef>,
+    /// The explanation as one log line.
+    pub text: String,
+}
+
+impl From<core::Explanation> for Explanation {
+    fn from(e: core::Explanation) -> Self {
+        Explanation {
+            text: e.to_string(),
+            allowed: e.is_allowed(),
+            permission: e.permission,
+            username: e.username,
+            decision: e.decision.into(),
+            decided_by: e.decided_by.map(Into::into),
+            overridden_grant: e.overridden_grant.map(Into::into),
+            matched_rules: e.matched_rules.into_iter().map(Into::into).collect(),
+            capped_rules: e.capped_rules.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// A permission mapper implemented in Kotlin or Swift: from a verified identity to the
+/// application's permissions (a directory lookup, a database, rules of your own). Give it to a
+/// verifier with `PermissionsFrom.Mapper` and call `authorize`; it runs once per token (the
+/// answer is cached with the verification) and only for tokens that verified.
+///
+/// Any exception it throws (a `VerifyException`/`VerifyError` or any other) fails the
+/// `authorize` call with `plugin_error` carrying the exception's message; nothing is cached and
+/// the verifier stays usable.
+#[uniffi::export(foreign)]
+pub trait PermissionMapper: Send + Sync {
+    /// What `identity` is granted (`granted`: permissions and globs such as `tool:read_*`), and
+    /// optionally deny patterns (`denied`) that win over any grant.
+    fn permissions(&self, identity: Identity) -> Result<Permissions, VerifyError>;
+}
+
+/// Adapts a foreign [`PermissionMapper`] to the core's [`core::PermissionMapper`].
+pub(crate) struct ForeignMapper(pub(crate) Arc<dyn PermissionMapper>);
+
+impl core::PermissionMapper for ForeignMapper {
+    fn permissions(
+        &self,
+        identity: &teleport_jwt::Identity,
+    ) -> Result<core::Permissions, teleport_jwt::VerifyError> {
+        match self.0.permissions(identity.clone().into()) {
+            Ok(p) => Ok(p.to_core()),
+            // A thrown non-VerifyException arrives as `plugin_error` already (error.rs), with
+            // the foreign class and message; any other reason the mapper chose is kept in the
+            // text, but a mapper failure is always `plugin_error`.
+            Err(VerifyError::PluginError { message }) => Err(core::mapper_error(message)),
+            Err(e) => Err(core::mapper_error(e)),
+        }
+    }
+}
+
+/// Where `Verifier.authorize` gets permissions from (`VerifierOptions.permissionsFrom`).
+#[derive(uniffi::Enum)]
+pub enum PermissionsFrom {
+    /// The built-in rules engine: a loaded [`Policy`] (evaluated by the core directly).
+    Policy {
+        /// The policy.
+        policy: Arc<Policy>,
+    },
+    /// The application's own [`PermissionMapper`].
+    Mapper {
+        /// The mapper.
+        mapper: Arc<dyn PermissionMapper>,
+    },
+}
+
+impl PermissionsFrom {
+    /// The core mapper for this choice.
+    pub(crate) fn into_core(self) -> Arc<dyn core::PermissionMapper> {
+        match self {
+            PermissionsFrom::Policy { policy } => Arc::new(policy.inner.clone()),
+            PermissionsFrom::Mapper { mapper } => Arc::new(ForeignMapper(mapper)),
         }
     }
 }
@@ -162,6 +385,21 @@ impl Policy {
                 .to_string())
         })
     }
+
+    /// Why `identity` has or lacks `permission`, as data: the decision, the deciding rule and
+    /// pattern, the grant a deny overrode, the rules that matched or were over the cap.
+    pub fn explanation(
+        &self,
+        identity: Identity,
+        permission: String,
+    ) -> Result<Explanation, VerifyError> {
+        guarded("explanation", || {
+            Ok(self
+                .inner
+                .explain(&core_identity(identity)?, &permission)
+                .into())
+        })
+    }
 }
 
 #[cfg(test)]
@@ -171,7 +409,32 @@ mod tests {
     #[test]
     fn a_yaml_mistake_names_its_line() {
         let e = Policy::from_yaml("rules:\n  - name: x\n    grnt: [a]\n".into()).unwrap_err();
-        let PolicyError::Invalid(text) = e;
-        assert!(text.contains("line"), "{text}");
+        let PolicyError::Invalid {
+            message,
+            line,
+            reason,
+            ..
+        } = e;
+        assert!(message.contains("line 3"), "{message}");
+        assert_eq!(line, Some(3));
+        assert!(message.ends_with(&reason), "{message}");
+    }
+
+    #[test]
+    fn permissions_round_trip_through_the_record() {
+        let core =
+            core::Permissions::new(["tool:*", "docs:read", "tool:delete_x"], ["tool:delete_*"]);
+        let record = Permissions::from(&core);
+        assert_eq!(record.granted, ["docs:read", "tool:*"]);
+        for perm in ["tool:read_file", "tool:delete_x", "docs:read", "docs:write"] {
+            assert_eq!(record.allows(perm.into()), core.allows(perm), "{perm}");
+        }
+        assert_eq!(record.to_core(), core);
+        assert_eq!(
+            record.filter_tools(vec!["read_file".into(), "delete_repo".into()]),
+            ["read_file"]
+        );
+        assert_eq!(Decision::Granted.code(), "granted");
+        assert_eq!(Decision::NotGranted.code(), "not_granted");
     }
 }

@@ -1,5 +1,6 @@
 //! The verifier object: build it once (a preset, the general form or several trust entries),
-//! share it between threads, verify tokens or request headers.
+//! share it between threads, verify tokens or request headers, or authorize them (verify, then
+//! map the identity to permissions with `VerifierOptions.permissionsFrom`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -10,6 +11,7 @@ use crate::error::VerifyError;
 use crate::guard::guarded;
 use crate::identity::Identity;
 use crate::keys::KeysFrom;
+use crate::policy::Permissions;
 
 /// One request header (repeated names are allowed, as on the wire).
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -18,6 +20,24 @@ pub struct Header {
     pub name: String,
     /// The header value.
     pub value: String,
+}
+
+/// A verified caller and what they may do: the answer of `Verifier.authorize`.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct Authorized {
+    /// Who the token proves the caller is.
+    pub identity: Identity,
+    /// What the verifier's permission mapper grants that identity.
+    pub permissions: Permissions,
+}
+
+impl From<teleport_jwt::Authorized> for Authorized {
+    fn from(a: teleport_jwt::Authorized) -> Self {
+        Authorized {
+            permissions: Permissions::from(&*a.permissions),
+            identity: a.identity.into(),
+        }
+    }
 }
 
 /// Verifies Teleport tokens. Thread-safe; share one per process, its key cache is what makes
@@ -150,6 +170,46 @@ impl Verifier {
         })
     }
 
+    /// Verifies one token and maps its identity to permissions with the configured
+    /// `permissionsFrom` (a `Policy` or a `PermissionMapper`). A repeated token costs neither a
+    /// signature check nor a mapping: both are cached together. Fails with `invalid_config`
+    /// when no mapper is configured, with the token's reason when it is refused (the mapper is
+    /// not called then), and with `plugin_error` when the mapper throws.
+    pub fn authorize(&self, token: String) -> Result<Authorized, VerifyError> {
+        guarded("authorize", || Ok(self.inner.authorize(&token)?.into()))
+    }
+
+    /// [`Verifier::authorize`] as if the time were `unix_seconds` for the token's claims (see
+    /// `verifyAt`).
+    pub fn authorize_at(
+        &self,
+        token: String,
+        unix_seconds: i64,
+    ) -> Result<Authorized, VerifyError> {
+        guarded("authorize_at", || {
+            let now = unix_millis_to_time(unix_seconds.saturating_mul(1000));
+            Ok(self.inner.authorize_at(&token, now)?.into())
+        })
+    }
+
+    /// [`Verifier::authorize`] with the token found by the header rules (see `verifyHeaders`).
+    pub fn authorize_headers(&self, headers: Vec<Header>) -> Result<Authorized, VerifyError> {
+        guarded("authorize_headers", || {
+            let pairs = headers.iter().map(|h| (h.name.as_str(), h.value.as_str()));
+            Ok(self.inner.authorize_headers(pairs)?.into())
+        })
+    }
+
+    /// [`Verifier::authorize_headers`] for headers held in a map (one value per name).
+    pub fn authorize_header_map(
+        &self,
+        headers: HashMap<String, String>,
+    ) -> Result<Authorized, VerifyError> {
+        guarded("authorize_header_map", || {
+            Ok(self.inner.authorize_headers(headers.iter())?.into())
+        })
+    }
+
     /// Fetches the keys of every trust entry now (a start-up check) instead of on the first
     /// request.
     pub fn warm_up(&self) -> Result<(), VerifyError> {
@@ -192,5 +252,75 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e.code(), "invalid_config");
+    }
+
+    /// A stand-in for a Kotlin/Swift mapper: grants by role, fails for `mallory`, panics for
+    /// `panic` (as UniFFI does when a foreign value cannot be lifted).
+    struct ByRole;
+
+    impl crate::policy::PermissionMapper for ByRole {
+        fn permissions(&self, identity: Identity) -> Result<Permissions, VerifyError> {
+            match identity.username.as_str() {
+                "mallory" => Err(VerifyError::from(
+                    uniffi::UnexpectedUniFFICallbackError::new(
+                        "java.lang.IllegalStateException: directory down\n\tat X.y(X.kt:1)",
+                    ),
+                )),
+                "eve" => Err(VerifyError::Expired {
+                    message: "badge expired".into(),
+                }),
+                "panic" => panic!("cannot lift"),
+                _ => Ok(Permissions {
+                    granted: identity
+                        .roles
+                        .iter()
+                        .map(|r| format!("tool:{r}_*"))
+                        .collect(),
+                    denied: vec!["tool:*_secret".into()],
+                }),
+            }
+        }
+    }
+
+    #[test]
+    fn authorize_runs_a_foreign_mapper_and_contains_its_failures() {
+        use crate::mock::{MintSpec, MockTeleport};
+        use crate::policy::PermissionsFrom;
+        let mock = MockTeleport::start(teleport_jwt::Algorithm::ES256).unwrap();
+        let options = VerifierOptions {
+            ca_pem: Some(mock.ca_pem()),
+            permissions_from: Some(PermissionsFrom::Mapper {
+                mapper: Arc::new(ByRole),
+            }),
+            ..Default::default()
+        };
+        let aud = "mcp+http://127.0.0.1:8000/mcp".to_owned();
+        let v = Verifier::teleport_jwt(mock.proxy_url(), mock.cluster_name(), aud, Some(options))
+            .unwrap();
+        let mint = |user: &str| {
+            mock.mint(MintSpec {
+                username: Some(user.into()),
+                roles: Some(vec!["read".into()]),
+                ..Default::default()
+            })
+            .unwrap()
+        };
+        let got = v.authorize(mint("alice")).unwrap();
+        assert_eq!(got.identity.username, "alice");
+        assert!(got.permissions.can_call_tool("read_file".into()));
+        assert!(!got.permissions.can_call_tool("read_secret".into()));
+        assert!(!got.permissions.can_call_tool("write_file".into()));
+        for (user, text) in [
+            ("mallory", "java.lang.IllegalStateException: directory down"),
+            ("eve", "expired: badge expired"),
+        ] {
+            let e = v.authorize(mint(user)).unwrap_err();
+            assert_eq!(e.code(), "plugin_error", "{e}");
+            assert!(e.message().starts_with("permission mapper failed: "), "{e}");
+            assert!(e.message().ends_with(text), "{e}");
+        }
+        let e = v.authorize(mint("panic")).unwrap_err();
+        assert_eq!(e.code(), "internal_error", "{e}");
+        assert!(v.authorize(mint("bob")).is_ok(), "still usable");
     }
 }
