@@ -5,6 +5,8 @@ use std::collections::HashMap;
 
 use teleport_jwt::{Algorithm, TokenKind};
 
+use crate::error::VerifyError;
+
 /// A verified Teleport identity. Every field comes from a token whose signature, issuer,
 /// audience and times have been checked.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
@@ -60,5 +62,39 @@ impl From<teleport_jwt::Identity> for Identity {
             trust_entry: id.trust_entry,
             kind: id.kind,
         }
+    }
+}
+
+/// The core identity behind a binding identity (the claim set parsed back from its JSON), for
+/// calls that take an identity from Kotlin or Swift (policy questions, permission mappers).
+impl TryFrom<Identity> for teleport_jwt::Identity {
+    type Error = VerifyError;
+
+    fn try_from(id: Identity) -> Result<Self, VerifyError> {
+        let claims = match serde_json::from_str::<serde_json::Value>(&id.claims_json) {
+            Ok(serde_json::Value::Object(m)) => m,
+            _ => {
+                return Err(VerifyError::InvalidClaim {
+                    message: "Identity.claimsJson is not a JSON object".into(),
+                })
+            }
+        };
+        Ok(teleport_jwt::Identity {
+            username: id.username,
+            sub: id.sub,
+            roles: id.roles,
+            traits: id.traits.into_iter().collect(),
+            issuer: id.issuer,
+            audience: id.audience,
+            expires_at: id.expires_at,
+            issued_at: id.issued_at,
+            not_before: id.not_before,
+            jti: id.jti,
+            key_id: id.key_id,
+            algorithm: id.algorithm,
+            trust_entry: id.trust_entry,
+            kind: id.kind,
+            claims,
+        })
     }
 }

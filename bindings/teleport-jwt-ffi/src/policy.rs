@@ -277,35 +277,6 @@ impl PermissionsFrom {
     }
 }
 
-/// The core identity behind a binding identity (the claim set parsed back from its JSON).
-fn core_identity(id: Identity) -> Result<teleport_jwt::Identity, VerifyError> {
-    let claims = match serde_json::from_str::<serde_json::Value>(&id.claims_json) {
-        Ok(serde_json::Value::Object(m)) => m,
-        _ => {
-            return Err(VerifyError::InvalidClaim {
-                message: "Identity.claimsJson is not a JSON object".into(),
-            })
-        }
-    };
-    Ok(teleport_jwt::Identity {
-        username: id.username,
-        sub: id.sub,
-        roles: id.roles,
-        traits: id.traits.into_iter().collect(),
-        issuer: id.issuer,
-        audience: id.audience,
-        expires_at: id.expires_at,
-        issued_at: id.issued_at,
-        not_before: id.not_before,
-        jti: id.jti,
-        key_id: id.key_id,
-        algorithm: id.algorithm,
-        trust_entry: id.trust_entry,
-        kind: id.kind,
-        claims,
-    })
-}
-
 /// Permission rules: which verified identities get which permissions. Load once, share.
 #[derive(Debug, uniffi::Object)]
 pub struct Policy {
@@ -347,21 +318,28 @@ impl Policy {
     /// Everything `identity` is granted, and the deny patterns that apply to it.
     pub fn permissions(&self, identity: Identity) -> Result<Permissions, VerifyError> {
         guarded("permissions", || {
-            Ok(self.inner.permissions(&core_identity(identity)?).into())
+            Ok(self
+                .inner
+                .permissions(&teleport_jwt::Identity::try_from(identity)?)
+                .into())
         })
     }
 
     /// Whether `identity` has `permission` (deny wins).
     pub fn allows(&self, identity: Identity, permission: String) -> Result<bool, VerifyError> {
         guarded("allows", || {
-            Ok(self.inner.allows(&core_identity(identity)?, &permission))
+            Ok(self
+                .inner
+                .allows(&teleport_jwt::Identity::try_from(identity)?, &permission))
         })
     }
 
     /// Whether `identity` may list and call the MCP tool `tool` (permission `tool:<tool>`).
     pub fn can_call_tool(&self, identity: Identity, tool: String) -> Result<bool, VerifyError> {
         guarded("can_call_tool", || {
-            Ok(self.inner.can_call_tool(&core_identity(identity)?, &tool))
+            Ok(self
+                .inner
+                .can_call_tool(&teleport_jwt::Identity::try_from(identity)?, &tool))
         })
     }
 
@@ -372,7 +350,9 @@ impl Policy {
         tools: Vec<String>,
     ) -> Result<Vec<String>, VerifyError> {
         guarded("filter_tools", || {
-            Ok(self.inner.filter_tools(&core_identity(identity)?, tools))
+            Ok(self
+                .inner
+                .filter_tools(&teleport_jwt::Identity::try_from(identity)?, tools))
         })
     }
 
@@ -381,7 +361,7 @@ impl Policy {
         guarded("explain", || {
             Ok(self
                 .inner
-                .explain(&core_identity(identity)?, &permission)
+                .explain(&teleport_jwt::Identity::try_from(identity)?, &permission)
                 .to_string())
         })
     }
@@ -396,7 +376,7 @@ impl Policy {
         guarded("explanation", || {
             Ok(self
                 .inner
-                .explain(&core_identity(identity)?, &permission)
+                .explain(&teleport_jwt::Identity::try_from(identity)?, &permission)
                 .into())
         })
     }
