@@ -8,20 +8,24 @@ DEMO_TARGET :=
 -include python/python.mk
 -include bindings/bindings.mk
 
-.PHONY: demo rust-demo test fmt-check clippy rust-test bench
+.PHONY: demo rust-demo test fmt-check clippy doc-check rust-test
 
 demo: $(or $(DEMO_TARGET),rust-demo)
 
 rust-demo:
 	$(CARGO) run --quiet -p teleport-jwt --features mock --example demo
 
-test: fmt-check clippy rust-test $(EXTRA_TESTS)
+test: fmt-check clippy doc-check rust-test $(EXTRA_TESTS)
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
 
 clippy:
 	$(CARGO) clippy --workspace --all-targets --all-features -- -D warnings
+
+# rustdoc of the core with warnings denied (broken or private intra-doc links).
+doc-check:
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --quiet --no-deps -p teleport-jwt --all-features
 
 rust-test:
 	$(CARGO) test --workspace --all-features

@@ -3,7 +3,8 @@
 //! Order of checks, each failing with its own reason: size and structure and header
 //! ([`crate::jws::compact`]), payload JSON, `iss` picks a trust entry (no fetch for an unknown
 //! issuer), keys of that entry (cached, see [`crate::keys::cache`]), signature with the key the
-//! `kid` names (algorithm taken from the key), then the claims ([`crate::claims`]).
+//! `kid` names (algorithm taken from the key), then the claims (times, audience, subject,
+//! roles and traits).
 
 use std::fmt;
 use std::sync::Arc;
