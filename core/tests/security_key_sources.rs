@@ -129,16 +129,7 @@ fn sec_27_oversized_jwks_keeps_last_good_keys() {
 fn sec_27_too_many_keys_keeps_last_good_keys() {
     // The same document, but the cap on keys is 1 while the mock publishes 2 entries.
     let m = mock(Algorithm::RS256);
-    let v = Verifier::builder()
-        .trust(TrustEntry::teleport_jwt(
-            &m.proxy_url(),
-            m.cluster_name(),
-            AUD,
-        ))
-        .options(options_for(&m))
-        .configure(|o| o.cache.max_keys = 1)
-        .build()
-        .unwrap();
+    let v = verifier_with(&m, |o| o.cache.max_keys = 1);
     let e = v.verify(&m.mint(&Default::default()).unwrap()).unwrap_err();
     assert_eq!(e.reason(), Reason::KeySourceUnavailable);
     assert!(e.message().contains("more than the limit"), "{e}");
@@ -153,16 +144,7 @@ fn sec_27_slow_jwks_times_out_and_keeps_last_good_keys() {
 fn sec_27_cold_timeout_fails_within_the_limit() {
     let m = mock(Algorithm::RS256);
     m.set_failure(Failure::Hang);
-    let v = Verifier::builder()
-        .trust(TrustEntry::teleport_jwt(
-            &m.proxy_url(),
-            m.cluster_name(),
-            AUD,
-        ))
-        .options(options_for(&m))
-        .configure(|o| o.fetch.timeout = Duration::from_millis(300))
-        .build()
-        .unwrap();
+    let v = verifier_with(&m, |o| o.fetch.timeout = Duration::from_millis(300));
     let started = std::time::Instant::now();
     let e = v.verify(&m.mint(&Default::default()).unwrap()).unwrap_err();
     assert_eq!(e.reason(), Reason::KeySourceUnavailable);
@@ -369,16 +351,7 @@ fn sec_33_concurrent_cold_verifications_share_one_fetch() {
 fn sec_33_concurrent_cold_verifications_share_one_failure_too() {
     let m = mock(Algorithm::RS256);
     m.set_failure(Failure::Hang);
-    let v = Verifier::builder()
-        .trust(TrustEntry::teleport_jwt(
-            &m.proxy_url(),
-            m.cluster_name(),
-            AUD,
-        ))
-        .options(options_for(&m))
-        .configure(|o| o.fetch.timeout = Duration::from_millis(500))
-        .build()
-        .unwrap();
+    let v = verifier_with(&m, |o| o.fetch.timeout = Duration::from_millis(500));
     let token = m.mint(&Default::default()).unwrap();
     let started = std::time::Instant::now();
     let handles: Vec<_> = (0..16)

@@ -42,13 +42,20 @@ pub fn options_for(m: &MockTeleport) -> VerifierOptions {
 
 /// A classic-JWT verifier for the mock, on the system clock.
 pub fn verifier(m: &MockTeleport) -> Verifier {
+    verifier_with(m, |_| {})
+}
+
+/// A classic-JWT verifier for the mock (its CA trusted), with options changed by `f`.
+pub fn verifier_with(m: &MockTeleport, f: impl FnOnce(&mut VerifierOptions)) -> Verifier {
+    let mut options = options_for(m);
+    f(&mut options);
     Verifier::builder()
         .trust(TrustEntry::teleport_jwt(
             &m.proxy_url(),
             m.cluster_name(),
             AUD,
         ))
-        .options(options_for(m))
+        .options(options)
         .build()
         .expect("verifier builds")
 }
