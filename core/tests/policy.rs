@@ -307,6 +307,538 @@ fn expansion_cap() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// SECURITY-CASES 42: a substituted value is exactly one permission segment. Values with the
+// delimiter `:` or a wildcard `*`/`?` are skipped (with a warning); nothing else is special.
+
+/// The test-side statement of the rule: a value may be substituted when it is not empty and
+/// has none of `:`, `*`, `?`.
+fn sec42_usable(v: &str) -> bool {
+    !v.is_empty() && !v.contains([':', '*', '?'])
+}
+
+const SEC42_USER_POLICY: &str = r#"
+rules:
+  - name: own-space
+    match: {}
+    grant: ["sandbox:{{user}}:*", "home:{{username}}", "inbox:{{ user }}:read"]
+  - name: everyone
+    match: {}
+    grant: ["docs:read"]
+"#;
+
+#[test]
+fn sec_42_user_name_with_delimiter_is_skipped() {
+    let policy = yaml(SEC42_USER_POLICY);
+    let alice = identity("alice", &[], &[], "root");
+    assert_eq!(
+        policy.permissions(&alice).granted(),
+        &set(&[
+            "docs:read",
+            "home:alice",
+            "inbox:alice:read",
+            "sandbox:alice:*"
+        ])
+    );
+    assert!(policy.allows(&alice, "sandbox:alice:secrets:notes"));
+
+    // The finding: user "alice:secrets" must not land inside alice's sandbox.
+    let mallory = identity("alice:secrets", &[], &[], "root");
+    let p = policy.permissions(&mallory);
+    assert_eq!(p.granted(), &set(&["docs:read"]));
+    assert!(p.denied().is_empty());
+    for perm in [
+        "sandbox:alice:secrets:notes",
+        "sandbox:alice:secrets:*",
+        "sandbox:alice:secrets",
+        "sandbox:alice:notes",
+        "home:alice:secrets",
+        "home:alice",
+        "inbox:alice:secrets:read",
+        "inbox:alice:read",
+    ] {
+        assert!(!policy.allows(&mallory, perm), "{perm}");
+        assert!(!p.allows(perm), "{perm}");
+        assert_eq!(
+            policy.explain(&mallory, perm).decision,
+            Decision::NotGranted,
+            "{perm}"
+        );
+    }
+    assert!(policy.allows(&mallory, "docs:read"));
+
+    // Every other refused user name: nothing from the templates, the fixed grant stays.
+    for name in [
+        ":", "alice:", ":alice", "alice:*", "a:b:c", "*", "al*", "a?ice", "",
+    ] {
+        let id = identity(name, &[], &[], "root");
+        assert_eq!(
+            policy.permissions(&id).granted(),
+            &set(&["docs:read"]),
+            "{name:?}"
+        );
+        assert!(!policy.allows(&id, "sandbox:alice:x"), "{name:?}");
+        assert!(
+            !policy.allows(&id, &format!("sandbox:{name}:x")),
+            "{name:?}"
+        );
+    }
+    // Characters the grammar does not treat specially are kept, literally.
+    let odd = identity("[a-z]\\{x}", &[], &[], "root");
+    assert_eq!(
+        policy.permissions(&odd).granted(),
+        &set(&[
+            "docs:read",
+            "home:[a-z]\\{x}",
+            "inbox:[a-z]\\{x}:read",
+            "sandbox:[a-z]\\{x}:*"
+        ])
+    );
+    assert!(policy.allows(&odd, "sandbox:[a-z]\\{x}:notes"));
+    assert!(!policy.allows(&odd, "sandbox:a\\{x}:notes"));
+    assert!(!policy.allows(&odd, "home:b"));
+}
+
+#[test]
+fn sec_42_trait_value_with_delimiter_is_skipped() {
+    let policy = yaml(
+        r#"
+rules:
+  - name: tenants
+    match: {}
+    grant: ["tenant:{{traits.tenant}}", "repo:{{traits.tenant}}:read"]
+  - name: envs
+    match: {}
+    grant: ["env:{{traits.envs}}:{{traits.regions}}"]
+  - name: mail
+    match: {}
+    grant: ["mail:{{traits[\"http://schemas.example.com/claims/tenant\"]}}"]
+"#,
+    );
+    let id = identity(
+        "u",
+        &[],
+        &[
+            (
+                "tenant",
+                &[
+                    "acme:admin",
+                    "acme",
+                    ":",
+                    "globex:*",
+                    "initech?",
+                    "",
+                    "hooli*",
+                ],
+            ),
+            ("envs", &["dev", "prod:eu"]),
+            ("regions", &["us", "eu:*"]),
+            (
+                "http://schemas.example.com/claims/tenant",
+                &["a:b", "ok@example.com"],
+            ),
+        ],
+        "root",
+    );
+    let p = policy.permissions(&id);
+    assert_eq!(
+        p.granted(),
+        &set(&[
+            "env:dev:us",
+            "mail:ok@example.com",
+            "repo:acme:read",
+            "tenant:acme"
+        ])
+    );
+    for perm in [
+        "tenant:acme:admin",
+        "tenant:acme:x",
+        "tenant:globex:x",
+        "tenant:globex:*",
+        "tenant:initechx",
+        "tenant:hooli",
+        "tenant:",
+        "repo:acme:admin:read",
+        "repo::read",
+        "env:prod:eu:us",
+        "env:dev:eu:*",
+        "env:dev:eu:x",
+        "env:prod:us",
+        "mail:a:b",
+    ] {
+        assert!(!policy.allows(&id, perm), "{perm}");
+        assert!(!p.allows(perm), "{perm}");
+        assert!(!policy.explain(&id, perm).is_allowed(), "{perm}");
+    }
+    for perm in ["tenant:acme", "repo:acme:read", "env:dev:us"] {
+        assert!(policy.allows(&id, perm), "{perm}");
+    }
+    // A trait whose only value is refused gives nothing at all.
+    let only_bad = identity("u", &[], &[("tenant", &["acme:admin"])], "root");
+    assert!(policy.permissions(&only_bad).is_empty());
+    assert!(!policy.allows(&only_bad, "tenant:acme:admin"));
+    assert!(!policy.allows(&only_bad, "tenant:acme"));
+
+    // The expansion cap counts only the usable values, the same as the expansion.
+    let t = Template::parse("tenant:{{traits.tenant}}").unwrap();
+    assert_eq!(t.expansion_size(&id), 1);
+    assert_eq!(t.expand(&id), vec!["tenant:acme"]);
+    let t = Template::parse("env:{{traits.envs}}:{{traits.regions}}").unwrap();
+    assert_eq!(t.expansion_size(&id), 1);
+    assert_eq!(t.expand(&id), vec!["env:dev:us"]);
+    let mut many = user(&[]);
+    many.traits.insert(
+        "tenant".into(),
+        (0..5000)
+            .map(|i| format!("t{i}:x"))
+            .chain(["ok".into()])
+            .collect(),
+    );
+    let p = policy.permissions(&many);
+    assert!(p.capped_rules().is_empty(), "refused values do not count");
+    assert_eq!(p.granted(), &set(&["repo:ok:read", "tenant:ok"]));
+}
+
+/// One part of a template in the property test: literal text or a variable.
+#[derive(Clone, Copy)]
+enum Sec42Part {
+    Lit(&'static str),
+    User,
+    Trait,
+}
+
+#[test]
+fn sec_42_template_never_grants_outside_its_pattern() {
+    use Sec42Part::{Lit, Trait, User};
+    let templates: &[&[Sec42Part]] = &[
+        &[Lit("sandbox:"), User, Lit(":*")],
+        &[Lit("tenant:"), Trait],
+        &[Lit("repo:"), Trait, Lit(":read")],
+        &[Lit("env:"), Trait, Lit(":"), User],
+        &[Trait],
+        &[Lit("pre-"), Trait, Lit("-post:x")],
+        &[Lit("a:"), Trait, Lit(":"), Trait, Lit(":?")],
+        &[User, Lit(":home:*")],
+    ];
+    let long = format!("{}:{}", "x".repeat(300), "y".repeat(300));
+    let nasty: Vec<&str> = vec![
+        // Refused: the delimiter and the wildcards, anywhere, alone or combined.
+        ":",
+        "::",
+        "a:",
+        ":a",
+        "alice:secrets",
+        "acme:admin",
+        "x:y:z",
+        "*",
+        "**",
+        "a*",
+        "*a",
+        "?",
+        "a?b",
+        "a:*",
+        "*:*",
+        "tool:*",
+        "\u{0}:",
+        "é:ü",
+        "\n:x",
+        &long,
+        "",
+        // Kept: nothing else is special in the grammar, and template text is not expanded.
+        "a\\b",
+        "[a-z]",
+        "{a,b}",
+        "{{user}}",
+        "{{traits.t}}",
+        "}}",
+        "a b",
+        " ",
+        "é",
+        "a/b",
+        "a-b",
+        "..",
+        "\n",
+    ];
+    let clean = ["alice", "acme"];
+    for parts in templates {
+        let source: String = parts
+            .iter()
+            .map(|p| match p {
+                Lit(l) => l.to_string(),
+                User => "{{user}}".to_string(),
+                Trait => "{{traits.t}}".to_string(),
+            })
+            .collect();
+        let literal: String = parts
+            .iter()
+            .filter_map(|p| match p {
+                Lit(l) => Some(*l),
+                _ => None,
+            })
+            .collect();
+        let literal_colons = literal.matches(':').count();
+        let literal_wildcards = literal.matches(['*', '?']).count();
+        // The template's own pattern: each variable is one segment, of any text.
+        let pattern = Glob::new(
+            parts
+                .iter()
+                .map(|p| match p {
+                    Lit(l) => l.to_string(),
+                    _ => "*".to_string(),
+                })
+                .collect::<String>(),
+        );
+        let policy = yaml(&format!(
+            "rules:\n  - match: {{}}\n    grant: [{}]\n",
+            serde_json::to_string(&source).unwrap()
+        ));
+        for &n in &nasty {
+            // The nasty value as the user name, as a trait value beside a clean one, and both.
+            let shapes: [(&str, Vec<&str>); 3] = [
+                (n, vec![clean[1]]),
+                (clean[0], vec![n, clean[1]]),
+                (n, vec![n]),
+            ];
+            for (username, trait_values) in shapes {
+                let id = identity(username, &[], &[("t", trait_values.as_slice())], "root");
+                let p = policy.permissions(&id);
+                // The model: the cartesian product over the usable values only.
+                let mut want: BTreeSet<String> = BTreeSet::from([String::new()]);
+                for part in *parts {
+                    let choices: Vec<&str> = match part {
+                        Lit(l) => vec![*l],
+                        User => [username].into_iter().filter(|v| sec42_usable(v)).collect(),
+                        Trait => trait_values
+                            .iter()
+                            .copied()
+                            .filter(|v| sec42_usable(v))
+                            .collect(),
+                    };
+                    want = want
+                        .iter()
+                        .flat_map(|w| choices.iter().map(move |c| format!("{w}{c}")))
+                        .collect();
+                }
+                let ctx = format!("{source:?} user {username:?} t {trait_values:?}");
+                assert_eq!(p.granted(), &want, "{ctx}");
+                // Structure, independent of the model: same segments, same wildcards, inside
+                // the template's pattern.
+                for g in p.granted() {
+                    assert_eq!(g.matches(':').count(), literal_colons, "{ctx}: {g:?}");
+                    assert_eq!(
+                        g.matches(['*', '?']).count(),
+                        literal_wildcards,
+                        "{ctx}: {g:?}"
+                    );
+                    assert!(pattern.matches(g), "{ctx}: {g:?} outside {pattern:?}");
+                }
+                // What a literal substitution would have granted: refused unless the value is
+                // plain (then it is granted, as literal text).
+                let naive = |v: &str| -> String {
+                    parts
+                        .iter()
+                        .map(|p| match p {
+                            Lit(l) => l.to_string(),
+                            _ => v.to_string(),
+                        })
+                        .collect()
+                };
+                if username == n && trait_values == [n] {
+                    let probe = naive(n).replace(['*', '?'], "x");
+                    assert_eq!(
+                        policy.allows(&id, &probe),
+                        sec42_usable(n),
+                        "{ctx}: {probe:?}"
+                    );
+                    assert_eq!(
+                        policy.explain(&id, &probe).is_allowed(),
+                        sec42_usable(n),
+                        "{ctx}: {probe:?}"
+                    );
+                    if !sec42_usable(n) {
+                        assert!(p.is_empty(), "{ctx}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Log lines of the current thread (each test runs on its own thread), for the warning tests.
+mod sec42_log {
+    use std::cell::RefCell;
+    use std::sync::Once;
+
+    thread_local! {
+        static LINES: RefCell<Vec<(log::Level, String)>> = const { RefCell::new(Vec::new()) };
+    }
+
+    struct ThreadLogger;
+
+    impl log::Log for ThreadLogger {
+        fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+            true
+        }
+        fn log(&self, record: &log::Record<'_>) {
+            LINES.with(|l| {
+                l.borrow_mut()
+                    .push((record.level(), record.args().to_string()))
+            });
+        }
+        fn flush(&self) {}
+    }
+
+    /// Installs the logger (once per process) and forgets this thread's earlier lines.
+    pub fn start() {
+        static INIT: Once = Once::new();
+        INIT.call_once(|| {
+            log::set_logger(&ThreadLogger).expect("no other logger in this test binary");
+            log::set_max_level(log::LevelFilter::Warn);
+        });
+        take();
+    }
+
+    /// This thread's lines since the last call.
+    pub fn take() -> Vec<(log::Level, String)> {
+        LINES.with(|l| std::mem::take(&mut *l.borrow_mut()))
+    }
+}
+
+#[test]
+fn sec_42_skipped_values_are_logged_once_per_variable_and_expansion() {
+    sec42_log::start();
+    let policy = yaml(
+        "rules:\n  - name: t\n    match: {}\n    grant: [\"tenant:{{traits.tenant}}\", \"sandbox:{{user}}:*\", \"docs:read\"]\n",
+    );
+    let long_bad = format!("{}:admin", "x".repeat(200));
+    let mut id = identity("alice:secrets", &[], &[], "root");
+    let mut values: Vec<String> = vec![long_bad.clone(), "ok".into(), String::new()];
+    values.extend((0..1000).map(|i| format!("t{i}:x")));
+    id.traits.insert("tenant".into(), values);
+    id.claims
+        .insert("secret_marker".into(), "TOKEN-DO-NOT-LOG".into());
+
+    let p = policy.permissions(&id);
+    assert_eq!(p.granted(), &set(&["docs:read", "tenant:ok"]));
+    let lines = sec42_log::take();
+    // One line per variable, not one per value: 1001 refused values, one warning.
+    assert_eq!(lines.len(), 2, "{lines:#?}");
+    assert!(lines.iter().all(|(level, _)| *level == log::Level::Warn));
+    let tenant = &lines[0].1;
+    assert!(tenant.contains("\"tenant:{{traits.tenant}}\""), "{tenant}");
+    assert!(
+        tenant.contains("1001 value(s) of {{traits.tenant}}"),
+        "{tenant}"
+    );
+    assert!(tenant.contains("user \"alice:secrets\""), "{tenant}");
+    assert!(
+        tenant.contains(&format!("\"{}…\"", "x".repeat(64))),
+        "the value is shortened: {tenant}"
+    );
+    assert!(!tenant.contains(&"x".repeat(65)), "{tenant}");
+    let user_line = &lines[1].1;
+    assert!(user_line.contains("\"sandbox:{{user}}:*\""), "{user_line}");
+    assert!(user_line.contains("user \"alice:secrets\""), "{user_line}");
+    assert!(user_line.contains("':'"), "{user_line}");
+    for (_, line) in &lines {
+        assert!(!line.contains("TOKEN-DO-NOT-LOG"), "{line}");
+        assert!(!line.contains('\n'), "one line each: {line:?}");
+    }
+
+    // `allows` and `explain` expand again, and log again (documented: no rate limit).
+    assert!(!policy.allows(&id, "sandbox:alice:secrets:x"));
+    assert_eq!(sec42_log::take().len(), 2);
+    let _ = policy.explain(&id, "tenant:ok");
+    assert_eq!(sec42_log::take().len(), 2);
+    // Each evaluation logs at most once per variable, whatever it asks.
+    assert!(policy.allows(&id, "docs:read"));
+    assert!(sec42_log::take().len() <= 2);
+
+    // Clean values, empty values and a missing trait log nothing.
+    let clean = identity("alice", &[], &[("tenant", &["acme", ""])], "root");
+    assert_eq!(
+        policy.permissions(&clean).granted(),
+        &set(&["docs:read", "sandbox:alice:*", "tenant:acme"])
+    );
+    assert!(policy.permissions(&user(&[])).allows("docs:read"));
+    assert!(sec42_log::take().is_empty());
+
+    // A control character in a value cannot forge a log line.
+    let forged = identity("bob", &[], &[("tenant", &["x:\nWARN forged"])], "root");
+    policy.permissions(&forged);
+    let lines = sec42_log::take();
+    assert_eq!(lines.len(), 1);
+    assert!(lines[0].1.contains("\\nWARN forged"), "{}", lines[0].1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The example policies do not depend on traits for a deny: Teleport's `jwt_claims: roles` sends
+// `"traits": {}`.
+
+#[test]
+fn example_contractor_deny_holds_when_the_token_has_no_traits() {
+    let policy = Policy::from_file(repo_root().join("examples/policy/mcp-tools.yaml")).unwrap();
+    // `jwt_claims: roles`: roles, no traits.
+    let writer = identity("rita", &["mcp-writer", "contractor"], &[], "root");
+    let admin = identity("ann", &["mcp-admin", "contractor"], &[], "root");
+    for id in [&writer, &admin] {
+        assert!(id.traits.is_empty());
+        for perm in ["tool:write_file", "tool:delete_file", "repo:acme:write"] {
+            assert!(!policy.allows(id, perm), "{} {perm}", id.username);
+        }
+        assert!(policy.allows(id, "tool:read_file"));
+        assert!(policy.allows(id, "tool:create_issue"));
+        let e = policy.explain(id, "tool:write_file");
+        assert_eq!(e.decision, Decision::Denied);
+        assert_eq!(
+            e.decided_by.as_ref().unwrap().rule.name.as_deref(),
+            Some("contractors-read-only")
+        );
+    }
+    assert!(policy.allows(&admin, "tool:admin_reindex"));
+    // With traits too, the role rule decides (it comes first); the trait rule still denies
+    // for an identity provider that only sends the trait.
+    let by_trait = identity(
+        "tom",
+        &["mcp-writer"],
+        &[("employment", &["contractor"]), ("github_orgs", &["acme"])],
+        "root",
+    );
+    assert!(!policy.allows(&by_trait, "tool:write_file"));
+    assert!(!policy.allows(&by_trait, "repo:acme:write"));
+    assert_eq!(
+        policy.permissions(&by_trait).denied(),
+        &set(&["repo:*:write", "tool:delete_*", "tool:write_*"])
+    );
+    // A writer who is not a contractor keeps write access.
+    let employee = identity(
+        "eve",
+        &["mcp-writer"],
+        &[("github_orgs", &["acme"])],
+        "root",
+    );
+    assert!(policy.allows(&employee, "tool:write_file"));
+    assert!(policy.allows(&employee, "repo:acme:write"));
+    // No deny rule of either example matches on traits alone.
+    for file in ["mcp-tools.yaml", "reports.yaml"] {
+        let policy = Policy::from_file(repo_root().join("examples/policy").join(file)).unwrap();
+        for rule in policy.rules() {
+            if let Effect::Deny(_) = rule.effect {
+                let m = &rule.when;
+                let other = m.roles_any.is_some()
+                    || m.roles_all.is_some()
+                    || m.users.is_some()
+                    || m.trust_entries.is_some();
+                let name = rule.name.as_deref().unwrap_or("?");
+                assert!(
+                    other || name.ends_with("-by-trait"),
+                    "{file}: deny rule {name} depends on traits only"
+                );
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Deny precedence and globs.
 
 #[test]
@@ -582,7 +1114,7 @@ fn document_level_errors() {
 fn files_json_and_conversion_to_verify_error() {
     let example = repo_root().join("examples/policy/mcp-tools.yaml");
     let policy = Policy::from_file(&example).unwrap();
-    assert_eq!(policy.rules().len(), 7);
+    assert_eq!(policy.rules().len(), 8);
     assert!(policy.rules().iter().all(|r| r.name.is_some()));
 
     let dir = std::env::temp_dir().join(format!("tpjwt-policy-{}", std::process::id()));

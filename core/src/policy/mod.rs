@@ -6,6 +6,14 @@
 //! [`template`]) or denies permission globs. Deny always wins. MCP tools are the permissions
 //! `tool:<name>` ([`TOOL_PREFIX`]).
 //!
+//! A value substituted into a template is exactly one permission segment: a trait value or user
+//! name that is empty or contains the delimiter `:` or a wildcard `*` or `?` is skipped (with a
+//! warning in the log), so a template never grants a permission outside its own pattern (see
+//! [`template`] for the rule and how often the warning is logged). Match deny rules on roles,
+//! users or trust entries rather than on traits alone: with Teleport's `jwt_claims: roles` the
+//! token carries no traits, and a deny that needs one silently stops applying (a grant that
+//! needs one just grants nothing).
+//!
 //! Every mistake in a policy is found at load time, with its line and column
 //! ([`PolicyError`]); evaluation cannot fail and costs a few microseconds for 50 rules (see
 //! `core/benches/policy.rs`), well under verifying the token.

@@ -14,19 +14,54 @@
 //! Expansion is single pass over the template, never over the substituted text: a trait value
 //! `{{traits.admin}}` stays that literal text. Several variables give the cartesian product. A
 //! missing trait, an empty one, or one whose values are all skipped gives no permission at
-//! all. Values that are empty or contain `*` or `?` are skipped, so a trait (which may come from
-//! an identity provider) can never turn a grant into a wider glob.
+//! all.
+//!
+//! # Which values are substituted
+//!
+//! A value stands for exactly one permission segment, so a template never grants a permission
+//! outside its own pattern. A value (a trait value, which may come from an identity provider,
+//! or the user name) is skipped when it is empty or contains one of the characters the
+//! permission and glob grammar gives a meaning to:
+//!
+//! - `:`, the permission delimiter (`tool:NAME`, `repo:ORG:read`): a value `alice:secrets` in
+//!   `sandbox:{{user}}:*` would give `sandbox:alice:secrets:*`, inside alice's sandbox, and a
+//!   value `acme:admin` in `tenant:{{traits.tenant}}` would give `tenant:acme:admin`;
+//! - `*` and `?`, the glob wildcards: a value `*` would turn a grant into a wider glob.
+//!
+//! Nothing else is special: globs have no character classes, braces or escapes, so `[`, `]`,
+//! `{`, `}` and `\` in a value are literal text (and template text in a value is never expanded,
+//! see above). The delimiter is `:` only; a template that separates its own segments with
+//! another character (`{{traits.org}}/{{traits.env}}`) gets no such protection, so prefer `:`.
+//! Also keep a literal delimiter between a variable and a wildcard (`sandbox:{{user}}:*`, not
+//! `sandbox:{{user}}*`, which gives user `ali` the glob `sandbox:ali*`, covering `sandbox:alice`).
+//!
+//! A skipped value grants nothing and is logged at `warn` level (the template, the variable, the
+//! user name and the first skipped value, each shortened to 64 characters and escaped; never the
+//! token or other claims). There is no rate limit: the warning is logged once per variable each
+//! time the template is expanded, whatever the number of skipped values (which the identity
+//! provider controls): at most once per variable of each template of the matching grant rules
+//! for one [`Policy::permissions`] call, and again for each [`Policy::allows`] or
+//! [`Policy::explain`] call that expands the template. (A rule over the expansion cap is not
+//! expanded; it logs its own warning instead.)
+//! [`Verifier::authorize`] computes the permissions once per token and caches them, so with it
+//! the warning comes once per token while it is cached; an application that calls
+//! `Policy::allows` itself on every request logs on every request of such a caller.
 //!
 //! Not supported on purpose: Teleport's functions (`email.local(...)`, `regexp.replace(...)`),
 //! `internal.`/`external.` prefixes (the token carries every trait under `traits`), and
 //! templates in deny patterns (a deny must not depend on the caller's own traits).
+//!
+//! [`Policy::permissions`]: crate::policy::Policy::permissions
+//! [`Policy::allows`]: crate::policy::Policy::allows
+//! [`Policy::explain`]: crate::policy::Policy::explain
+//! [`Verifier::authorize`]: crate::Verifier::authorize
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
 use super::error::PolicyError;
-use super::glob::{has_wildcard, Glob};
+use super::glob::Glob;
 use crate::identity::Identity;
 
 /// A compiled permission template (or a plain permission, which is a template without
@@ -214,6 +249,7 @@ impl Template {
         if self.fixed.is_some() {
             return sink(self.source.clone());
         }
+        self.warn_refused(identity);
         let vars = self
             .parts
             .iter()
@@ -281,18 +317,99 @@ impl Template {
             }
         }
     }
+
+    /// Logs one warning per distinct variable with values [`values`] skips for a refused
+    /// character (empty values are skipped silently). Nothing is scanned or formatted when
+    /// `warn` is disabled.
+    fn warn_refused(&self, identity: &Identity) {
+        if !log::log_enabled!(log::Level::Warn) {
+            return;
+        }
+        for (i, part) in self.parts.iter().enumerate() {
+            let Part::Var(var) = part else { continue };
+            // A variable used twice (`{{user}}-{{username}}`) is reported once.
+            if self.parts[..i]
+                .iter()
+                .any(|p| matches!(p, Part::Var(w) if w == var))
+            {
+                continue;
+            }
+            let mut refused = all_values(var, identity)
+                .iter()
+                .filter_map(|v| refused_char(v).map(|c| (v.as_str(), c)));
+            let Some((first, c)) = refused.next() else {
+                continue;
+            };
+            let count = 1 + refused.count();
+            match var {
+                Var::User => log::warn!(
+                    "teleport-jwt: policy template {:?} grants nothing to user {:?}: a user name \
+                     substituted for {{{{user}}}} must not contain {} (it has {c:?})",
+                    shorten(&self.source),
+                    shorten(first),
+                    REFUSED_LIST,
+                ),
+                Var::Trait(_) => log::warn!(
+                    "teleport-jwt: policy template {:?} skips {count} value(s) of {{{{{}}}}} for \
+                     user {:?}: a substituted value must not contain {} (first skipped: {:?}, \
+                     which has {c:?})",
+                    shorten(&self.source),
+                    shorten(&var.describe()),
+                    shorten(&identity.username),
+                    REFUSED_LIST,
+                    shorten(first),
+                ),
+            }
+        }
+    }
 }
 
-/// The usable values of a variable: non-empty and without glob wildcards.
-fn values<'a>(var: &'a Var, identity: &'a Identity) -> impl Iterator<Item = &'a str> + 'a {
-    let all: &'a [String] = match var {
+/// The characters a substituted value must not contain: the permission delimiter `:` (a value
+/// must stay one segment) and the glob wildcards `*` and `?` (a value must not widen a grant).
+/// Nothing else in the permission and glob grammar is special (no escapes, classes or braces).
+const REFUSED: [char; 3] = [':', '*', '?'];
+
+/// [`REFUSED`] as the warning spells it.
+const REFUSED_LIST: &str = "':', '*' or '?'";
+
+/// The first refused character of `value`, if any.
+fn refused_char(value: &str) -> Option<char> {
+    value.chars().find(|c| REFUSED.contains(c))
+}
+
+/// True when `value` may be substituted: not empty, and without a [`REFUSED`] character.
+fn is_usable(value: &str) -> bool {
+    !value.is_empty() && refused_char(value).is_none()
+}
+
+/// Every value of a variable, usable or not.
+fn all_values<'a>(var: &'a Var, identity: &'a Identity) -> &'a [String] {
+    match var {
         Var::User => std::slice::from_ref(&identity.username),
         Var::Trait(name) => identity.trait_values(name),
-    };
-    all.iter()
-        .map(String::as_str)
-        .filter(|v| !v.is_empty() && !has_wildcard(v))
+    }
 }
+
+/// The usable values of a variable: non-empty, without the delimiter and without glob
+/// wildcards (see [`is_usable`]).
+fn values<'a>(var: &'a Var, identity: &'a Identity) -> impl Iterator<Item = &'a str> + 'a {
+    all_values(var, identity)
+        .iter()
+        .map(String::as_str)
+        .filter(|v| is_usable(v))
+}
+
+/// At most [`LOG_CHARS`] characters of `s`, with `…` when shortened (for log lines; the caller
+/// escapes with `{:?}`).
+fn shorten(s: &str) -> std::borrow::Cow<'_, str> {
+    match s.char_indices().nth(LOG_CHARS) {
+        Some((end, _)) => format!("{}…", &s[..end]).into(),
+        None => s.into(),
+    }
+}
+
+/// How many characters of a template, user name or value a warning shows.
+const LOG_CHARS: usize = 64;
 
 impl TryFrom<String> for Template {
     type Error = PolicyError;
@@ -316,5 +433,47 @@ impl fmt::Debug for Template {
 impl fmt::Display for Template {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.source)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sec_42_refused_characters_are_the_delimiter_and_the_wildcards() {
+        for bad in [
+            ":",
+            "a:b",
+            "*",
+            "a*",
+            "?",
+            "a?b",
+            "x:y:z",
+            "é:",
+            "",
+            "alice:secrets",
+        ] {
+            assert!(!is_usable(bad), "{bad:?} must be refused");
+        }
+        // Nothing else is special in the permission and glob grammar.
+        for ok in [
+            "a", "a\\b", "[a-z]", "{a,b}", "{{user}}", "}}", "a b", "é", "a/b", "a-b", ".",
+        ] {
+            assert!(is_usable(ok), "{ok:?} is plain text");
+        }
+        assert_eq!(refused_char("acme:admin*"), Some(':'));
+        assert_eq!(refused_char("acme*:admin"), Some('*'));
+    }
+
+    #[test]
+    fn sec_42_log_values_are_shortened_on_a_char_boundary() {
+        assert_eq!(shorten("short"), "short");
+        let exact = "x".repeat(LOG_CHARS);
+        assert_eq!(shorten(&exact), exact);
+        let long = "é".repeat(LOG_CHARS + 10);
+        let got = shorten(&long);
+        assert_eq!(got.chars().count(), LOG_CHARS + 1);
+        assert!(got.ends_with('…'));
     }
 }
