@@ -101,7 +101,7 @@ fn benches(c: &mut Criterion) -> (usize, usize) {
     let (rs, rs_token) = verifier_and_token(Algorithm::RS256, false);
     let (es, es_token) = verifier_and_token(Algorithm::ES256, false);
     let (cached, cached_token) = verifier_and_token(Algorithm::RS256, true);
-    let identity: Identity = rs.verify(&rs_token).expect("token verifies");
+    let identity: std::sync::Arc<Identity> = rs.verify(&rs_token).expect("token verifies");
     es.verify(&es_token).expect("ES256 token verifies");
     cached.verify(&cached_token).expect("token verifies");
     let shape = (

@@ -11,29 +11,90 @@ use crate::http::FetchLimits;
 use crate::jws::DEFAULT_MAX_TOKEN_BYTES;
 use crate::keys::{CachePolicy, KeySource};
 
-/// Options shared by every trust entry of a verifier. Defaults are the safe ones.
+/// Options shared by every trust entry of a verifier. Defaults are the safe ones; every value is
+/// checked against the bounds in its documentation when the verifier is built, and one outside
+/// them fails with `invalid_config` naming the bound (a limit can be tuned, never switched off).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifierOptions {
-    /// Clock-skew allowance for `exp`, `nbf` and `iat` (default 60 s, Teleport's own).
+    /// Clock-skew allowance for `exp`, `nbf` and `iat` (default 60 s, Teleport's own; at most
+    /// 5 minutes).
     pub leeway: Duration,
-    /// Longest token accepted (default 16 KiB); longer ones are refused before decoding.
+    /// Longest token accepted (default 16 KiB; from 1 byte to 1 MiB); longer ones are refused
+    /// before decoding.
     pub max_token_bytes: usize,
     /// Which headers `verify_headers` reads, in order (default `Teleport-Jwt-Assertion`, then
     /// `Authorization: Bearer`).
     pub headers: Vec<HeaderRule>,
-    /// Key caching and refresh policy.
+    /// Key caching and refresh policy (see [`CachePolicy`] for its bounds).
     pub cache: CachePolicy,
-    /// Time and size limits of every key fetch.
+    /// Time and size limits of every key fetch (timeout from 1 ms to 60 s, body from 1 KiB to
+    /// 16 MiB).
     pub fetch: FetchLimits,
     /// Extra trusted CA certificates (PEM) for the built-in HTTPS client, for self-signed
     /// development clusters. The system's roots stay trusted.
     pub ca_pem: Option<String>,
     /// Permit `http://` key URLs on loopback hosts. Development and tests only.
     pub allow_insecure_http_for_loopback: bool,
-    /// How many verified tokens to remember (default 1024; 0 turns the cache off). A repeated
-    /// token skips the signature check but not the time checks, and only while the key that
-    /// verified it is still trusted. See [`crate::verifier`].
+    /// How many verified tokens to remember (default 1024, at most 1,000,000; 0 turns the
+    /// cache off). A repeated token skips the signature check but not the time checks, and only
+    /// while the key that verified it is still trusted. See [`crate::verifier`].
     pub token_cache_capacity: usize,
+    /// Memory budget of the verified-token cache, estimated over identities, claims and tokens
+    /// (default 4 MiB, at most 1 GiB; 0 turns the cache off). A token whose entry would take
+    /// more than 1/64 of it is verified in full every time instead of being cached.
+    pub token_cache_max_bytes: usize,
+}
+
+/// The largest leeway accepted: 5 minutes.
+pub const MAX_LEEWAY: Duration = Duration::from_secs(300);
+
+impl VerifierOptions {
+    /// Checks every option against its documented bounds.
+    pub(crate) fn validate(&self) -> Result<(), VerifyError> {
+        let bad = |what: String| Err(err(Reason::InvalidConfig, what));
+        if self.leeway > MAX_LEEWAY {
+            return bad(format!(
+                "leeway is {}s; it must be at most 300s (Teleport itself allows 60s of clock skew)",
+                self.leeway.as_secs_f64()
+            ));
+        }
+        if self.max_token_bytes == 0 || self.max_token_bytes > 1024 * 1024 {
+            return bad(format!(
+                "max_token_bytes is {}; it must be from 1 to 1048576 (1 MiB)",
+                self.max_token_bytes
+            ));
+        }
+        if self.headers.is_empty() {
+            return bad("no header rule configured".into());
+        }
+        self.cache.validate()?;
+        let timeout = self.fetch.timeout;
+        if timeout < Duration::from_millis(1) || timeout > Duration::from_secs(60) {
+            return bad(format!(
+                "fetch timeout is {}s; it must be from 0.001s to 60s",
+                timeout.as_secs_f64()
+            ));
+        }
+        let body = self.fetch.max_body_bytes;
+        if !(1024..=16 * 1024 * 1024).contains(&body) {
+            return bad(format!(
+                "fetch max_body_bytes is {body}; it must be from 1024 to 16777216 (16 MiB)"
+            ));
+        }
+        if self.token_cache_capacity > 1_000_000 {
+            return bad(format!(
+                "token_cache_capacity is {}; it must be at most 1000000",
+                self.token_cache_capacity
+            ));
+        }
+        if self.token_cache_max_bytes > 1 << 30 {
+            return bad(format!(
+                "token_cache_max_bytes is {}; it must be at most 1073741824 (1 GiB)",
+                self.token_cache_max_bytes
+            ));
+        }
+        Ok(())
+    }
 }
 
 impl Default for VerifierOptions {
@@ -47,6 +108,7 @@ impl Default for VerifierOptions {
             ca_pem: None,
             allow_insecure_http_for_loopback: false,
             token_cache_capacity: 1024,
+            token_cache_max_bytes: 4 * 1024 * 1024,
         }
     }
 }

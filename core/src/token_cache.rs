@@ -5,17 +5,24 @@
 //! signature check but nothing else that can change: the times (`exp`, `nbf`, `iat`) are checked
 //! again against "now", and the key that verified the token must still be in the issuer's current
 //! key set (a refresh that drops or replaces keys invalidates every entry verified with them).
-//! Failures are never cached. Canonical base64url decoding guarantees one spelling per token, so
-//! the string is a sound key.
+//! Failures are never cached. The key is the exact token string: a hit proves that these very
+//! bytes verified before. Canonical base64url decoding makes each header, payload and signature
+//! byte string spelt one way, but one signed claim set can still have two valid tokens (an
+//! ECDSA signature `(r, s)` and its twin `(r, n - s)` both verify): those are two entries, each
+//! verified on its own, which costs memory but never correctness.
 //!
-//! Bounded: at most `capacity` entries, spread over shards with a read-write lock each, so hits
-//! from many threads do not serialise. A full shard first drops expired entries, then arbitrary
-//! ones.
+//! Bounded twice: at most `capacity` entries and at most `max_bytes` of estimated memory
+//! (identity, claims and token), spread over shards with a read-write lock each, so hits from
+//! many threads do not serialise. A full shard first drops expired entries, then arbitrary
+//! ones. An entry larger than a quarter of a shard's byte budget is not cached at all (such a
+//! token is verified in full every time). A hit clones two `Arc`s, never the claims.
 
 use std::collections::HashMap;
+use std::mem::size_of;
 use std::sync::Arc;
 
 use parking_lot::RwLock;
+use serde_json::Value;
 
 use crate::identity::Identity;
 use crate::keys::VerifyingKey;
@@ -25,7 +32,7 @@ const SHARDS: usize = 16;
 
 /// What a hit needs to re-check.
 pub(crate) struct Entry {
-    pub(crate) identity: Identity,
+    pub(crate) identity: Arc<Identity>,
     pub(crate) key: Arc<VerifyingKey>,
     pub(crate) trust_index: usize,
     pub(crate) exp: f64,
@@ -35,24 +42,42 @@ pub(crate) struct Entry {
     pub(crate) permissions: std::sync::OnceLock<Arc<Permissions>>,
 }
 
+#[derive(Default)]
+struct Shard {
+    /// Each entry with its estimated size in bytes.
+    map: HashMap<Box<str>, (Arc<Entry>, usize)>,
+    bytes: usize,
+}
+
+impl Shard {
+    fn remove(&mut self, token: &str) {
+        if let Some((_, size)) = self.map.remove(token) {
+            self.bytes -= size;
+        }
+    }
+}
+
 pub(crate) struct TokenCache {
-    shards: Vec<RwLock<HashMap<Box<str>, Arc<Entry>>>>,
+    shards: Vec<RwLock<Shard>>,
     per_shard: usize,
+    per_shard_bytes: usize,
 }
 
 impl TokenCache {
-    /// A cache of about `capacity` entries; `None` when `capacity` is 0 (caching off).
-    pub(crate) fn new(capacity: usize) -> Option<Self> {
-        if capacity == 0 {
+    /// A cache of about `capacity` entries and `max_bytes` bytes; `None` when either is 0
+    /// (caching off).
+    pub(crate) fn new(capacity: usize, max_bytes: usize) -> Option<Self> {
+        if capacity == 0 || max_bytes == 0 {
             return None;
         }
         Some(TokenCache {
-            shards: (0..SHARDS).map(|_| RwLock::new(HashMap::new())).collect(),
+            shards: (0..SHARDS).map(|_| RwLock::new(Shard::default())).collect(),
             per_shard: capacity.div_ceil(SHARDS),
+            per_shard_bytes: max_bytes.div_ceil(SHARDS),
         })
     }
 
-    fn shard(&self, token: &str) -> &RwLock<HashMap<Box<str>, Arc<Entry>>> {
+    fn shard(&self, token: &str) -> &RwLock<Shard> {
         // The last bytes of a token are signature bytes: uniformly distributed.
         let b = token.as_bytes();
         let h = b
@@ -64,30 +89,106 @@ impl TokenCache {
     }
 
     pub(crate) fn get(&self, token: &str) -> Option<Arc<Entry>> {
-        self.shard(token).read().get(token).cloned()
+        self.shard(token)
+            .read()
+            .map
+            .get(token)
+            .map(|(e, _)| e.clone())
     }
 
     pub(crate) fn remove(&self, token: &str) {
         self.shard(token).write().remove(token);
     }
 
+    /// Remembers a verified token, unless its entry is too large to be worth its memory.
     pub(crate) fn insert(&self, token: &str, entry: Arc<Entry>, now: f64) {
-        let mut shard = self.shard(token).write();
-        if shard.len() >= self.per_shard {
-            shard.retain(|_, e| e.exp > now);
+        let size = entry_size(token, &entry);
+        if size > self.per_shard_bytes / 4 {
+            return;
         }
-        while shard.len() >= self.per_shard {
-            let Some(victim) = shard.keys().next().cloned() else {
+        let mut shard = self.shard(token).write();
+        shard.remove(token);
+        let full =
+            |s: &Shard| s.map.len() >= self.per_shard || s.bytes + size > self.per_shard_bytes;
+        if full(&shard) {
+            let Shard { map, bytes } = &mut *shard;
+            map.retain(|_, (e, s)| {
+                let keep = e.exp > now;
+                if !keep {
+                    *bytes -= *s;
+                }
+                keep
+            });
+        }
+        while full(&shard) {
+            let Some(victim) = shard.map.keys().next().cloned() else {
                 break;
             };
             shard.remove(&victim);
         }
-        shard.insert(token.into(), entry);
+        shard.bytes += size;
+        shard.map.insert(token.into(), (entry, size));
     }
 
-    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
-        self.shards.iter().map(|s| s.read().len()).sum()
+        self.shards.iter().map(|s| s.read().map.len()).sum()
+    }
+
+    /// The estimated bytes held, over all shards.
+    pub(crate) fn bytes(&self) -> usize {
+        self.shards.iter().map(|s| s.read().bytes).sum()
+    }
+}
+
+/// Estimated memory of one cached token: the entry, the token string used as the key, and the
+/// heap behind the identity. An estimate (allocator overhead and map nodes are approximated),
+/// close enough to bound the cache by bytes.
+fn entry_size(token: &str, entry: &Entry) -> usize {
+    let id = &entry.identity;
+    let strings = |v: &[String]| {
+        v.iter()
+            .map(|s| size_of::<String>() + s.len())
+            .sum::<usize>()
+    };
+    let traits: usize = id
+        .traits
+        .iter()
+        .map(|(k, v)| MAP_ENTRY + k.len() + strings(v))
+        .sum();
+    size_of::<Entry>()
+        + size_of::<Identity>()
+        + token.len()
+        + id.username.len()
+        + id.sub.len()
+        + id.issuer.len()
+        + id.trust_entry.len()
+        + id.jti.as_ref().map_or(0, String::len)
+        + id.key_id.as_ref().map_or(0, String::len)
+        + strings(&id.roles)
+        + strings(&id.audience)
+        + traits
+        + object_size(&id.claims)
+}
+
+/// Rough per-entry overhead of a `BTreeMap<String, _>` beyond the key's bytes.
+const MAP_ENTRY: usize = size_of::<String>() + size_of::<Value>() + 16;
+
+fn object_size(map: &serde_json::Map<String, Value>) -> usize {
+    map.iter()
+        .map(|(k, v)| MAP_ENTRY + k.len() + value_heap(v))
+        .sum()
+}
+
+/// Heap bytes behind one JSON value (its own inline size is counted by its container).
+fn value_heap(v: &Value) -> usize {
+    match v {
+        Value::Null | Value::Bool(_) | Value::Number(_) => 0,
+        Value::String(s) => s.len(),
+        Value::Array(items) => items
+            .iter()
+            .map(|i| size_of::<Value>() + value_heap(i))
+            .sum(),
+        Value::Object(m) => object_size(m),
     }
 }
 
@@ -108,7 +209,7 @@ mod tests {
 
     fn entry(exp: f64) -> Entry {
         Entry {
-            identity: Identity {
+            identity: Arc::new(Identity {
                 username: "u".into(),
                 sub: "u".into(),
                 roles: vec![],
@@ -124,7 +225,7 @@ mod tests {
                 trust_entry: "i".into(),
                 kind: TokenKind::Generic,
                 claims: Default::default(),
-            },
+            }),
             key: key(),
             trust_index: 0,
             exp,
@@ -136,8 +237,9 @@ mod tests {
 
     #[test]
     fn capacity_is_bounded_and_expired_entries_go_first() {
-        assert!(TokenCache::new(0).is_none());
-        let cache = TokenCache::new(32).unwrap();
+        assert!(TokenCache::new(0, 1 << 20).is_none());
+        assert!(TokenCache::new(32, 0).is_none());
+        let cache = TokenCache::new(32, 1 << 20).unwrap();
         for i in 0..1000 {
             cache.insert(&format!("token-{i}"), Arc::new(entry(100.0)), 50.0);
         }
@@ -145,5 +247,28 @@ mod tests {
         assert!(cache.get("token-999").is_some(), "the newest entry is kept");
         cache.remove("token-999");
         assert!(cache.get("token-999").is_none());
+    }
+
+    #[test]
+    fn bytes_are_bounded_and_oversized_entries_are_not_cached() {
+        let budget = 64 * 1024;
+        let cache = TokenCache::new(100_000, budget).unwrap();
+        for i in 0..10_000 {
+            cache.insert(&format!("token-{i}"), Arc::new(entry(100.0)), 50.0);
+        }
+        assert!(cache.bytes() <= budget, "{} > {budget}", cache.bytes());
+        assert!(cache.len() > 50, "small entries still fit: {}", cache.len());
+        let mut big = entry(100.0);
+        let claims = serde_json::json!({ "blob": vec!["x".repeat(100); 1000] });
+        let serde_json::Value::Object(claims) = claims else {
+            unreachable!()
+        };
+        Arc::get_mut(&mut big.identity).unwrap().claims = claims;
+        cache.insert("big", Arc::new(big), 50.0);
+        assert!(
+            cache.get("big").is_none(),
+            "a 100 KB entry exceeds a quarter shard"
+        );
+        assert!(cache.bytes() <= budget);
     }
 }

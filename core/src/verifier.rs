@@ -42,15 +42,15 @@ struct Inner {
 /// A verified caller and what they may do: the answer of [`Verifier::authorize`].
 #[derive(Debug, Clone)]
 pub struct Authorized {
-    /// Who the token proves the caller is.
-    pub identity: Identity,
+    /// Who the token proves the caller is (shared with the verified-token cache).
+    pub identity: Arc<Identity>,
     /// What the verifier's permission mapper grants that identity.
     pub permissions: Arc<Permissions>,
 }
 
 struct Trust {
     entry: TrustEntry,
-    cache: KeyCache,
+    cache: Arc<KeyCache>,
 }
 
 impl fmt::Debug for Verifier {
@@ -136,12 +136,7 @@ impl VerifierBuilder {
         if entries.is_empty() {
             return Err(err(Reason::InvalidConfig, "no trust entry configured"));
         }
-        if options.headers.is_empty() {
-            return Err(err(Reason::InvalidConfig, "no header rule configured"));
-        }
-        if options.max_token_bytes == 0 {
-            return Err(err(Reason::InvalidConfig, "max_token_bytes is zero"));
-        }
+        options.validate()?;
         let clock = clock.unwrap_or_else(|| Arc::new(SystemClock));
         let needs_http = entries
             .iter()
@@ -161,13 +156,16 @@ impl VerifierBuilder {
                 ));
             }
             let source = key_source(&entry, fetcher.as_ref(), &options)?;
-            let cache = KeyCache::new(source, options.cache, clock.clone());
+            let cache = Arc::new(KeyCache::new(source, options.cache, clock.clone()));
             trusts.push(Trust { entry, cache });
         }
         Ok(Verifier {
             inner: Arc::new(Inner {
                 entries: trusts,
-                tokens: TokenCache::new(options.token_cache_capacity),
+                tokens: TokenCache::new(
+                    options.token_cache_capacity,
+                    options.token_cache_max_bytes,
+                ),
                 mapper,
                 options,
                 clock,
@@ -276,13 +274,22 @@ impl Verifier {
         self.inner
             .entries
             .iter()
-            .map(|t| t.cache.fetches.load(std::sync::atomic::Ordering::Relaxed))
+            .map(|t| t.cache.fetches.load(std::sync::atomic::Ordering::Acquire))
             .sum()
+    }
+
+    /// How full the verified-token cache is: `(entries, estimated bytes)`; `(0, 0)` when the
+    /// cache is off. The bytes stay within [`VerifierOptions::token_cache_max_bytes`].
+    pub fn token_cache_usage(&self) -> (usize, usize) {
+        self.inner
+            .tokens
+            .as_ref()
+            .map_or((0, 0), |c| (c.len(), c.bytes()))
     }
 
     /// Verifies a token taken from the request's headers, following the configured header
     /// rules (see [`crate::headers`]).
-    pub fn verify_headers<I, K, V>(&self, headers: I) -> Result<Identity, VerifyError>
+    pub fn verify_headers<I, K, V>(&self, headers: I) -> Result<Arc<Identity>, VerifyError>
     where
         I: IntoIterator<Item = (K, V)>,
         K: AsRef<str>,
@@ -320,8 +327,10 @@ impl Verifier {
         headers::extract(&self.inner.options.headers, headers)
     }
 
-    /// Verifies one token and returns the identity it proves.
-    pub fn verify(&self, token: &str) -> Result<Identity, VerifyError> {
+    /// Verifies one token and returns the identity it proves. The identity is shared with the
+    /// verified-token cache: a repeated token costs two reference-count increments, not a copy
+    /// of its claims.
+    pub fn verify(&self, token: &str) -> Result<Arc<Identity>, VerifyError> {
         self.verify_at(token, self.inner.clock.now())
     }
 
@@ -332,7 +341,7 @@ impl Verifier {
         &self,
         token: &str,
         now: std::time::SystemTime,
-    ) -> Result<Identity, VerifyError> {
+    ) -> Result<Arc<Identity>, VerifyError> {
         self.verified_entry(token, unix_seconds(now))
             .map(|e| e.identity.clone())
     }
@@ -469,7 +478,7 @@ impl Verifier {
         let (trust_index, trust) = self.trust_for(&claims)?;
         let key = self.find_key(trust, &jws)?;
         let checked = claims::check(&claims, &self.rules(trust, now))?;
-        let identity = Identity {
+        let identity = Arc::new(Identity {
             username: checked.username,
             sub: checked.sub,
             roles: checked.roles,
@@ -485,7 +494,7 @@ impl Verifier {
             trust_entry: trust.entry.name.clone(),
             kind: trust.entry.kind,
             claims,
-        };
+        });
         Ok(Entry {
             identity,
             key,
@@ -553,7 +562,7 @@ impl Verifier {
             }
             KeyMatch::Failed(_) | KeyMatch::NoCandidate => {}
         }
-        let newer: Arc<Snapshot> = trust.cache.refresh_for_unknown_key(&snapshot)?;
+        let newer: Arc<Snapshot> = trust.cache.refresh_for_unknown_key(&snapshot);
         match jws::match_key(jws, &newer.keys) {
             KeyMatch::Verified(k) => Ok(k),
             KeyMatch::Failed(e) => Err(e),

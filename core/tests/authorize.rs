@@ -127,5 +127,6 @@ fn a_failing_mapper_is_a_plugin_error_and_refusals_still_come_first() {
     assert_eq!(calls.load(Ordering::SeqCst), before + 1);
     m.rotate_now(Ca::Jwt);
     clock.advance(Duration::from_secs(601));
+    refresh_in_background(&v, &good);
     assert_reason(v.authorize(&good).map(|a| a.identity), Reason::UnknownKey);
 }

@@ -112,11 +112,14 @@ fn keeps_last_good_keys_through(
     clock.advance(Duration::from_secs(601));
     let before = m.request_count_for(JWKS);
     v.verify(&t).expect("last good keys stay in use");
+    wait_until("a background refresh attempt", || v.key_fetch_count() == 2);
     assert_eq!(
         m.request_count_for(JWKS),
         before + 1,
         "a refresh was attempted"
     );
+    v.verify(&t)
+        .expect("last good keys stay in use after the failed refresh");
     m.set_failure(Failure::None);
 }
 
@@ -206,13 +209,15 @@ fn sec_28_malformed_jwks_counts_as_failed_and_keeps_last_good_keys() {
         *source.doc.lock() = doc;
         clock.advance(Duration::from_secs(601));
         let calls = source.calls.load(Ordering::SeqCst);
-        let id = v.verify(&m.mint(&spec_at(T0 + 601 * (i as u64 + 1))).unwrap());
-        assert!(id.is_ok(), "bad doc {i}: {id:?}");
+        let token = m.mint(&spec_at(T0 + 601 * (i as u64 + 1))).unwrap();
+        refresh_in_background(&v, &token);
         assert_eq!(
             source.calls.load(Ordering::SeqCst),
             calls + 1,
             "doc {i} was fetched"
         );
+        let id = v.verify(&token);
+        assert!(id.is_ok(), "bad doc {i}: {id:?}");
     }
     // The mock's garbage over HTTPS, cold: nothing to fall back on.
     let g = mock(Algorithm::RS256);
@@ -283,8 +288,9 @@ fn sec_31_removed_keys_stop_verifying_after_a_refresh() {
                            // Within max_age the cached set still holds the old key: the documented window.
     clock.advance(Duration::from_secs(300));
     v.verify(&old).unwrap();
-    // Past max_age the set is refreshed and the old key is gone.
+    // Past max_age the set is refreshed (in the background) and the old key is gone.
     clock.advance(Duration::from_secs(301));
+    refresh_in_background(&v, &old);
     assert_reason(v.verify(&old), Reason::UnknownKey);
     let new = m.mint(&spec_at(T0 + 601)).unwrap();
     v.verify(&new).unwrap();
@@ -303,6 +309,8 @@ fn sec_32_outage_keeps_last_good_keys_until_max_stale_then_fails_closed_and_reco
         let now = T0 + 3600;
         v.verify(&m.mint(&spec_at(now)).unwrap())
             .expect("stale keys in use");
+        // That verification did not wait for the refresh it started in the background.
+        wait_until("the background attempt", || v.key_fetch_count() == 2);
         // Failed fetches are not retried before the cooldown: no request per verification.
         let during = m.request_count_for(JWKS);
         for _ in 0..5 {
@@ -335,7 +343,7 @@ fn sec_33_concurrent_cold_verifications_share_one_fetch() {
                 let (v, t, b) = (v.clone(), token.clone(), barrier.clone());
                 std::thread::spawn(move || {
                     b.wait();
-                    v.verify(&t).map(|id| id.username)
+                    v.verify(&t).map(|id| id.username.clone())
                 })
             })
             .collect();

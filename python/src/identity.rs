@@ -11,7 +11,8 @@ use crate::convert::from_json;
 /// policies may build an unverified one with `Identity.for_testing`.
 #[pyclass(frozen, module = "teleport_jwt", name = "Identity")]
 pub(crate) struct Identity {
-    pub(crate) inner: teleport_jwt::Identity,
+    /// Shared with the verifier's token cache: a repeated token copies nothing.
+    pub(crate) inner: std::sync::Arc<teleport_jwt::Identity>,
 }
 
 #[pymethods]
@@ -45,7 +46,7 @@ impl Identity {
         let (roles, traits) = (roles.unwrap_or_default(), trait_map);
         let audience = audience.unwrap_or_default();
         Ok(Identity {
-            inner: teleport_jwt::Identity {
+            inner: std::sync::Arc::new(teleport_jwt::Identity {
                 sub: username.clone(),
                 username,
                 roles,
@@ -61,7 +62,7 @@ impl Identity {
                 trust_entry,
                 kind: teleport_jwt::TokenKind::Generic,
                 claims: Default::default(),
-            },
+            }),
         })
     }
 
@@ -191,7 +192,7 @@ impl Identity {
 
     fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
         match other.cast::<Identity>() {
-            Ok(o) => self.inner == o.get().inner,
+            Ok(o) => *self.inner == *o.get().inner,
             Err(_) => false,
         }
     }

@@ -217,7 +217,7 @@ impl PermissionMapper for PyPermissionMapper {
     fn permissions(&self, identity: &Identity) -> Result<Permissions, VerifyError> {
         Python::attach(|py| {
             let id = crate::identity::Identity {
-                inner: identity.clone(),
+                inner: std::sync::Arc::new(identity.clone()),
             };
             let result = self
                 .obj

@@ -1,10 +1,11 @@
 //! `Verifier` and `TrustEntry`.
 
 use std::sync::Arc;
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::Duration;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
+use teleport_jwt::clock::system_time_from_unix;
 use teleport_jwt::{Clock, HeaderRule, HttpFetcher, KeysFrom, ManualClock, VerifierOptions};
 
 use crate::convert::{config_error, jwks_text, one_or_many, seconds, text};
@@ -162,6 +163,7 @@ const OPTION_NAMES: &[&str] = &[
     "ca_pem",
     "allow_insecure_http_for_loopback",
     "token_cache_capacity",
+    "token_cache_max_bytes",
     "http_fetcher",
     "fixed_time",
 ];
@@ -212,11 +214,13 @@ fn options_from(
                 o.allow_insecure_http_for_loopback = value.extract()?
             }
             "token_cache_capacity" => o.token_cache_capacity = value.extract()?,
+            "token_cache_max_bytes" => o.token_cache_max_bytes = value.extract()?,
             "http_fetcher" => plugins.fetcher = Some(Arc::new(PyHttpFetcher::new(&value)?)),
             "fixed_time" => {
-                let at = seconds(py, value.extract()?, "fixed_time")?;
+                let at = system_time_from_unix(value.extract()?)
+                    .map_err(|e| crate::errors::to_py(py, &e))?;
                 let clock = ManualClock::at_unix(0);
-                clock.advance(at);
+                clock.set(at);
                 plugins.clock = Some(Arc::new(clock));
             }
             other => {
@@ -369,12 +373,7 @@ impl Verifier {
         let identity = match now {
             None => detached(py, || inner.verify(token))?,
             Some(t) => {
-                let at = UNIX_EPOCH
-                    + Duration::try_from_secs_f64(t).map_err(|_| {
-                        pyo3::exceptions::PyValueError::new_err(format!(
-                            "now must be a finite, non-negative Unix time, not {t}"
-                        ))
-                    })?;
+                let at = system_time_from_unix(t).map_err(|e| crate::errors::to_py(py, &e))?;
                 detached(py, || inner.verify_at(token, at))?
             }
         };

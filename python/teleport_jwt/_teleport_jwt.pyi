@@ -46,6 +46,7 @@ class _VerifierOptions(TypedDict, total=False):
     ca_pem: str | None
     allow_insecure_http_for_loopback: bool | None
     token_cache_capacity: int | None  # verified tokens remembered, default 1024; 0 = off
+    token_cache_max_bytes: int | None  # memory budget of that cache, default 4 MiB; 0 = off
     http_fetcher: _HttpFetcherLike | None
     fixed_time: float | None  # tests and replays only: a clock stopped at this Unix time
 

@@ -154,8 +154,20 @@ def test_verify_at_a_pinned_time(verifier: tj.Verifier, mock: MockTeleport) -> N
         verifier.verify(t, now=1_700_000_400)
     with pytest.raises(tj.TokenExpired):
         verifier.verify(t)
-    with pytest.raises(ValueError, match="finite"):
+    with pytest.raises(tj.InvalidConfig, match="Unix time"):
         verifier.verify(t, now=-1)
+
+
+@pytest.mark.parametrize("when", [1e19, -1.0, float("nan"), float("inf"), 1e300])
+def test_43_extreme_time_arguments_are_typed_errors(
+    verifier: tj.Verifier, mock: MockTeleport, when: float
+) -> None:
+    # Never a pyo3 PanicException (a BaseException): the core's typed error, every time.
+    t = mock.mint()
+    with pytest.raises(tj.InvalidConfig, match="Unix time"):
+        verifier.verify(t, now=when)
+    with pytest.raises(tj.InvalidConfig, match="Unix time"):
+        verifier_for(mock, fixed_time=when)
 
 
 def test_verify_async_and_headers_async(verifier: tj.Verifier, mock: MockTeleport) -> None:
@@ -200,7 +212,7 @@ def test_unknown_option_and_bad_types_are_type_errors(mock: MockTeleport) -> Non
 
 def test_mock_controls(fresh_mock: MockTeleport) -> None:
     m = fresh_mock
-    v = verifier_for(m, cache_cooldown=0)
+    v = verifier_for(m)
     assert v.verify(m.mint()).key_id == m.signing_key_id()
     old = m.signing_key_id()
     m.set_rotation_phase("init")
@@ -211,7 +223,10 @@ def test_mock_controls(fresh_mock: MockTeleport) -> None:
     m.complete_rotation()
     assert m.key_ids() == [m.signing_key_id()]
     m.rotate_now()
-    assert v.verify(m.mint()).key_id == m.signing_key_id()
+    # A second unknown kid within the refetch cooldown is refused; a new verifier sees it.
+    with pytest.raises(tj.UnknownKey):
+        v.verify(m.mint())
+    assert verifier_for(m).verify(m.mint()).key_id == m.signing_key_id()
     raw = m.sign_raw('{"alg":"RS256","typ":"JWT"}', '{"iss":"x"}')
     assert raw.count(".") == 2
     assert m.request_count >= m.request_count_for("/.well-known/jwks.json") >= 2

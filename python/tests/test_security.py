@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
@@ -214,8 +215,9 @@ def test_30_unknown_kid_spray_costs_one_refetch(fresh_mock: MockTeleport) -> Non
 
 
 def test_32_outage_keeps_last_good_keys(fresh_mock: MockTeleport) -> None:
-    v = verifier_for(fresh_mock, cache_max_age=0, cache_cooldown=0)
+    v = verifier_for(fresh_mock, cache_max_age=1, cache_cooldown=1)
     v.warm_up()
     fresh_mock.set_failure("refuse")
+    time.sleep(1.2)  # past max_age: the refresh fails, the last good keys stay in use
     assert v.verify(fresh_mock.mint()).username == "alice"
     fresh_mock.set_failure(None)

@@ -60,6 +60,10 @@ pub struct VerifierOptions {
     /// token skips the signature check, never the time checks.
     #[uniffi(default)]
     pub token_cache_capacity: Option<u64>,
+    /// Memory budget of the verified-token cache in bytes (default 4 MiB, at most 1 GiB; 0
+    /// turns the cache off). A token whose entry would take over 1/64 of it is not cached.
+    #[uniffi(default)]
+    pub token_cache_max_bytes: Option<u64>,
     /// Fetch keys with this client instead of the built-in one.
     #[uniffi(default)]
     pub http_fetcher: Option<Arc<dyn HttpFetcher>>,
@@ -99,6 +103,7 @@ pub fn default_verifier_options() -> VerifierOptions {
         ca_pem: d.ca_pem,
         allow_insecure_http_for_loopback: Some(d.allow_insecure_http_for_loopback),
         token_cache_capacity: Some(to_u64(d.token_cache_capacity)),
+        token_cache_max_bytes: Some(to_u64(d.token_cache_max_bytes)),
         http_fetcher: None,
         clock: None,
         permissions_from: None,
@@ -158,6 +163,9 @@ impl VerifierOptions {
         }
         if let Some(n) = self.token_cache_capacity {
             o.token_cache_capacity = to_usize(n, "token_cache_capacity")?;
+        }
+        if let Some(n) = self.token_cache_max_bytes {
+            o.token_cache_max_bytes = to_usize(n, "token_cache_max_bytes")?;
         }
         let mut builder = teleport_jwt::Verifier::builder().options(o);
         if let Some(f) = self.http_fetcher {

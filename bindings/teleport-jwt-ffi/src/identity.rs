@@ -65,6 +65,14 @@ impl From<teleport_jwt::Identity> for Identity {
     }
 }
 
+/// A verified identity as the verifier shares it (the record is built from a copy, since it
+/// crosses the boundary by value anyway).
+impl From<std::sync::Arc<teleport_jwt::Identity>> for Identity {
+    fn from(id: std::sync::Arc<teleport_jwt::Identity>) -> Self {
+        std::sync::Arc::unwrap_or_clone(id).into()
+    }
+}
+
 /// The core identity behind a binding identity (the claim set parsed back from its JSON), for
 /// calls that take an identity from Kotlin or Swift (policy questions, permission mappers).
 impl TryFrom<Identity> for teleport_jwt::Identity {

@@ -1,41 +1,60 @@
-//! The key cache: when to fetch, what to keep through an outage, and single-flight.
+//! The key cache: when keys are fetched, what is kept through an outage, and who waits.
 //!
-//! Policy ([`CachePolicy`], defaults in brackets):
-//! - a fetched key set is used without refetching for `max_age` [10 min];
-//! - a token whose `kid` is not in the set triggers at most one refetch per `cooldown` [30 s] in
-//!   total, however many such tokens arrive (an unknown-`kid` spray costs one fetch);
-//! - after a failed fetch, no new attempt is made for `cooldown`; meanwhile, and while fetches keep
-//!   failing, the last good set stays in use until it is `max_stale` [24 h] old, then
-//!   verification fails closed with `key_source_unavailable`;
-//! - a refresh replaces the whole set, so removed keys stop verifying;
-//! - concurrent callers that need a fetch share one (single-flight): one fetch is in flight at a
-//!   time and the others wait for its result instead of fetching again.
+//! Rules ([`CachePolicy`], defaults in brackets). Every age, cooldown and staleness runs on the
+//! clock's monotonic time ([`crate::Clock::monotonic`]), so a wall clock that steps back or
+//! forward neither freezes refreshes nor stretches the maximum staleness.
 //!
-//! A warm verification takes only a shared read lock to clone an `Arc`; it never waits for a
-//! fetch and never serialises with other verifications.
+//! - **Fresh.** A fetched key set is used as it is while younger than `max_age` [10 min].
+//! - **Refreshed ahead, in the background.** Each key cache has a refresher thread (started on
+//!   first use, ended within one fetch timeout after the verifier is dropped) that fetches
+//!   again when the set is 3/4 of `max_age` old. While the key endpoint answers, no set is
+//!   ever used past `max_age`, and no request waits for a routine refresh.
+//! - **Outage.** When a fetch fails, the refresher retries once per `cooldown` [30 s]; requests
+//!   keep verifying with the last good set, without waiting, until it is `max_stale` [24 h]
+//!   old; then verification fails closed with `key_source_unavailable`.
+//! - **No usable set** (none fetched yet, or the last one is past `max_stale`). Only then does
+//!   a request wait, for one fetch and at most the fetch timeout. Fetches are single-flight:
+//!   callers that arrive while one is in flight wait for it and share its result. After a
+//!   failed attempt such callers are answered at once with its error until a cooldown has
+//!   passed.
+//! - **Unknown `kid`.** A token whose key is not in the set may cause a refetch, at most one per
+//!   `cooldown` from a budget of its own: routine refreshes do not use it, so a key published
+//!   right after a refresh verifies on its first token. Only the caller that starts the refetch
+//!   waits for it. While any fetch is in flight, other callers with an unknown `kid` are
+//!   answered from the current set at once (`unknown_key`) instead of queueing, so a flood of
+//!   made-up `kid`s ties up at most one thread per cooldown. No such refetch is tried while the
+//!   source is backing off after a failure.
+//! - A fetched set replaces the whole set, so removed keys stop verifying.
+//!
+//! A warm verification takes a shared read lock to clone an `Arc` and reads two atomics; it
+//! never waits for a fetch and never serialises with other verifications.
 
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::sync::{Arc, OnceLock, Weak};
+use std::time::Duration;
 
-use parking_lot::{Mutex, RwLock};
+use parking_lot::{Condvar, Mutex, MutexGuard, RwLock};
 
 use super::set::KeySet;
 use super::source::KeySource;
-use crate::clock::{age, Clock};
+use crate::clock::Clock;
 use crate::error::{err, Reason, VerifyError};
 
-/// How keys are cached and refreshed. See the module docs for the exact rules.
+/// How keys are cached and refreshed. See the [module docs](self) for the exact rules; the
+/// bounds are checked when the verifier is built.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CachePolicy {
-    /// How long a fetched key set is used before it is refreshed (default 10 minutes).
+    /// How long a fetched key set is used before it counts as stale (default 10 minutes,
+    /// at least `cooldown`, at most 24 hours). It is refreshed in the background at 3/4 of it.
     pub max_age: Duration,
-    /// Minimum time between two fetches caused by unknown `kid`s or after a failed fetch
-    /// (default 30 seconds).
+    /// Minimum time between two refetches caused by unknown `kid`s, and between two attempts
+    /// after a failed fetch (default 30 seconds; from 1 second to 1 hour).
     pub cooldown: Duration,
-    /// How long the last good key set may keep verifying while fetches fail (default 24 hours).
+    /// How long the last good key set may keep verifying while fetches fail (default 24
+    /// hours; from `max_age` to 7 days).
     pub max_stale: Duration,
-    /// Largest number of entries accepted in one JWKS (default 100).
+    /// Largest number of entries accepted in one JWKS (default 100; from 1 to 1000).
     pub max_keys: usize,
 }
 
@@ -50,27 +69,70 @@ impl Default for CachePolicy {
     }
 }
 
+impl CachePolicy {
+    /// Checks the bounds documented on each field.
+    pub(crate) fn validate(&self) -> Result<(), VerifyError> {
+        let secs = |d: Duration| d.as_secs_f64();
+        let bad = |what: String| Err(err(Reason::InvalidConfig, what));
+        if self.cooldown < Duration::from_secs(1) || self.cooldown > Duration::from_secs(3600) {
+            return bad(format!(
+                "cache cooldown is {}s; it must be from 1s to 3600s (it rate-limits key fetches)",
+                secs(self.cooldown)
+            ));
+        }
+        if self.max_age < self.cooldown || self.max_age > Duration::from_secs(24 * 3600) {
+            return bad(format!(
+                "cache max_age is {}s; it must be at least the cooldown ({}s) and at most 86400s",
+                secs(self.max_age),
+                secs(self.cooldown)
+            ));
+        }
+        if self.max_stale < self.max_age || self.max_stale > Duration::from_secs(7 * 24 * 3600) {
+            return bad(format!(
+                "cache max_stale is {}s; it must be at least max_age ({}s) and at most 604800s (7 days)",
+                secs(self.max_stale),
+                secs(self.max_age)
+            ));
+        }
+        if self.max_keys == 0 || self.max_keys > 1000 {
+            return bad(format!(
+                "cache max_keys is {}; it must be from 1 to 1000",
+                self.max_keys
+            ));
+        }
+        Ok(())
+    }
+
+    /// Age at which the background refresher fetches a healthy set again.
+    fn refresh_ahead(&self) -> Duration {
+        self.max_age * 3 / 4
+    }
+}
+
 /// One fetched key set and when it was fetched.
 #[derive(Debug)]
 pub(crate) struct Snapshot {
     pub(crate) keys: KeySet,
-    pub(crate) fetched_at: SystemTime,
+    /// Monotonic time of the fetch ([`Clock::monotonic`]).
+    pub(crate) fetched_at: Duration,
 }
 
 #[derive(Debug, Default)]
 struct FetchState {
-    last_attempt: Option<SystemTime>,
+    /// Monotonic time of the latest attempt, successful or not.
+    last_attempt: Option<Duration>,
+    /// The error of the latest attempt while it failed; `None` after a success.
     last_error: Option<VerifyError>,
+    /// Consecutive failed attempts, for the recovery log line.
+    failures: u64,
+    /// Monotonic time of the latest refetch caused by an unknown `kid` (its own budget).
+    last_unknown_kid_refetch: Option<Duration>,
 }
 
-/// Why a refresh is wanted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Cause {
-    /// No key set yet, or the set is older than `max_age`.
-    Needed,
-    /// The set has no key for a token: refetch only if the cooldown allows.
-    UnknownKey,
-}
+/// "Nothing planned" in [`KeyCache::refresh_due`].
+const NOT_PLANNED: u64 = u64::MAX;
+/// How long the refresher sleeps when nothing is planned (a nudge wakes it earlier).
+const IDLE: Duration = Duration::from_secs(3600);
 
 /// The cached keys of one trust entry.
 pub(crate) struct KeyCache {
@@ -78,11 +140,29 @@ pub(crate) struct KeyCache {
     policy: CachePolicy,
     clock: Arc<dyn Clock>,
     current: RwLock<Option<Arc<Snapshot>>>,
+    /// Held for the whole of a fetch: this is what makes fetches single-flight.
     fetch: Mutex<FetchState>,
-    /// Number of fetch attempts so far; lets a waiter see that another caller fetched.
+    /// Number of completed fetch attempts; lets a waiter see that another caller fetched.
     attempts: AtomicU64,
     /// Successful and failed fetches, for diagnostics and tests.
     pub(crate) fetches: AtomicU64,
+    /// Monotonic nanoseconds from which the refresher has work to do ([`NOT_PLANNED`]: none).
+    /// A request past it wakes the refresher (see [`KeyCache::nudge`]).
+    refresh_due: AtomicU64,
+    /// The refresher's wake-up signal; `None` inside when its thread could not be started.
+    refresher: OnceLock<Option<Arc<Signal>>>,
+}
+
+impl Drop for KeyCache {
+    fn drop(&mut self) {
+        if let Some(Some(signal)) = self.refresher.get() {
+            signal.stop();
+        }
+    }
+}
+
+fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(NOT_PLANNED - 1)
 }
 
 impl KeyCache {
@@ -99,6 +179,8 @@ impl KeyCache {
             fetch: Mutex::new(FetchState::default()),
             attempts: AtomicU64::new(0),
             fetches: AtomicU64::new(0),
+            refresh_due: AtomicU64::new(NOT_PLANNED),
+            refresher: OnceLock::new(),
         }
     }
 
@@ -106,86 +188,136 @@ impl KeyCache {
         self.source.describe()
     }
 
-    /// A key set fit for use now: the cached one while younger than `max_age`, else a fresh
-    /// one, else (fetch failing) the cached one while younger than `max_stale`.
-    pub(crate) fn get(&self) -> Result<Arc<Snapshot>, VerifyError> {
-        let observed = self.attempts.load(Ordering::Acquire);
-        let snapshot = self.current.read().clone();
-        let now = self.clock.now();
-        match snapshot {
-            Some(s) if age(now, s.fetched_at) < self.policy.max_age => Ok(s),
-            Some(s) => match self.refresh(Cause::Needed, observed) {
-                Ok(fresh) => Ok(fresh),
-                Err(e) if age(now, s.fetched_at) < self.policy.max_stale => {
-                    log::warn!(
-                        "teleport-jwt: using keys from {} fetched {}s ago: {e}",
-                        self.describe(),
-                        age(now, s.fetched_at).as_secs()
-                    );
-                    Ok(s)
-                }
-                Err(e) => Err(err(
-                    Reason::KeySourceUnavailable,
-                    format!(
-                        "the last good keys from {} are {}s old, past the maximum staleness of {}s, and refreshing failed: {}",
-                        self.describe(),
-                        age(now, s.fetched_at).as_secs(),
-                        self.policy.max_stale.as_secs(),
-                        e.message()
-                    ),
-                )),
-            },
-            None => self.refresh(Cause::Needed, observed),
-        }
+    fn age(&self, now: Duration, s: &Snapshot) -> Duration {
+        now.saturating_sub(s.fetched_at)
     }
 
-    /// Called when `seen` has no key for a token: refetches once per cooldown at most and
-    /// returns the newest set (possibly `seen` itself when no refetch was allowed).
-    pub(crate) fn refresh_for_unknown_key(
-        &self,
-        seen: &Arc<Snapshot>,
+    /// A key set fit for use now. A set younger than `max_stale` is returned at once (a refresh
+    /// it needs happens in the background); only without one does the caller wait for a fetch.
+    pub(crate) fn get(self: &Arc<Self>) -> Result<Arc<Snapshot>, VerifyError> {
+        let snapshot = self.current.read().clone();
+        let now = self.clock.monotonic();
+        if let Some(s) = &snapshot {
+            let age = self.age(now, s);
+            if age < self.policy.max_stale {
+                if nanos(now) >= self.refresh_due.load(Ordering::Acquire) && !self.nudge() {
+                    // No refresher thread: refresh here, but only when no fetch is in flight.
+                    if age >= self.policy.max_age {
+                        if let Some(state) = self.fetch.try_lock() {
+                            let (fetched, _) = self.routine_refresh(state);
+                            return Ok(fetched.unwrap_or_else(|| s.clone()));
+                        }
+                    }
+                }
+                return Ok(s.clone());
+            }
+        }
+        self.fetch_without_usable_keys(snapshot)
+    }
+
+    /// Called when `seen` has no key for a token: refetches at most once per cooldown (see the
+    /// module docs) and returns the newest set, `seen` itself when no refetch was made.
+    pub(crate) fn refresh_for_unknown_key(self: &Arc<Self>, seen: &Arc<Snapshot>) -> Arc<Snapshot> {
+        let newer = |cache: &Self| match cache.current.read().clone() {
+            Some(current) if !Arc::ptr_eq(&current, seen) => Some(current),
+            _ => None,
+        };
+        if let Some(current) = newer(self) {
+            return current;
+        }
+        // A fetch in flight: answer from what we have rather than queue behind it.
+        let Some(mut state) = self.fetch.try_lock() else {
+            return seen.clone();
+        };
+        if let Some(current) = newer(self) {
+            return current;
+        }
+        let now = self.clock.monotonic();
+        let within_cooldown =
+            |t: Option<Duration>| t.is_some_and(|t| now.saturating_sub(t) < self.policy.cooldown);
+        if (state.last_error.is_some() && within_cooldown(state.last_attempt))
+            || within_cooldown(state.last_unknown_kid_refetch)
+        {
+            return seen.clone();
+        }
+        state.last_unknown_kid_refetch = Some(now);
+        let fetched = self.fetch_locked(&mut state, now).ok();
+        self.plan(&state);
+        drop(state);
+        self.nudge();
+        fetched.unwrap_or_else(|| seen.clone())
+    }
+
+    /// The cold path: no set, or one past `max_stale`. Waits for an in-flight fetch or makes
+    /// one, unless the last attempt failed less than a cooldown ago.
+    fn fetch_without_usable_keys(
+        self: &Arc<Self>,
+        stale: Option<Arc<Snapshot>>,
     ) -> Result<Arc<Snapshot>, VerifyError> {
         let observed = self.attempts.load(Ordering::Acquire);
-        if let Some(current) = self.current.read().clone() {
-            if !Arc::ptr_eq(&current, seen) {
-                return Ok(current);
+        let mut state = self.fetch.lock();
+        let now = self.clock.monotonic();
+        if self.attempts.load(Ordering::Acquire) != observed {
+            // Another caller fetched while we waited for the lock: share its result.
+            if let Some(s) = self.current.read().clone() {
+                if self.age(now, &s) < self.policy.max_stale {
+                    return Ok(s);
+                }
+            }
+            return Err(self.unavailable(&state, stale.as_deref(), now));
+        }
+        let backing_off = state.last_error.is_some()
+            && state
+                .last_attempt
+                .is_some_and(|t| now.saturating_sub(t) < self.policy.cooldown);
+        if !backing_off {
+            if let Ok(s) = self.fetch_locked(&mut state, now) {
+                self.plan(&state);
+                drop(state);
+                self.nudge();
+                return Ok(s);
             }
         }
-        match self.refresh(Cause::UnknownKey, observed) {
-            Ok(s) => Ok(s),
-            // A failed refetch leaves the previous answer standing.
-            Err(_) => Ok(self.current.read().clone().unwrap_or_else(|| seen.clone())),
+        let e = self.unavailable(&state, stale.as_deref(), now);
+        self.plan(&state);
+        drop(state);
+        self.nudge();
+        Err(e)
+    }
+
+    /// The error for a caller left without usable keys.
+    fn unavailable(
+        &self,
+        state: &FetchState,
+        stale: Option<&Snapshot>,
+        now: Duration,
+    ) -> VerifyError {
+        let last = state
+            .last_error
+            .clone()
+            .unwrap_or_else(|| err(Reason::KeySourceUnavailable, "no keys fetched yet"));
+        match stale {
+            None => last,
+            Some(s) => err(
+                Reason::KeySourceUnavailable,
+                format!(
+                    "the last good keys from {} are {}s old, past the maximum staleness of {}s, and refreshing failed: {}",
+                    self.describe(),
+                    self.age(now, s).as_secs(),
+                    self.policy.max_stale.as_secs(),
+                    last.message()
+                ),
+            ),
         }
     }
 
-    fn refresh(&self, cause: Cause, observed: u64) -> Result<Arc<Snapshot>, VerifyError> {
-        let mut state = self.fetch.lock();
-        let current = self.current.read().clone();
-        if self.attempts.load(Ordering::Acquire) != observed {
-            // Another caller fetched while we waited for the lock: share its result.
-            return match (&state.last_error, current) {
-                (None, Some(s)) => Ok(s),
-                (Some(e), _) => Err(e.clone()),
-                (None, None) => Err(err(Reason::KeySourceUnavailable, "no keys fetched yet")),
-            };
-        }
-        let now = self.clock.now();
-        if let Some(last) = state.last_attempt {
-            let cooling = age(now, last) < self.policy.cooldown;
-            if cooling && cause == Cause::UnknownKey {
-                return match current {
-                    Some(s) => Ok(s),
-                    None => Err(state.last_error.clone().unwrap_or_else(|| {
-                        err(Reason::KeySourceUnavailable, "no keys fetched yet")
-                    })),
-                };
-            }
-            if cooling {
-                if let Some(e) = &state.last_error {
-                    return Err(e.clone());
-                }
-            }
-        }
+    /// One fetch, with the fetch lock held. Records the outcome.
+    fn fetch_locked(
+        &self,
+        state: &mut MutexGuard<'_, FetchState>,
+        now: Duration,
+    ) -> Result<Arc<Snapshot>, VerifyError> {
+        state.last_attempt = Some(now);
         let result = self.source.fetch_jwks().and_then(|bytes| {
             KeySet::from_jwks_json(&bytes, self.policy.max_keys).map_err(|e| {
                 err(
@@ -194,25 +326,160 @@ impl KeyCache {
                 )
             })
         });
-        self.fetches.fetch_add(1, Ordering::Relaxed);
-        state.last_attempt = Some(now);
         let outcome = match result {
             Ok(keys) => {
-                let snapshot = Arc::new(Snapshot {
-                    keys,
-                    fetched_at: now,
-                });
+                let fetched_at = self.clock.monotonic();
+                let snapshot = Arc::new(Snapshot { keys, fetched_at });
                 *self.current.write() = Some(snapshot.clone());
+                if state.failures > 0 {
+                    log::info!(
+                        "teleport-jwt: keys from {} fetched again after {} failed attempts",
+                        self.describe(),
+                        state.failures
+                    );
+                }
                 state.last_error = None;
+                state.failures = 0;
                 Ok(snapshot)
             }
             Err(e) => {
-                log::warn!("teleport-jwt: fetching keys failed: {e}");
+                state.failures += 1;
+                match self.current.read().as_deref() {
+                    Some(s) => log::warn!(
+                        "teleport-jwt: fetching keys failed: {e}; verifying with the last good keys (fetched {}s ago) until they are {}s old",
+                        self.age(now, s).as_secs(),
+                        self.policy.max_stale.as_secs()
+                    ),
+                    None => log::warn!("teleport-jwt: fetching keys failed: {e}"),
+                }
                 state.last_error = Some(e.clone());
                 Err(e)
             }
         };
+        // Counted once the outcome is in place, so a reader of the count sees its effect.
+        self.fetches.fetch_add(1, Ordering::Release);
         self.attempts.fetch_add(1, Ordering::Release);
         outcome
+    }
+
+    /// When the refresher next has work: one cooldown after a failed (or abandoned) attempt,
+    /// 3/4 of `max_age` after a successful one; nothing before the first attempt (the first
+    /// request fetches). Stores it in `refresh_due` and returns it.
+    fn plan(&self, state: &FetchState) -> Option<Duration> {
+        let retry = state.last_attempt.map(|t| t + self.policy.cooldown);
+        let current = self.current.read().clone();
+        let due = match current {
+            Some(s) if state.last_error.is_none() => {
+                let ahead = s.fetched_at + self.policy.refresh_ahead();
+                Some(retry.map_or(ahead, |r| r.max(ahead)))
+            }
+            _ => retry,
+        };
+        self.refresh_due
+            .store(due.map_or(NOT_PLANNED, nanos), Ordering::Release);
+        due
+    }
+
+    /// A routine refresh if one is due, with the fetch lock held. Returns the new set, if one
+    /// was fetched, and the next plan.
+    fn routine_refresh(
+        &self,
+        mut state: MutexGuard<'_, FetchState>,
+    ) -> (Option<Arc<Snapshot>>, Option<Duration>) {
+        let now = self.clock.monotonic();
+        let fetched = match self.plan(&state) {
+            Some(due) if due <= now => self.fetch_locked(&mut state, now).ok(),
+            _ => None,
+        };
+        (fetched, self.plan(&state))
+    }
+
+    /// Wakes the refresher (starting it on first use) so it re-reads the plan. Returns false
+    /// when no refresher thread could be started.
+    fn nudge(self: &Arc<Self>) -> bool {
+        let signal = self.refresher.get_or_init(|| self.start_refresher());
+        match signal {
+            Some(signal) => {
+                // Claim this due time so that concurrent requests do not all wake it.
+                self.refresh_due.store(NOT_PLANNED, Ordering::Release);
+                signal.wake();
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn start_refresher(self: &Arc<Self>) -> Option<Arc<Signal>> {
+        let signal = Arc::new(Signal::default());
+        let weak = Arc::downgrade(self);
+        let theirs = signal.clone();
+        match std::thread::Builder::new()
+            .name("teleport-jwt-keys".into())
+            .spawn(move || refresher(weak, theirs))
+        {
+            Ok(_) => Some(signal),
+            Err(e) => {
+                log::error!(
+                    "teleport-jwt: cannot start the key refresher thread ({e}); keys past max_age are refreshed on the request path"
+                );
+                None
+            }
+        }
+    }
+
+    /// One round of the refresher: a fetch if one is due; returns how long to sleep.
+    fn refresher_round(&self) -> Duration {
+        match self.routine_refresh(self.fetch.lock()) {
+            (_, Some(due)) => due.saturating_sub(self.clock.monotonic()),
+            (_, None) => IDLE,
+        }
+    }
+}
+
+/// The refresher thread of one key cache: sleeps until the plan says a fetch is due (or a
+/// request nudges it), fetches, and exits once the cache is gone.
+fn refresher(cache: Weak<KeyCache>, signal: Arc<Signal>) {
+    loop {
+        let sleep = {
+            let Some(cache) = cache.upgrade() else { return };
+            // A panicking key source must not end the refresher: the attempt is recorded before
+            // the source is called, so the next one waits a cooldown.
+            catch_unwind(AssertUnwindSafe(|| cache.refresher_round())).unwrap_or_else(|_| {
+                log::error!("teleport-jwt: the key source panicked during a background refresh");
+                cache.policy.cooldown
+            })
+        };
+        // Never spin: even a plan in the past waits a little (the clock may be a test's).
+        if !signal.wait(sleep.max(Duration::from_millis(10))) {
+            return;
+        }
+    }
+}
+
+#[derive(Default)]
+struct Signal {
+    state: Mutex<(bool, bool)>, // (woken, stopped)
+    cv: Condvar,
+}
+
+impl Signal {
+    fn wake(&self) {
+        self.state.lock().0 = true;
+        self.cv.notify_one();
+    }
+
+    fn stop(&self) {
+        self.state.lock().1 = true;
+        self.cv.notify_one();
+    }
+
+    /// Sleeps for `timeout` or until woken; false when stopped.
+    fn wait(&self, timeout: Duration) -> bool {
+        let mut state = self.state.lock();
+        if !state.0 && !state.1 {
+            let _ = self.cv.wait_for(&mut state, timeout);
+        }
+        state.0 = false;
+        !state.1
     }
 }

@@ -142,8 +142,8 @@ pub fn token_with(m: &MockTeleport, f: impl FnOnce(&mut serde_json::Map<String, 
 }
 
 #[track_caller]
-pub fn assert_reason(
-    result: Result<teleport_jwt::Identity, teleport_jwt::VerifyError>,
+pub fn assert_reason<I: std::ops::Deref<Target = teleport_jwt::Identity>>(
+    result: Result<I, teleport_jwt::VerifyError>,
     want: Reason,
 ) {
     match result {
@@ -153,4 +153,24 @@ pub fn assert_reason(
         ),
         Err(e) => assert_eq!(e.reason(), want, "wrong reason; error was: {e}"),
     }
+}
+
+/// Waits (at most 10 s) until `done` holds; panics naming `what` otherwise.
+pub fn wait_until(what: &str, done: impl Fn() -> bool) {
+    let start = std::time::Instant::now();
+    while !done() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// After the test moved the clock past a refresh point: one verification of `token` (whatever
+/// its outcome) wakes the background refresher, then this waits until it has fetched.
+pub fn refresh_in_background(v: &Verifier, token: &str) {
+    let before = v.key_fetch_count();
+    let _ = v.verify(token);
+    wait_until("a background key refresh", || v.key_fetch_count() > before);
 }
