@@ -103,3 +103,41 @@ def test_sync_verify_releases_the_gil_during_a_hanging_fetch(fresh_mock: MockTel
         spinner.join()
         fresh_mock.set_failure(None)
     assert counter > 100_000
+
+
+def test_37_unknown_kid_flood_against_a_hanging_endpoint_async_and_sync(
+    fresh_mock: MockTeleport,
+) -> None:
+    # Forged tokens with made-up kids while the key endpoint hangs: only the one caller that
+    # starts the budgeted refetch waits for it; good tokens, sync and through verify_async's
+    # shared thread pool, keep their usual latency.
+    v = verifier_for(fresh_mock, fetch_timeout=3.0)
+    v.warm_up()
+    fresh_mock.set_failure("hang")
+    forged = [fresh_mock.mint(headers={"kid": f"forged-{i}"}) for i in range(200)]
+    good = [fresh_mock.mint(username=f"g{i}") for i in range(40)]
+
+    async def run() -> tuple[list[BaseException | tj.Identity], float, float]:
+        flood = [asyncio.ensure_future(v.verify_async(t)) for t in forged]
+        await asyncio.sleep(0.05)  # the flood is queued on the pool, one refetch hangs
+        slowest_async = 0.0
+        for t in good[:20]:
+            start = time.monotonic()
+            await v.verify_async(t)
+            slowest_async = max(slowest_async, time.monotonic() - start)
+        slowest_sync = 0.0
+        for t in good[20:]:
+            start = time.monotonic()
+            v.verify(t)
+            slowest_sync = max(slowest_sync, time.monotonic() - start)
+        results = await asyncio.gather(*flood, return_exceptions=True)
+        return results, slowest_async, slowest_sync
+
+    try:
+        results, slowest_async, slowest_sync = asyncio.run(run())
+    finally:
+        fresh_mock.set_failure(None)
+    assert all(isinstance(r, tj.UnknownKey) for r in results), results[:3]
+    assert slowest_async < 1.0 and slowest_sync < 1.0, (slowest_async, slowest_sync)
+    # The warm-up and one budgeted refetch, however many forged kids arrived.
+    assert fresh_mock.request_count_for(JWKS) == 2

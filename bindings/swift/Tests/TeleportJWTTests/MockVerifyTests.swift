@@ -67,7 +67,7 @@ final class MockVerifyTests: XCTestCase {
 
     func testRotationWithoutGracePeriodIsPickedUp() throws {
         let mock = try MockTeleport.start(algorithm: .rs256)
-        let verifier = try classicVerifier(mock, VerifierOptions(cacheCooldownSeconds: 0))
+        let verifier = try classicVerifier(mock)
         _ = try verifier.verify(token: mock.mint(spec: MintSpec()))
         let before = mock.signingKeyId(ca: .jwt)
         try mock.rotateNow(ca: .jwt)

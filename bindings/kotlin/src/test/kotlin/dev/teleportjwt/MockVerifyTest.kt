@@ -89,7 +89,7 @@ class MockVerifyTest {
     @Test
     fun `a rotation with no grace period is picked up on the next unknown kid`() {
         MockTeleport.start(Algorithm.RS256).use { mock ->
-            classicVerifier(mock) { cacheCooldownSeconds = 0UL }.use { verifier ->
+            classicVerifier(mock).use { verifier ->
                 verifier.verify(mock.mint(MintSpec()))
                 val before = mock.signingKeyId(Ca.JWT)
                 mock.rotateNow(Ca.JWT)
