@@ -7,6 +7,7 @@ DEMO_TARGET :=
 
 -include python/python.mk
 -include bindings/bindings.mk
+-include core/fuzz/fuzz.mk
 
 .PHONY: demo rust-demo test fmt-check clippy doc-check rust-test
 

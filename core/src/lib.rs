@@ -63,6 +63,10 @@ pub mod verifier;
 #[cfg(feature = "mock")]
 pub mod mock;
 
+#[cfg(feature = "_only-for-fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
+
 pub use alg::{Algorithm, TokenKind};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{KeysFrom, TeleportIdToken, TeleportJwt, TrustEntry, VerifierOptions};
