@@ -9,7 +9,8 @@
 //!   first use, ended within one fetch timeout after the verifier is dropped) that fetches
 //!   again when the set is 3/4 of `max_age` old. While the key endpoint answers, no set is
 //!   ever used past `max_age`, and no request waits for a routine refresh.
-//! - **Outage.** When a fetch fails, the refresher retries once per `cooldown` [30 s]; requests
+//! - **Outage.** When a fetch fails, the refresher retries a `cooldown` [30 s] after the failed
+//!   attempt ended (so a hanging endpoint gets one connection per timeout plus cooldown); requests
 //!   keep verifying with the last good set, without waiting, until it is `max_stale` [24 h]
 //!   old; then verification fails closed with `key_source_unavailable`.
 //! - **No usable set** (none fetched yet, or the last one is past `max_stale`). Only then does
@@ -119,7 +120,7 @@ pub(crate) struct Snapshot {
 
 #[derive(Debug, Default)]
 struct FetchState {
-    /// Monotonic time of the latest attempt, successful or not.
+    /// Monotonic time the latest attempt ended, successful or not.
     last_attempt: Option<Duration>,
     /// The error of the latest attempt while it failed; `None` after a success.
     last_error: Option<VerifyError>,
@@ -317,6 +318,8 @@ impl KeyCache {
         state: &mut MutexGuard<'_, FetchState>,
         now: Duration,
     ) -> Result<Arc<Snapshot>, VerifyError> {
+        // Set before the source is called too, so that a source that panics is not retried
+        // at once.
         state.last_attempt = Some(now);
         let result = self.source.fetch_jwks().and_then(|bytes| {
             KeySet::from_jwks_json(&bytes, self.policy.max_keys).map_err(|e| {
@@ -356,6 +359,9 @@ impl KeyCache {
                 Err(e)
             }
         };
+        // Cooldowns count from the end of an attempt: after a fetch that hung for the whole
+        // timeout, the next one still waits a full cooldown.
+        state.last_attempt = Some(self.clock.monotonic());
         // Counted once the outcome is in place, so a reader of the count sees its effect.
         self.fetches.fetch_add(1, Ordering::Release);
         self.attempts.fetch_add(1, Ordering::Release);

@@ -1,0 +1,18 @@
+# `make soak`: the soak benchmark under faults (core/benches/soak.rs): threads verifying a mix
+# of good and forged tokens for about a minute while the mock Teleport rotates keys, hangs,
+# fails and recovers. Not part of `make test`. Exits non-zero on any wrong answer.
+#
+#   make soak
+#   make soak SOAK_ARGS="--seconds 120 --threads 4 --rate 1000 --alg es256"
+
+# Defining rules here must not change what a bare `make` runs.
+SOAK_SAVED_DEFAULT_GOAL := $(.DEFAULT_GOAL)
+
+SOAK_ARGS ?=
+
+.PHONY: soak
+
+soak:
+	$(CARGO) bench -p teleport-jwt --features mock --bench soak -- $(SOAK_ARGS)
+
+.DEFAULT_GOAL := $(SOAK_SAVED_DEFAULT_GOAL)
