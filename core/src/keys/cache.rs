@@ -362,7 +362,9 @@ impl KeyCache {
         // Cooldowns count from the end of an attempt: after a fetch that hung for the whole
         // timeout, the next one still waits a full cooldown.
         state.last_attempt = Some(self.clock.monotonic());
-        // Counted once the outcome is in place, so a reader of the count sees its effect.
+        self.plan(state);
+        // Counted once the outcome and the next plan are in place, so a reader of the count
+        // sees their effect.
         self.fetches.fetch_add(1, Ordering::Release);
         self.attempts.fetch_add(1, Ordering::Release);
         outcome
