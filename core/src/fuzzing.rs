@@ -67,6 +67,32 @@ pub fn json_strict(data: &[u8]) -> bool {
         ),
         (Err(_), Err(_)) => {}
     }
+    if let Some(skim) = crate::json::skim_object(data) {
+        let map = object
+            .as_ref()
+            .expect("parse_object reads what the skim takes");
+        assert_eq!(
+            skim.members.len(),
+            map.len(),
+            "skim and parse_object count apart"
+        );
+        for ((name, raw), (key, v)) in skim.members.iter().zip(map) {
+            assert_eq!(name, key, "skim and parse_object name members apart");
+            assert_eq!(
+                &raw.to_value(),
+                v,
+                "skim and parse_object read {name:?} apart"
+            );
+        }
+        assert_eq!(
+            skim.heap,
+            crate::json::heap_of(map),
+            "heap estimates differ"
+        );
+    }
+    if let Ok(map) = &object {
+        claims_check_alike(data, map);
+    }
     if let Ok(v) = &strict {
         let text = serde_json::to_vec(v).expect("a parsed value serializes");
         if let Err(e) = crate::json::parse_strict(&text) {
@@ -74,6 +100,26 @@ pub fn json_strict(data: &[u8]) -> bool {
         }
     }
     object.is_ok()
+}
+
+/// The claim rules give one answer for a payload, skimmed or parsed.
+fn claims_check_alike(data: &[u8], map: &serde_json::Map<String, Value>) {
+    use crate::claims::{check, ClaimRules, Payload};
+    let audiences = ["mcp+http://127.0.0.1:8000/mcp".to_owned()];
+    let rules = ClaimRules {
+        audiences: &audiences,
+        require_iat: false,
+        leeway_secs: 30.0,
+        now: 1_700_000_100.0,
+    };
+    let payload = Payload::read(data).expect("a strict object is a payload");
+    let ours = check(&payload.claims(), &rules);
+    let reference = check(&Payload::Parsed(map.clone()).claims(), &rules);
+    match (ours, reference) {
+        (Ok(a), Ok(b)) => assert_eq!(a, b, "claims read apart"),
+        (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "claims refused apart"),
+        (a, b) => panic!("claims checked apart: {:?} vs {:?}", a.is_ok(), b.is_ok()),
+    }
 }
 
 /// Compact JWS decoding ([`jws::decode`]) with the default 16 KiB cap, and with a cap of half

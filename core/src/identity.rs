@@ -1,6 +1,11 @@
 //! The verified caller: what a token proved about the Teleport user.
 
 use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::{Deref, DerefMut};
+use std::sync::OnceLock;
+
+use serde_json::{Map, Value};
 
 use crate::alg::{Algorithm, TokenKind};
 
@@ -36,8 +41,9 @@ pub struct Identity {
     pub trust_entry: String,
     /// The kind of token of that trust entry.
     pub kind: TokenKind,
-    /// The whole verified claim set, for claims this struct does not model.
-    pub claims: serde_json::Map<String, serde_json::Value>,
+    /// The whole verified claim set, for claims this struct does not model; it reads as a
+    /// `serde_json::Map` (`identity.claims["iss"]`, `identity.claims.get("email")`).
+    pub claims: Claims,
 }
 
 impl Identity {
@@ -49,5 +55,119 @@ impl Identity {
     /// The values of one trait (empty when the trait is absent).
     pub fn trait_values(&self, name: &str) -> &[String] {
         self.traits.get(name).map(Vec::as_slice).unwrap_or(&[])
+    }
+}
+
+/// The verified claim set of an [`Identity`], read as a `serde_json::Map` (it dereferences to
+/// one). Verification reads the claims it checks straight from the token and keeps the payload;
+/// the map is built from it on first use only, so a caller that never looks at other claims
+/// never pays for them.
+pub struct Claims {
+    /// The verified payload; empty when the claims were given as a map.
+    json: Vec<u8>,
+    map: OnceLock<Map<String, Value>>,
+    /// Estimated heap bytes of the map, built or not (for the token cache's byte bound);
+    /// `None` when the map must be measured (given as a map, or changed).
+    heap: Option<usize>,
+}
+
+impl Claims {
+    /// A payload that verification checked (strict JSON object) and did not build.
+    pub(crate) fn unparsed(json: Vec<u8>, heap: usize) -> Claims {
+        Claims {
+            json,
+            map: OnceLock::new(),
+            heap: Some(heap),
+        }
+    }
+
+    /// A payload and the map verification built from it.
+    pub(crate) fn parsed(json: Vec<u8>, map: Map<String, Value>) -> Claims {
+        Claims {
+            json,
+            heap: Some(crate::json::heap_of(&map)),
+            map: OnceLock::from(map),
+        }
+    }
+
+    /// The claim set as a map (built on first use).
+    pub fn as_map(&self) -> &Map<String, Value> {
+        self.map.get_or_init(|| {
+            // Verification read these very bytes as a strict JSON object before it made this
+            // value, and reading is deterministic, so this does not fail; the empty map only
+            // satisfies the types.
+            crate::json::parse_object(&self.json).unwrap_or_default()
+        })
+    }
+
+    /// The verified payload as it was signed (empty when the claims were given as a map or
+    /// changed since).
+    pub fn payload_json(&self) -> &[u8] {
+        &self.json
+    }
+
+    /// Estimated heap bytes: the payload and the map (counted whether built yet or not).
+    pub(crate) fn heap_estimate(&self) -> usize {
+        self.json.len()
+            + self
+                .heap
+                .unwrap_or_else(|| crate::json::heap_of(self.as_map()))
+    }
+}
+
+impl Deref for Claims {
+    type Target = Map<String, Value>;
+    fn deref(&self) -> &Map<String, Value> {
+        self.as_map()
+    }
+}
+
+/// Changing the claims (e.g. to build an identity for a test) drops the payload they were
+/// read from.
+impl DerefMut for Claims {
+    fn deref_mut(&mut self) -> &mut Map<String, Value> {
+        self.as_map();
+        self.json = Vec::new();
+        self.heap = None;
+        self.map.get_mut().expect("as_map initialised the map")
+    }
+}
+
+impl From<Map<String, Value>> for Claims {
+    fn from(map: Map<String, Value>) -> Claims {
+        Claims {
+            json: Vec::new(),
+            map: OnceLock::from(map),
+            heap: None,
+        }
+    }
+}
+
+impl Default for Claims {
+    fn default() -> Claims {
+        Claims::from(Map::new())
+    }
+}
+
+impl Clone for Claims {
+    fn clone(&self) -> Claims {
+        Claims {
+            json: self.json.clone(),
+            map: self.map.clone(),
+            heap: self.heap,
+        }
+    }
+}
+
+/// Claim sets are equal when their maps are, however each was read.
+impl PartialEq for Claims {
+    fn eq(&self, other: &Claims) -> bool {
+        self.as_map() == other.as_map()
+    }
+}
+
+impl fmt::Debug for Claims {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.as_map().fmt(f)
     }
 }

@@ -75,6 +75,6 @@ pub use headers::HeaderRule;
 #[cfg(feature = "http")]
 pub use http::HttpsFetcher;
 pub use http::{FetchLimits, HttpFetcher, HttpResponse, HttpsOptions};
-pub use identity::Identity;
+pub use identity::{Claims, Identity};
 pub use keys::{CachePolicy, KeySet, KeySource, OidcDiscovery, RemoteJwks, StaticJwks};
 pub use verifier::{Authorized, Verifier, VerifierBuilder};

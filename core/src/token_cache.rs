@@ -24,7 +24,6 @@ use std::mem::size_of;
 use std::sync::Arc;
 
 use parking_lot::RwLock;
-use serde_json::Value;
 
 use crate::identity::Identity;
 use crate::keys::VerifyingKey;
@@ -210,7 +209,7 @@ fn entry_size(token: &str, entry: &Entry) -> usize {
     let traits: usize = id
         .traits
         .iter()
-        .map(|(k, v)| MAP_ENTRY + k.len() + strings(v))
+        .map(|(k, v)| crate::json::MAP_ENTRY + k.len() + strings(v))
         .sum();
     size_of::<Entry>()
         + size_of::<Identity>()
@@ -224,29 +223,7 @@ fn entry_size(token: &str, entry: &Entry) -> usize {
         + strings(&id.roles)
         + strings(&id.audience)
         + traits
-        + object_size(&id.claims)
-}
-
-/// Rough per-entry overhead of a `BTreeMap<String, _>` beyond the key's bytes.
-const MAP_ENTRY: usize = size_of::<String>() + size_of::<Value>() + 16;
-
-fn object_size(map: &serde_json::Map<String, Value>) -> usize {
-    map.iter()
-        .map(|(k, v)| MAP_ENTRY + k.len() + value_heap(v))
-        .sum()
-}
-
-/// Heap bytes behind one JSON value (its own inline size is counted by its container).
-fn value_heap(v: &Value) -> usize {
-    match v {
-        Value::Null | Value::Bool(_) | Value::Number(_) => 0,
-        Value::String(s) => s.len(),
-        Value::Array(items) => items
-            .iter()
-            .map(|i| size_of::<Value>() + value_heap(i))
-            .sum(),
-        Value::Object(m) => object_size(m),
-    }
+        + id.claims.heap_estimate()
 }
 
 #[cfg(test)]
@@ -366,7 +343,7 @@ mod tests {
         let serde_json::Value::Object(claims) = claims else {
             unreachable!()
         };
-        Arc::get_mut(&mut big.identity).unwrap().claims = claims;
+        Arc::get_mut(&mut big.identity).unwrap().claims = claims.into();
         cache.insert("big", Arc::new(big), 50.0);
         assert!(
             cache.get("big").is_none(),

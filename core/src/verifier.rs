@@ -9,14 +9,13 @@
 use std::fmt;
 use std::sync::Arc;
 
-use serde_json::Value;
-
 use crate::claims::{self, ClaimRules};
 use crate::clock::{unix_seconds, Clock, SystemClock};
 use crate::config::{KeysFrom, TeleportIdToken, TeleportJwt, TrustEntry, VerifierOptions};
 use crate::error::{err, Reason, VerifyError};
 use crate::headers;
 use crate::http::HttpFetcher;
+use crate::identity::Claims;
 use crate::identity::Identity;
 use crate::jws::{self, KeyId, KeyMatch};
 use crate::keys::cache::{KeyCache, Snapshot};
@@ -342,8 +341,12 @@ impl Verifier {
         token: &str,
         now: std::time::SystemTime,
     ) -> Result<Arc<Identity>, VerifyError> {
-        self.verified_entry(token, unix_seconds(now))
-            .map(|e| e.identity.clone())
+        let now = unix_seconds(now);
+        if self.inner.tokens.is_none() {
+            // Nothing to share the entry with: skip allocating it.
+            return self.verify_fully(token, now).map(|e| e.identity);
+        }
+        self.verified_entry(token, now).map(|e| e.identity.clone())
     }
 
     /// Verifies `token` (as [`Verifier::verify`]) and maps the identity to permissions with the
@@ -473,11 +476,15 @@ impl Verifier {
     fn verify_fully(&self, token: &str, now: f64) -> Result<Entry, VerifyError> {
         let options = &self.inner.options;
         let jws = jws::decode(token, options.max_token_bytes)?;
-        let claims = crate::json::parse_object(&jws.payload)
-            .map_err(|e| err(Reason::Malformed, format!("payload: {e}")))?;
-        let (trust_index, trust) = self.trust_for(&claims)?;
+        let payload = claims::Payload::read(&jws.payload)?;
+        let claim_set = payload.claims();
+        let (trust_index, trust) = self.trust_for(claim_set.iss)?;
         let key = self.find_key(trust, &jws)?;
-        let checked = claims::check(&claims, &self.rules(trust, now))?;
+        let checked = claims::check(&claim_set, &self.rules(trust, now))?;
+        let claims = match payload.into_parsed() {
+            Ok(map) => Claims::parsed(jws.payload, map),
+            Err(heap) => Claims::unparsed(jws.payload, heap),
+        };
         let identity = Arc::new(Identity {
             username: checked.username,
             sub: checked.sub,
@@ -506,18 +513,14 @@ impl Verifier {
         })
     }
 
-    fn trust_for(
-        &self,
-        claims: &serde_json::Map<String, Value>,
-    ) -> Result<(usize, &Trust), VerifyError> {
-        let iss = match claims.get("iss") {
-            Some(Value::String(s)) => s,
-            Some(other) => {
-                return Err(err(
+    fn trust_for(&self, iss: Option<claims::Claim<'_>>) -> Result<(usize, &Trust), VerifyError> {
+        let iss = match iss {
+            Some(c) => c.as_str().ok_or_else(|| {
+                err(
                     Reason::InvalidClaim,
-                    format!("`iss` is {}, not a string", crate::json::kind(other)),
-                ))
-            }
+                    format!("`iss` is {}, not a string", c.kind()),
+                )
+            })?,
             None => return Err(err(Reason::MissingClaim, "`iss` is missing")),
         };
         self.inner

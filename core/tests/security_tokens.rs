@@ -378,6 +378,32 @@ fn sec_12_numeric_dates_must_be_finite_non_negative_numbers() {
     assert!(id.expires_at > 0);
 }
 
+/// Issue 8, finding 8: 2^63 and the integers just above it round to the largest date as
+/// floats; they are out of range all the same, while 2^63 - 1 itself is a (far) valid `exp`.
+#[test]
+fn sec_12_numeric_dates_just_past_2_pow_63_do_not_round_into_range() {
+    let m = mock(Algorithm::RS256);
+    let v = verifier(&m);
+    for past in [
+        "9223372036854775808",
+        "9223372036854776832",
+        "9223372036854775808.0",
+        "9.223372036854775807e18",
+    ] {
+        let h = serde_json::to_string(&header(&m, Algorithm::RS256)).unwrap();
+        let p = serde_json::to_string(&claims(&m)).unwrap();
+        let p = p.replacen("\"exp\":", &format!("\"exp\":{past},\"x\":"), 1);
+        let e = v.verify(&sign(&m, &h, &p)).expect_err(past);
+        assert_eq!(e.reason(), Reason::InvalidClaim, "{past}: {e}");
+        assert!(e.to_string().contains("NumericDate"), "{past}: {e}");
+    }
+    let t = token_with(&m, |c| {
+        c.insert("exp".into(), json!(i64::MAX));
+    });
+    let id = v.verify(&t).expect("2^63 - 1 is the last valid exp");
+    assert_eq!(id.expires_at, i64::MAX);
+}
+
 #[test]
 fn sec_13_required_claims_must_be_present() {
     let m = mock(Algorithm::RS256);

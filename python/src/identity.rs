@@ -157,7 +157,10 @@ impl Identity {
     /// The whole verified claim set (a new dict on every access).
     #[getter]
     fn claims<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        from_json(py, &serde_json::Value::Object(self.inner.claims.clone()))
+        from_json(
+            py,
+            &serde_json::Value::Object(self.inner.claims.as_map().clone()),
+        )
     }
 
     /// True when the identity holds this Teleport role.

@@ -46,7 +46,7 @@ pub struct Identity {
 impl From<teleport_jwt::Identity> for Identity {
     fn from(id: teleport_jwt::Identity) -> Self {
         Identity {
-            claims_json: serde_json::Value::Object(id.claims).to_string(),
+            claims_json: serde_json::Value::Object(id.claims.as_map().clone()).to_string(),
             username: id.username,
             sub: id.sub,
             roles: id.roles,
@@ -102,7 +102,7 @@ impl TryFrom<Identity> for teleport_jwt::Identity {
             algorithm: id.algorithm,
             trust_entry: id.trust_entry,
             kind: id.kind,
-            claims,
+            claims: claims.into(),
         })
     }
 }

@@ -8,7 +8,7 @@ pub mod compact;
 
 use std::sync::Arc;
 
-pub use compact::{decode, CompactJws, KeyId, DEFAULT_MAX_TOKEN_BYTES};
+pub use compact::{decode, CompactJws, Header, KeyId, DEFAULT_MAX_TOKEN_BYTES};
 
 use crate::error::{err, Reason, VerifyError};
 use crate::keys::{KeySet, VerifyingKey};
