@@ -116,9 +116,50 @@ impl Reason {
         }
     }
 
+    /// The reason's name as a type: the code in UpperCamelCase (`"bad_signature"` →
+    /// `"BadSignature"`). Every binding names its exception (class, subclass or case) for a
+    /// reason after it: Python `teleport_jwt.BadSignature`, Kotlin
+    /// `VerifyException.BadSignature`, Swift `VerifyError.badSignature`.
+    pub const fn type_name(self) -> &'static str {
+        match self {
+            Reason::Malformed => "Malformed",
+            Reason::TokenTooLarge => "TokenTooLarge",
+            Reason::MissingToken => "MissingToken",
+            Reason::UnsupportedHeader => "UnsupportedHeader",
+            Reason::UnsupportedAlgorithm => "UnsupportedAlgorithm",
+            Reason::BadSignature => "BadSignature",
+            Reason::UnknownKey => "UnknownKey",
+            Reason::Expired => "Expired",
+            Reason::NotYetValid => "NotYetValid",
+            Reason::IssuedInFuture => "IssuedInFuture",
+            Reason::IssuerMismatch => "IssuerMismatch",
+            Reason::AudienceMismatch => "AudienceMismatch",
+            Reason::MissingClaim => "MissingClaim",
+            Reason::InvalidClaim => "InvalidClaim",
+            Reason::KeySourceUnavailable => "KeySourceUnavailable",
+            Reason::InsecureTransport => "InsecureTransport",
+            Reason::InvalidConfig => "InvalidConfig",
+            Reason::PluginError => "PluginError",
+            Reason::InternalError => "InternalError",
+        }
+    }
+
     /// The reason for a code string, if it is one of ours.
     pub fn from_code(code: &str) -> Option<Reason> {
         Reason::ALL.into_iter().find(|r| r.code() == code)
+    }
+}
+
+/// Parses a reason code (`"expired"`), as [`Reason::code`] writes it.
+impl std::str::FromStr for Reason {
+    type Err = VerifyError;
+    fn from_str(code: &str) -> Result<Reason, VerifyError> {
+        Reason::from_code(code).ok_or_else(|| {
+            VerifyError::new(
+                Reason::InvalidConfig,
+                format!("{code:?} is not a reason code"),
+            )
+        })
     }
 }
 
@@ -179,4 +220,34 @@ impl std::error::Error for VerifyError {}
 /// Shorthand used across the crate.
 pub(crate) fn err(reason: Reason, message: impl Into<String>) -> VerifyError {
     VerifyError::new(reason, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type_names_are_the_codes_in_upper_camel_case() {
+        for r in Reason::ALL {
+            let camel: String = r
+                .code()
+                .split('_')
+                .map(|w| {
+                    let mut c = w.chars();
+                    c.next()
+                        .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                        .unwrap_or_default()
+                })
+                .collect();
+            assert_eq!(r.type_name(), camel);
+            assert_eq!(
+                format!("{r:?}"),
+                camel,
+                "the variant is named like its type"
+            );
+            assert_eq!(r.code().parse::<Reason>().ok(), Some(r));
+        }
+        let e = "expird".parse::<Reason>().unwrap_err();
+        assert_eq!(e.reason(), Reason::InvalidConfig);
+    }
 }

@@ -45,6 +45,7 @@
 #![warn(missing_docs)]
 
 pub mod alg;
+pub mod api;
 mod b64;
 mod claims;
 pub mod clock;

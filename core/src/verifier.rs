@@ -47,6 +47,7 @@ pub struct Authorized {
     pub permissions: Arc<Permissions>,
 }
 
+#[derive(Clone)]
 struct Trust {
     entry: TrustEntry,
     cache: Arc<KeyCache>,
@@ -221,6 +222,31 @@ fn key_source(
 }
 
 impl Verifier {
+    /// A verifier that shares this one's trust entries, key caches, options and clock, and
+    /// maps identities to permissions with `mapper` (for [`Verifier::authorize`]). Its
+    /// verified-token cache is its own, since cached permissions belong to one mapper. Cheap:
+    /// no key is fetched or parsed again.
+    pub fn with_permission_mapper(&self, mapper: Arc<dyn PermissionMapper>) -> Verifier {
+        let inner = &self.inner;
+        Verifier {
+            inner: Arc::new(Inner {
+                entries: inner.entries.clone(),
+                tokens: TokenCache::new(
+                    inner.options.token_cache_capacity,
+                    inner.options.token_cache_max_bytes,
+                ),
+                mapper: Some(mapper),
+                options: inner.options.clone(),
+                clock: inner.clock.clone(),
+            }),
+        }
+    }
+
+    /// True when a permission mapper is configured ([`Verifier::authorize`] works).
+    pub fn has_permission_mapper(&self) -> bool {
+        self.inner.mapper.is_some()
+    }
+
     /// A builder for several trust entries, custom key sources, fetchers or clocks.
     pub fn builder() -> VerifierBuilder {
         VerifierBuilder::default()

@@ -73,6 +73,36 @@ fn authorize_without_a_mapper_is_a_configuration_error() {
     assert_eq!(e.reason(), Reason::InvalidConfig);
 }
 
+/// `with_permission_mapper` adds a mapper to a built verifier (as `teleport_jwt.mcp` does with
+/// the user's verifier): keys are shared, not fetched again; permissions are its own.
+#[test]
+fn with_permission_mapper_shares_keys_and_caches_its_own_permissions() {
+    let m = mock(Algorithm::RS256);
+    let plain = verifier(&m);
+    let token = m.mint(&MintSpec::default()).unwrap();
+    plain.verify(&token).unwrap();
+    let fetches = plain.key_fetch_count();
+    assert!(!plain.has_permission_mapper());
+    let policy = example_policy();
+    let mapped = plain.with_permission_mapper(Arc::new(policy.clone()));
+    assert!(mapped.has_permission_mapper());
+    let got = mapped.authorize(&token).unwrap();
+    assert_eq!(*got.permissions, policy.permissions(&got.identity));
+    let again = mapped.authorize(&token).unwrap();
+    assert!(Arc::ptr_eq(&got.permissions, &again.permissions));
+    assert_eq!(
+        plain.key_fetch_count(),
+        fetches,
+        "the key cache is shared: no new fetch"
+    );
+    assert_eq!(mapped.key_fetch_count(), fetches);
+    assert_eq!(
+        plain.authorize(&token).unwrap_err().reason(),
+        Reason::InvalidConfig,
+        "the original verifier keeps having no mapper"
+    );
+}
+
 #[test]
 fn a_failing_mapper_is_a_plugin_error_and_refusals_still_come_first() {
     let m = mock(Algorithm::RS256);

@@ -23,8 +23,19 @@ fn _teleport_jwt(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     let codes: Vec<&str> = teleport_jwt::Reason::ALL.iter().map(|r| r.code()).collect();
     m.add("REASON_CODES", codes)?;
+    let reasons: Vec<(&str, &str)> = teleport_jwt::api::reasons().collect();
+    m.add("REASONS", reasons)?;
+    m.add(
+        "VERIFIER_OPERATIONS",
+        teleport_jwt::api::VERIFIER_OPERATIONS.to_vec(),
+    )?;
+    m.add(
+        "TRUST_ENTRY_OPTIONS",
+        teleport_jwt::api::TRUST_ENTRY_OPTIONS.to_vec(),
+    )?;
     m.add_class::<verifier::Verifier>()?;
     m.add_class::<verifier::TrustEntry>()?;
+    m.add_class::<verifier::Authorized>()?;
     m.add_class::<identity::Identity>()?;
     m.add_class::<mock::MockTeleport>()?;
     m.add_class::<policy::Policy>()?;

@@ -170,7 +170,7 @@ impl PyPermissionMapper {
 
     fn convert(&self, result: &Bound<'_, PyAny>) -> Result<Permissions, VerifyError> {
         if let Ok(p) = result.cast::<crate::policy::Permissions>() {
-            return Ok(p.get().inner.clone());
+            return Ok((*p.get().inner).clone());
         }
         let wrong = |what: String| {
             mapper_error(format!(

@@ -77,7 +77,7 @@ fn frozenset<'py>(
 /// `Permissions(granted=["tool:read_*"], denied=["tool:read_secrets"])`.
 #[pyclass(frozen, module = "teleport_jwt", name = "Permissions")]
 pub(crate) struct Permissions {
-    pub(crate) inner: core::Permissions,
+    pub(crate) inner: Arc<core::Permissions>,
 }
 
 #[pymethods]
@@ -91,7 +91,10 @@ impl Permissions {
         let granted = granted.map(|g| strings(g, "granted")).transpose()?;
         let denied = denied.map(|d| strings(d, "denied")).transpose()?;
         Ok(Permissions {
-            inner: core::Permissions::new(granted.unwrap_or_default(), denied.unwrap_or_default()),
+            inner: Arc::new(core::Permissions::new(
+                granted.unwrap_or_default(),
+                denied.unwrap_or_default(),
+            )),
         })
     }
 
@@ -347,7 +350,9 @@ impl Policy {
     /// per request when asking several questions.
     fn permissions(&self, py: Python<'_>, identity: PyRef<'_, Identity>) -> PyResult<Permissions> {
         let inner = guarded(py, || self.inner.permissions(&identity.inner))?;
-        Ok(Permissions { inner })
+        Ok(Permissions {
+            inner: Arc::new(inner),
+        })
     }
 
     /// Does `identity` have `permission`? (A deny always wins.)
@@ -431,6 +436,12 @@ impl PermissionMapper {
     }
 }
 
+/// The core mapper for `obj` (a `Policy`, a `PermissionMapper` or any object with
+/// `permissions(identity)`), as `PermissionMapper(obj)` wraps it.
+pub(crate) fn mapper_of(obj: &Bound<'_, PyAny>) -> PyResult<Arc<dyn core::PermissionMapper>> {
+    PermissionMapper::new(obj).map(|m| m.inner)
+}
+
 #[pymethods]
 impl PermissionMapper {
     #[new]
@@ -458,7 +469,9 @@ impl PermissionMapper {
     /// Everything `identity` is granted, and the deny patterns that apply to it.
     fn permissions(&self, py: Python<'_>, identity: PyRef<'_, Identity>) -> PyResult<Permissions> {
         let inner = self.call(py, |m| m.permissions(&identity.inner))?;
-        Ok(Permissions { inner })
+        Ok(Permissions {
+            inner: Arc::new(inner),
+        })
     }
 
     /// Does `identity` have `permission`?

@@ -12,6 +12,7 @@ use crate::convert::{config_error, jwks_text, one_or_many, seconds, text};
 use crate::errors::{self, detached};
 use crate::identity::Identity;
 use crate::plugins::{PyHttpFetcher, PyKeySource};
+use crate::policy::Permissions;
 
 /// One trusted issuer: its `iss`, accepted audiences and where its keys come from.
 #[pyclass(frozen, module = "teleport_jwt", name = "TrustEntry")]
@@ -20,9 +21,17 @@ pub(crate) struct TrustEntry {
     inner: teleport_jwt::TrustEntry,
 }
 
-fn named(mut e: teleport_jwt::TrustEntry, name: Option<String>) -> teleport_jwt::TrustEntry {
+/// The entry with the options every constructor takes (`None`: the preset's default).
+fn named(
+    mut e: teleport_jwt::TrustEntry,
+    name: Option<String>,
+    require_iat: Option<bool>,
+) -> teleport_jwt::TrustEntry {
     if let Some(n) = name {
         e = e.named(n);
+    }
+    if let Some(r) = require_iat {
+        e.require_iat = r;
     }
     e
 }
@@ -32,7 +41,7 @@ impl TrustEntry {
     /// A general entry: any issuer, with exactly one of `jwks` (JSON text or dict), `jwks_url`,
     /// `discovery_url` or `keys` (an object with `fetch_jwks() -> str | bytes`).
     #[new]
-    #[pyo3(signature = (issuer, audience, *, jwks=None, jwks_url=None, discovery_url=None, keys=None, name=None))]
+    #[pyo3(signature = (issuer, audience, *, jwks=None, jwks_url=None, discovery_url=None, keys=None, name=None, require_iat=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -43,6 +52,7 @@ impl TrustEntry {
         discovery_url: Option<String>,
         keys: Option<&Bound<'_, PyAny>>,
         name: Option<String>,
+        require_iat: Option<bool>,
     ) -> PyResult<Self> {
         let audiences = one_or_many(audience, "audience")?;
         let given = [
@@ -75,41 +85,43 @@ impl TrustEntry {
         };
         let entry = teleport_jwt::TrustEntry::new(issuer, audiences, keys_from);
         Ok(TrustEntry {
-            inner: named(entry, name),
+            inner: named(entry, name, require_iat),
         })
     }
 
     /// Classic Teleport JWTs of one cluster: `iss` = `cluster_name`, keys at
     /// `<proxy_url>/.well-known/jwks.json`.
     #[staticmethod]
-    #[pyo3(signature = (proxy_url, cluster_name, audience, *, name=None))]
+    #[pyo3(signature = (proxy_url, cluster_name, audience, *, name=None, require_iat=None))]
     fn teleport_jwt(
         proxy_url: &str,
         cluster_name: String,
         audience: &Bound<'_, PyAny>,
         name: Option<String>,
+        require_iat: Option<bool>,
     ) -> PyResult<Self> {
         let audiences = one_or_many(audience, "audience")?;
         let mut e = teleport_jwt::TrustEntry::teleport_jwt(proxy_url, cluster_name, "");
         e.audiences = audiences;
         Ok(TrustEntry {
-            inner: named(e, name),
+            inner: named(e, name, require_iat),
         })
     }
 
     /// Teleport OIDC ID tokens: `iss` = `https://<proxy>`, keys through discovery.
     #[staticmethod]
-    #[pyo3(signature = (proxy_url, audience, *, name=None))]
+    #[pyo3(signature = (proxy_url, audience, *, name=None, require_iat=None))]
     fn teleport_id_token(
         proxy_url: &str,
         audience: &Bound<'_, PyAny>,
         name: Option<String>,
+        require_iat: Option<bool>,
     ) -> PyResult<Self> {
         let audiences = one_or_many(audience, "audience")?;
         let mut e = teleport_jwt::TrustEntry::teleport_id_token(proxy_url, "");
         e.audiences = audiences;
         Ok(TrustEntry {
-            inner: named(e, name),
+            inner: named(e, name, require_iat),
         })
     }
 
@@ -129,6 +141,12 @@ impl TrustEntry {
     #[getter]
     fn audiences(&self) -> Vec<String> {
         self.inner.audiences.clone()
+    }
+
+    /// Whether tokens must carry `iat` (true for ID tokens by default).
+    #[getter]
+    fn require_iat(&self) -> bool {
+        self.inner.require_iat
     }
 
     /// `"teleport_jwt"`, `"id_token"` or `"generic"`.
@@ -166,6 +184,7 @@ const OPTION_NAMES: &[&str] = &[
     "token_cache_max_bytes",
     "http_fetcher",
     "fixed_time",
+    "permissions",
 ];
 
 type Fetcher = Option<Arc<dyn HttpFetcher>>;
@@ -175,6 +194,7 @@ type Fetcher = Option<Arc<dyn HttpFetcher>>;
 struct Plugins {
     fetcher: Fetcher,
     clock: Option<Arc<dyn Clock>>,
+    mapper: Option<Arc<dyn teleport_jwt::policy::PermissionMapper>>,
 }
 
 fn options_from(
@@ -216,6 +236,7 @@ fn options_from(
             "token_cache_capacity" => o.token_cache_capacity = value.extract()?,
             "token_cache_max_bytes" => o.token_cache_max_bytes = value.extract()?,
             "http_fetcher" => plugins.fetcher = Some(Arc::new(PyHttpFetcher::new(&value)?)),
+            "permissions" => plugins.mapper = Some(crate::policy::mapper_of(&value)?),
             "fixed_time" => {
                 let at = system_time_from_unix(value.extract()?)
                     .map_err(|e| crate::errors::to_py(py, &e))?;
@@ -256,6 +277,9 @@ fn build(
     }
     if let Some(c) = plugins.clock {
         b = b.clock(c);
+    }
+    if let Some(m) = plugins.mapper {
+        b = b.permission_mapper(m);
     }
     // Building makes no fetch, but may load the system's trust store: no GIL needed.
     let inner = detached(py, move || b.build())?;
@@ -315,6 +339,7 @@ impl Verifier {
             discovery_url,
             keys,
             None,
+            None,
         )?;
         build(py, vec![entry.inner], options)
     }
@@ -329,7 +354,7 @@ impl Verifier {
         audience: &Bound<'_, PyAny>,
         options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
-        let e = TrustEntry::teleport_jwt(proxy_url, cluster_name, audience, None)?;
+        let e = TrustEntry::teleport_jwt(proxy_url, cluster_name, audience, None, None)?;
         build(py, vec![e.inner], options)
     }
 
@@ -342,7 +367,7 @@ impl Verifier {
         audience: &Bound<'_, PyAny>,
         options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
-        let e = TrustEntry::teleport_id_token(proxy_url, audience, None)?;
+        let e = TrustEntry::teleport_id_token(proxy_url, audience, None, None)?;
         build(py, vec![e.inner], options)
     }
 
@@ -390,7 +415,7 @@ impl Verifier {
     }
 
     /// The token the header rules select from `headers`, unverified (for middleware that
-    /// hands it on); raises `MissingToken` or `MalformedToken` as `verify_headers` would.
+    /// hands it on); raises `MissingToken` or `Malformed` as `verify_headers` would.
     fn token_from_headers(&self, py: Python<'_>, headers: &Bound<'_, PyAny>) -> PyResult<String> {
         let pairs = header_pairs(headers)?;
         let inner = &self.inner;
@@ -424,6 +449,79 @@ impl Verifier {
         let pairs = header_pairs(headers)?;
         py.import("asyncio")?
             .call_method1("to_thread", (slf.getattr("verify_headers")?, pairs))
+    }
+
+    /// Verifies one token and maps its identity to permissions with the verifier's
+    /// `permissions=` mapper; the answer is cached with the token (computed once per token).
+    /// Raises `InvalidConfig` without a mapper, `PluginError` when the mapper fails.
+    #[pyo3(signature = (token, now=None))]
+    fn authorize(
+        &self,
+        py: Python<'_>,
+        token: &Bound<'_, PyAny>,
+        now: Option<f64>,
+    ) -> PyResult<Authorized> {
+        let token = text(token, "the token")?;
+        let token: &str = &token;
+        let inner = &self.inner;
+        let authorized = match now {
+            None => detached(py, || inner.authorize(token))?,
+            Some(t) => {
+                let at = system_time_from_unix(t).map_err(|e| crate::errors::to_py(py, &e))?;
+                detached(py, || inner.authorize_at(token, at))?
+            }
+        };
+        Ok(Authorized { inner: authorized })
+    }
+
+    /// `authorize` with the token the header rules find in `headers`.
+    fn authorize_headers(
+        &self,
+        py: Python<'_>,
+        headers: &Bound<'_, PyAny>,
+    ) -> PyResult<Authorized> {
+        let pairs = header_pairs(headers)?;
+        let inner = &self.inner;
+        let authorized = detached(py, || inner.authorize_headers(pairs))?;
+        Ok(Authorized { inner: authorized })
+    }
+
+    /// `await v.authorize_async(token)`: `authorize` in a worker thread (a Python mapper
+    /// then runs there, so it must be thread-safe).
+    fn authorize_async<'py>(
+        slf: &Bound<'py, Self>,
+        token: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        py.import("asyncio")?
+            .call_method1("to_thread", (slf.getattr("authorize")?, token))
+    }
+
+    /// `await v.authorize_headers_async(headers)`: `authorize_headers` in a worker thread.
+    fn authorize_headers_async<'py>(
+        slf: &Bound<'py, Self>,
+        headers: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let pairs = header_pairs(headers)?;
+        py.import("asyncio")?
+            .call_method1("to_thread", (slf.getattr("authorize_headers")?, pairs))
+    }
+
+    /// A verifier sharing this one's trust entries, keys and options that maps identities
+    /// with `permissions` (a `Policy` or any permission mapper), for `authorize`. No key is
+    /// fetched again.
+    fn with_permissions(&self, permissions: &Bound<'_, PyAny>) -> PyResult<Verifier> {
+        let mapper = crate::policy::mapper_of(permissions)?;
+        Ok(Verifier {
+            inner: self.inner.with_permission_mapper(mapper),
+        })
+    }
+
+    /// True when `permissions=` (or `with_permissions`) configured a mapper.
+    #[getter]
+    fn has_permissions(&self) -> bool {
+        self.inner.has_permission_mapper()
     }
 
     /// Fetches every trust entry's keys now (a start-up check) instead of on first use.
@@ -481,5 +579,39 @@ impl Verifier {
             .map(|e| e.issuer.as_str())
             .collect();
         format!("Verifier(issuers={issuers:?})")
+    }
+}
+
+/// What `Verifier.authorize` returns: the verified identity and what the verifier's permission
+/// mapper grants it (both shared with the verified-token cache).
+#[pyclass(frozen, module = "teleport_jwt", name = "Authorized")]
+pub(crate) struct Authorized {
+    inner: teleport_jwt::Authorized,
+}
+
+#[pymethods]
+impl Authorized {
+    /// Who the token proves the caller is.
+    #[getter]
+    fn identity(&self) -> Identity {
+        Identity {
+            inner: self.inner.identity.clone(),
+        }
+    }
+
+    /// What the mapper grants (and the denies that apply).
+    #[getter]
+    fn permissions(&self) -> Permissions {
+        Permissions {
+            inner: self.inner.permissions.clone(),
+        }
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Authorized(username={:?}, granted={})",
+            self.inner.identity.username,
+            self.inner.permissions.granted().len()
+        )
     }
 }

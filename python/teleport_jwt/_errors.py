@@ -1,7 +1,10 @@
-"""The exception classes, and the one table that maps the core's reason codes to them.
+"""The exception classes: one per reason code of the core, named after it.
 
-The native module raises ``error_for(code, message)`` for every core error, so the class a
-caller catches is decided here and only here.
+Each class is the core's ``Reason::type_name`` (``bad_signature`` -> ``BadSignature``), the
+same name Kotlin (``VerifyException.BadSignature``) and Swift (``VerifyError.badSignature``)
+use; ``tests/test_parity.py`` checks this module against the core's table. The native module
+raises ``error_for(code, message)`` for every core error, so the class a caller catches is
+decided here and only here.
 """
 
 from __future__ import annotations
@@ -9,20 +12,24 @@ from __future__ import annotations
 __all__ = [
     "CODE_TO_CLASS",
     "AudienceMismatch",
+    "BadSignature",
+    "Expired",
     "InsecureTransport",
     "InternalError",
-    "InvalidClaims",
+    "InvalidClaim",
     "InvalidConfig",
-    "InvalidSignature",
+    "IssuedInFuture",
     "IssuerMismatch",
     "KeySourceUnavailable",
-    "MalformedToken",
+    "Malformed",
+    "MissingClaim",
     "MissingToken",
+    "NotYetValid",
     "PluginError",
-    "TokenExpired",
-    "TokenNotYetValid",
+    "TokenTooLarge",
     "UnknownKey",
     "UnsupportedAlgorithm",
+    "UnsupportedHeader",
     "VerifyError",
     "error_for",
 ]
@@ -33,7 +40,7 @@ class VerifyError(Exception):
 
     ``code`` is the core's stable reason code (e.g. ``"audience_mismatch"``), the same in
     every language; ``message`` says what went wrong and what to change. Never parse the
-    message.
+    message. ``str(e)`` is ``"code: message"``.
     """
 
     code: str
@@ -48,32 +55,45 @@ class VerifyError(Exception):
         return (type(self), (self.code, self.message))
 
 
-class MalformedToken(VerifyError):
-    """``malformed``, ``token_too_large``, ``unsupported_header``: not a usable compact JWT."""
+class Malformed(VerifyError):
+    """``malformed``: not a well-formed compact JWS/JWT, or a present but unusable header."""
+
+
+class TokenTooLarge(VerifyError):
+    """``token_too_large``: longer than the configured cap; refused before decoding."""
 
 
 class MissingToken(VerifyError):
     """``missing_token``: none of the configured headers is in the request."""
 
 
+class UnsupportedHeader(VerifyError):
+    """``unsupported_header``: ``crit`` or a key-carrying header (``jwk``, ``jku``, ``x5u``,
+    ``x5c``)."""
+
+
 class UnsupportedAlgorithm(VerifyError):
     """``unsupported_algorithm``: not RS256/ES256, or not the algorithm of the trusted key."""
 
 
-class InvalidSignature(VerifyError):
-    """``bad_signature``: the signature does not verify."""
+class BadSignature(VerifyError):
+    """``bad_signature``: the signature does not verify with the selected key."""
 
 
 class UnknownKey(VerifyError):
-    """``unknown_key``: no trusted key matches the token, even after a refetch."""
+    """``unknown_key``: no trusted key matches the token, even after the rate-limited refetch."""
 
 
-class TokenExpired(VerifyError):
+class Expired(VerifyError):
     """``expired``: ``exp`` is in the past by more than the leeway."""
 
 
-class TokenNotYetValid(VerifyError):
-    """``not_yet_valid``, ``issued_in_future``: ``nbf``/``iat`` beyond the leeway (clocks?)."""
+class NotYetValid(VerifyError):
+    """``not_yet_valid``: ``nbf`` is in the future by more than the leeway (clocks?)."""
+
+
+class IssuedInFuture(VerifyError):
+    """``issued_in_future``: ``iat`` is in the future by more than the leeway (clocks?)."""
 
 
 class IssuerMismatch(VerifyError):
@@ -84,8 +104,13 @@ class AudienceMismatch(VerifyError):
     """``audience_mismatch``: the token is for another app."""
 
 
-class InvalidClaims(VerifyError):
-    """``missing_claim``, ``invalid_claim``: a required claim is absent or ill-typed."""
+class MissingClaim(VerifyError):
+    """``missing_claim``: a required claim (``exp``, ``iss``, ``aud``, ``sub``, ``iat`` for ID
+    tokens) is absent."""
+
+
+class InvalidClaim(VerifyError):
+    """``invalid_claim``: a claim has the wrong type or an impossible value."""
 
 
 class KeySourceUnavailable(VerifyError):
@@ -129,20 +154,20 @@ class InternalError(VerifyError):
 
 
 CODE_TO_CLASS: dict[str, type[VerifyError]] = {
-    "malformed": MalformedToken,
-    "token_too_large": MalformedToken,
-    "unsupported_header": MalformedToken,
+    "malformed": Malformed,
+    "token_too_large": TokenTooLarge,
     "missing_token": MissingToken,
+    "unsupported_header": UnsupportedHeader,
     "unsupported_algorithm": UnsupportedAlgorithm,
-    "bad_signature": InvalidSignature,
+    "bad_signature": BadSignature,
     "unknown_key": UnknownKey,
-    "expired": TokenExpired,
-    "not_yet_valid": TokenNotYetValid,
-    "issued_in_future": TokenNotYetValid,
+    "expired": Expired,
+    "not_yet_valid": NotYetValid,
+    "issued_in_future": IssuedInFuture,
     "issuer_mismatch": IssuerMismatch,
     "audience_mismatch": AudienceMismatch,
-    "missing_claim": InvalidClaims,
-    "invalid_claim": InvalidClaims,
+    "missing_claim": MissingClaim,
+    "invalid_claim": InvalidClaim,
     "key_source_unavailable": KeySourceUnavailable,
     "insecure_transport": InsecureTransport,
     "invalid_config": InvalidConfig,

@@ -7,7 +7,11 @@ from typing import Any, Literal, Protocol, final
 from typing_extensions import Self, TypedDict, Unpack
 
 __all__ = [
+    "REASONS",
     "REASON_CODES",
+    "TRUST_ENTRY_OPTIONS",
+    "VERIFIER_OPERATIONS",
+    "Authorized",
     "Explanation",
     "Identity",
     "MockTeleport",
@@ -20,6 +24,9 @@ __all__ = [
 ]
 __version__: str
 REASON_CODES: list[str]
+REASONS: list[tuple[str, str]]  # (reason code, exception class name), from the core
+VERIFIER_OPERATIONS: list[str]  # what every language's verifier offers, from the core
+TRUST_ENTRY_OPTIONS: list[str]
 
 class _KeySourceLike(Protocol):
     """Anything with ``fetch_jwks()`` returning the current JWKS JSON."""
@@ -49,6 +56,7 @@ class _VerifierOptions(TypedDict, total=False):
     token_cache_max_bytes: int | None  # memory budget of that cache, default 4 MiB; 0 = off
     http_fetcher: _HttpFetcherLike | None
     fixed_time: float | None  # tests and replays only: a clock stopped at this Unix time
+    permissions: _PermissionMapperLike | None  # for authorize(): a Policy or any mapper
 
 _Jwks = str | bytes | Mapping[str, Any]
 _Headers = Mapping[str, str | bytes] | Iterable[tuple[str, str | bytes]]
@@ -65,14 +73,24 @@ class TrustEntry:
         discovery_url: str | None = None,
         keys: _KeySourceLike | None = None,
         name: str | None = None,
+        require_iat: bool | None = None,
     ) -> Self: ...
     @staticmethod
     def teleport_jwt(
-        proxy_url: str, cluster_name: str, audience: str | Sequence[str], *, name: str | None = None
+        proxy_url: str,
+        cluster_name: str,
+        audience: str | Sequence[str],
+        *,
+        name: str | None = None,
+        require_iat: bool | None = None,
     ) -> TrustEntry: ...
     @staticmethod
     def teleport_id_token(
-        proxy_url: str, audience: str | Sequence[str], *, name: str | None = None
+        proxy_url: str,
+        audience: str | Sequence[str],
+        *,
+        name: str | None = None,
+        require_iat: bool | None = None,
     ) -> TrustEntry: ...
     @property
     def name(self) -> str: ...
@@ -81,7 +99,16 @@ class TrustEntry:
     @property
     def audiences(self) -> list[str]: ...
     @property
+    def require_iat(self) -> bool: ...
+    @property
     def kind(self) -> Literal["teleport_jwt", "id_token", "generic"]: ...
+
+@final
+class Authorized:
+    @property
+    def identity(self) -> Identity: ...
+    @property
+    def permissions(self) -> Permissions: ...
 
 @final
 class Identity:
@@ -163,6 +190,13 @@ class Verifier:
     def token_from_headers(self, headers: _Headers) -> str: ...
     def verify_async(self, token: str | bytes) -> Coroutine[Any, Any, Identity]: ...
     def verify_headers_async(self, headers: _Headers) -> Coroutine[Any, Any, Identity]: ...
+    def authorize(self, token: str | bytes, now: float | None = None) -> Authorized: ...
+    def authorize_headers(self, headers: _Headers) -> Authorized: ...
+    def authorize_async(self, token: str | bytes) -> Coroutine[Any, Any, Authorized]: ...
+    def authorize_headers_async(self, headers: _Headers) -> Coroutine[Any, Any, Authorized]: ...
+    def with_permissions(self, permissions: _PermissionMapperLike) -> Verifier: ...
+    @property
+    def has_permissions(self) -> bool: ...
     def warm_up(self) -> None: ...
     @property
     def key_fetch_count(self) -> int: ...

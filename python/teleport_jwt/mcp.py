@@ -29,7 +29,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import inspect
 import json
@@ -51,7 +50,7 @@ from typing_extensions import NotRequired
 
 from teleport_jwt._errors import VerifyError
 from teleport_jwt._protocols import SupportsPermissions
-from teleport_jwt._teleport_jwt import Identity, PermissionMapper, Permissions, Policy, Verifier
+from teleport_jwt._teleport_jwt import Identity, Permissions, Verifier
 
 __all__ = [
     "ASGIApp",
@@ -106,10 +105,11 @@ class TeleportTokenVerifier(TokenVerifier):
     """An ``mcp.server.auth.provider.TokenVerifier`` backed by a :class:`teleport_jwt.Verifier`.
 
     ``permissions`` (a :class:`~teleport_jwt.Policy` or any permission mapper) is evaluated
-    once per request; its granted permissions become the SDK ``scopes`` and the
+    through the core's ``Verifier.authorize``: once per token, its answer cached with the
+    verified token; its granted permissions become the SDK ``scopes`` and the
     :class:`~teleport_jwt.Permissions` ride on the access token. A mapper that fails refuses
-    the request (401, reason ``plugin_error``). A mapper other than a ``Policy`` runs in a worker
-    thread, like verification, so it may block briefly but must be thread-safe.
+    the request (401, reason ``plugin_error``). The mapper runs in a worker thread, like
+    verification, so it may block briefly but must be thread-safe.
 
     Without ``permissions``, ``scopes`` maps an identity to the SDK scopes (default: its
     Teleport roles), which ``AuthSettings.required_scopes`` can then require.
@@ -126,34 +126,30 @@ class TeleportTokenVerifier(TokenVerifier):
             raise ValueError("give permissions= or scopes=, not both (scopes are the permissions)")
         self.verifier = verifier
         self._scopes = scopes or _roles
-        self._mapper = PermissionMapper(permissions) if permissions is not None else None
-        self._offload = permissions is not None and not isinstance(permissions, Policy)
+        # Shares the verifier's keys; its own token cache holds each token's permissions.
+        self._authorizer = (
+            verifier.with_permissions(permissions) if permissions is not None else None
+        )
         self._audiences = {e.name: frozenset(e.audiences) for e in verifier.trust_entries}
-
-    async def _permissions(self, identity: Identity) -> Permissions:
-        assert self._mapper is not None
-        if self._offload:
-            return await asyncio.to_thread(self._mapper.permissions, identity)
-        return self._mapper.permissions(identity)
 
     async def verify_token(self, token: str) -> AccessToken | None:
         outcome = _outcome.get()
+        permissions: Permissions | None = None
         try:
-            identity = await self.verifier.verify_async(token)
+            if self._authorizer is not None:
+                authorized = await self._authorizer.authorize_async(token)
+                identity, permissions = authorized.identity, authorized.permissions
+            else:
+                identity = await self.verifier.verify_async(token)
         except VerifyError as e:
-            logger.info("Teleport token refused: %s", e)
+            if e.code == "plugin_error":
+                logger.error("the permission mapper refused the request: %s", e)
+            else:
+                logger.info("Teleport token refused: %s", e)
             if outcome is not None:
                 outcome.error = e
             return None
-        permissions: Permissions | None = None
-        if self._mapper is not None:
-            try:
-                permissions = await self._permissions(identity)
-            except VerifyError as e:
-                logger.error("permissions of %s refused the request: %s", identity.username, e)
-                if outcome is not None:
-                    outcome.error = e
-                return None
+        if permissions is not None:
             scopes = sorted(permissions.granted)
         else:
             scopes = list(self._scopes(identity))

@@ -230,6 +230,9 @@ def test_python_mapper_through_mcp(mock: MockTeleport) -> None:
             _call(srv.url, staff, "purge")
         assert _tools(srv.url, mock.mint(username="guest")) == []
         assert set(mapper.seen) == {"sam", "guest"}
+        # Several requests with sam's token, one mapping: the core's authorize caches the
+        # permissions with the verified token.
+        assert mapper.seen.count("sam") == 1, mapper.seen
         assert threading.main_thread().name not in mapper.threads  # runs in worker threads
         # A mapper that raises, or returns the wrong type, refuses the request: 401 with the
         # reason, never a crash and never a tool.

@@ -98,23 +98,23 @@ def test_34_a_python_fetcher_is_used_and_checked(mock: MockTeleport) -> None:
 def test_35_nul_surrogates_and_huge_strings(verifier: tj.Verifier, mock: MockTeleport) -> None:
     good = mock.mint()
     for bad in (good + "\x00", "\x00" + good, good.replace(".", "\x00", 1)):
-        with pytest.raises(tj.MalformedToken):
+        with pytest.raises(tj.Malformed):
             verifier.verify(bad)
     for bad in ("\ud800", good + "\udfff", "\udc80.a.b"):
-        with pytest.raises(tj.MalformedToken) as e:
+        with pytest.raises(tj.Malformed) as e:
             verifier.verify(bad)
         assert e.value.code == "malformed"
         assert "surrogate" in e.value.message
-    with pytest.raises(tj.MalformedToken, match="surrogate"):
+    with pytest.raises(tj.Malformed, match="surrogate"):
         verifier.verify_headers({"Teleport-Jwt-Assertion": "\ud800"})
-    with pytest.raises(tj.MalformedToken, match="surrogate"):
+    with pytest.raises(tj.Malformed, match="surrogate"):
         verifier.verify_headers({"\ud800": good})
-    with pytest.raises(tj.MalformedToken, match="UTF-8"):
+    with pytest.raises(tj.Malformed, match="UTF-8"):
         verifier.verify(b"\xff\xfe")
     for huge in ("A" * 50_000_000, "é" * 1_000_000, good + "A" * 20_000):
-        with pytest.raises(tj.MalformedToken) as e:
+        with pytest.raises(tj.TokenTooLarge) as too_large:
             verifier.verify(huge)
-        assert e.value.code == "token_too_large"
+        assert too_large.value.code == "token_too_large"
 
 
 # --- a sample of the others -----------------------------------------------------------------
@@ -164,7 +164,7 @@ def test_04_embedded_key_urls_are_never_fetched(verifier: tj.Verifier, mock: Moc
     try:
         url = f"http://127.0.0.1:{canary.server_address[1]}/jwks"
         for member in ("jku", "x5u"):
-            with pytest.raises(tj.MalformedToken) as e:
+            with pytest.raises(tj.UnsupportedHeader) as e:
                 verifier.verify(mock.mint(headers={member: url}))
             assert e.value.code == "unsupported_header"
     finally:
@@ -177,7 +177,7 @@ def test_06_duplicate_members(verifier: tj.Verifier, mock: MockTeleport) -> None
     kid = mock.signing_key_id()
     header = f'{{"alg":"RS256","kid":"{kid}","kid":"{kid}","typ":"JWT"}}'
     payload = json.dumps({"iss": mock.cluster_name, "aud": AUDIENCE, "sub": "a", "exp": 2**40})
-    with pytest.raises(tj.MalformedToken):
+    with pytest.raises(tj.Malformed):
         verifier.verify(mock.sign_raw(header, payload))
 
 

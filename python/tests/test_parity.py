@@ -1,0 +1,49 @@
+"""Parity with the core's description of the cross-language API (``teleport_jwt::api``).
+
+The tables come from the native module, so an operation, option or reason added to the core
+and missing here fails these tests; Kotlin and Swift check the same tables.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import teleport_jwt as tj
+from teleport_jwt import _teleport_jwt as native
+
+
+def test_one_exception_class_per_reason_named_by_the_core() -> None:
+    assert [code for code, _ in native.REASONS] == tj.REASON_CODES
+    for code, name in native.REASONS:
+        cls = tj.CODE_TO_CLASS[code]
+        assert cls.__name__ == name, code
+        assert getattr(tj, name) is cls, f"tj.{name} is exported"
+        assert name in tj.__all__
+        assert issubclass(cls, tj.VerifyError)
+        e = cls(code, "why")
+        assert (e.code, e.message, str(e)) == (code, "why", f"{code}: why")
+    assert set(tj.CODE_TO_CLASS) == set(tj.REASON_CODES), "no class for a code the core lacks"
+
+
+def _parameters(f: object) -> set[str]:
+    return set(inspect.signature(f).parameters)  # type: ignore[arg-type]
+
+
+def test_every_verifier_operation_exists() -> None:
+    for op in native.VERIFIER_OPERATIONS:
+        if op.endswith("_at"):
+            # Python spells `verify_at(token, t)` as `verify(token, now=t)`.
+            base = getattr(tj.Verifier, op.removesuffix("_at"))
+            assert "now" in _parameters(base), op
+            continue
+        assert hasattr(tj.Verifier, op), op
+    # Every operation that may wait for a key fetch also has an awaitable form.
+    for op in ("verify", "verify_headers", "authorize", "authorize_headers"):
+        assert hasattr(tj.Verifier, f"{op}_async"), op
+
+
+def test_every_trust_entry_option_exists() -> None:
+    for option in native.TRUST_ENTRY_OPTIONS:
+        assert hasattr(tj.TrustEntry, option), option
+        for make in (tj.TrustEntry, tj.TrustEntry.teleport_jwt, tj.TrustEntry.teleport_id_token):
+            assert option in _parameters(make), (make, option)
