@@ -197,6 +197,9 @@ pub enum TrustEntry {
         /// A name for logs and `Identity.trustEntry` (default: the issuer).
         #[uniffi(default)]
         name: Option<String>,
+        /// Whether `iat` must be present (default: the preset's).
+        #[uniffi(default)]
+        require_iat: Option<bool>,
     },
     /// Teleport ID tokens: `iss` = the proxy URL (`:443` stripped), keys through OIDC
     /// discovery, `iat` required.
@@ -208,6 +211,9 @@ pub enum TrustEntry {
         /// A name for logs and `Identity.trustEntry` (default: the issuer).
         #[uniffi(default)]
         name: Option<String>,
+        /// Whether `iat` must be present (default: the preset's).
+        #[uniffi(default)]
+        require_iat: Option<bool>,
     },
     /// Any issuer: the exact `iss`, accepted audiences and where the keys come from.
     General {
@@ -228,23 +234,27 @@ pub enum TrustEntry {
 
 impl From<TrustEntry> for CoreTrustEntry {
     fn from(e: TrustEntry) -> Self {
-        let (entry, name) = match e {
+        let (mut entry, name, require_iat) = match e {
             TrustEntry::TeleportJwt {
                 proxy_url,
                 cluster_name,
                 audience,
                 name,
+                require_iat,
             } => (
                 CoreTrustEntry::teleport_jwt(&proxy_url, cluster_name, audience),
                 name,
+                require_iat,
             ),
             TrustEntry::TeleportIdToken {
                 proxy_url,
                 audience,
                 name,
+                require_iat,
             } => (
                 CoreTrustEntry::teleport_id_token(&proxy_url, audience),
                 name,
+                require_iat,
             ),
             TrustEntry::General {
                 issuer,
@@ -252,14 +262,15 @@ impl From<TrustEntry> for CoreTrustEntry {
                 keys,
                 name,
                 require_iat,
-            } => {
-                let mut entry = CoreTrustEntry::new(issuer, audiences, keys.into());
-                if let Some(r) = require_iat {
-                    entry.require_iat = r;
-                }
-                (entry, name)
-            }
+            } => (
+                CoreTrustEntry::new(issuer, audiences, keys.into()),
+                name,
+                require_iat,
+            ),
         };
+        if let Some(r) = require_iat {
+            entry.require_iat = r;
+        }
         match name {
             Some(n) => entry.named(n),
             None => entry,

@@ -121,6 +121,47 @@ pub fn reason_codes() -> Vec<String> {
     Reason::ALL.iter().map(|r| r.code().to_owned()).collect()
 }
 
+/// One reason of the core's table: its code and the name of its exception type
+/// (`VerifyException.<typeName>` in Kotlin, `VerifyError.<typeName in lowerCamelCase>` in
+/// Swift).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ReasonName {
+    /// The stable snake_case code.
+    pub code: String,
+    /// The code in UpperCamelCase (`Reason::type_name`).
+    pub type_name: String,
+}
+
+/// The core's reason table (`teleport_jwt::api::reasons`), for parity tests.
+#[uniffi::export]
+pub fn api_reasons() -> Vec<ReasonName> {
+    teleport_jwt::api::reasons()
+        .map(|(code, type_name)| ReasonName {
+            code: code.to_owned(),
+            type_name: type_name.to_owned(),
+        })
+        .collect()
+}
+
+/// The operations every language's verifier offers, snake_case
+/// (`teleport_jwt::api::VERIFIER_OPERATIONS`), for parity tests.
+#[uniffi::export]
+pub fn api_verifier_operations() -> Vec<String> {
+    teleport_jwt::api::VERIFIER_OPERATIONS
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect()
+}
+
+/// The options of every trust entry form, snake_case (`teleport_jwt::api::TRUST_ENTRY_OPTIONS`).
+#[uniffi::export]
+pub fn api_trust_entry_options() -> Vec<String> {
+    teleport_jwt::api::TRUST_ENTRY_OPTIONS
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect()
+}
+
 impl From<teleport_jwt::VerifyError> for VerifyError {
     fn from(e: teleport_jwt::VerifyError) -> Self {
         VerifyError::new(e.reason(), e.message())

@@ -85,6 +85,7 @@ impl Verifier {
                 cluster_name,
                 audience,
                 name: None,
+                require_iat: None,
             }],
             options,
         )
@@ -102,6 +103,7 @@ impl Verifier {
                 proxy_url,
                 audience,
                 name: None,
+                require_iat: None,
             }],
             options,
         )
@@ -170,6 +172,33 @@ impl Verifier {
         })
     }
 
+    /// The token the header rules select from `headers`, without verifying it (for middleware
+    /// that hands it on, e.g. as `Authorization: Bearer`). Fails with `missing_token` or
+    /// `malformed` exactly as `verifyHeaders` would.
+    pub fn token_from_headers(&self, headers: Vec<Header>) -> Result<String, VerifyError> {
+        guarded("token_from_headers", || {
+            let pairs: Vec<(&str, &str)> = headers
+                .iter()
+                .map(|h| (h.name.as_str(), h.value.as_str()))
+                .collect();
+            Ok(self.inner.token_from_headers(&pairs)?.to_owned())
+        })
+    }
+
+    /// [`Verifier::token_from_headers`] for headers held in a map (one value per name).
+    pub fn token_from_header_map(
+        &self,
+        headers: HashMap<String, String>,
+    ) -> Result<String, VerifyError> {
+        guarded("token_from_header_map", || {
+            let pairs: Vec<(&str, &str)> = headers
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            Ok(self.inner.token_from_headers(&pairs)?.to_owned())
+        })
+    }
+
     /// Verifies one token and maps its identity to permissions with the configured
     /// `permissionsFrom` (a `Policy` or a `PermissionMapper`). A repeated token costs neither a
     /// signature check nor a mapping: both are cached together. Fails with `invalid_config`
@@ -217,8 +246,11 @@ impl Verifier {
     }
 
     /// Number of key fetches (successful or not) made so far, over all trust entries.
-    pub fn key_fetch_count(&self) -> u64 {
-        self.inner.key_fetch_count()
+    ///
+    /// A signed 64-bit count (`Long` in Kotlin, callable from Java; `Int64` in Swift): Kotlin's
+    /// `ULong` would mangle the JVM method name.
+    pub fn key_fetch_count(&self) -> i64 {
+        i64::try_from(self.inner.key_fetch_count()).unwrap_or(i64::MAX)
     }
 }
 

@@ -42,7 +42,7 @@ class ConcurrencyTest {
                 pool.shutdown()
                 assertEquals((0 until threads).map { "user$it|audience_mismatch" }, results.toList())
                 assertEquals(1UL, mock.requestCountForPath(JWKS_PATH))
-                assertEquals(1UL, verifier.keyFetchCount())
+                assertEquals(1L, verifier.keyFetchCount())
             }
         }
     }

@@ -81,7 +81,7 @@ class MockVerifyTest {
                 assertEquals(TokenKind.GENERIC, verifier.verifyHeaders(listOf(Header("Teleport-Jwt-Assertion", token))).kind)
                 assertEquals("alice", verifier.verifyHeaders(listOf(Header("authorization", "Bearer $token"))).username)
                 assertEquals("alice", verifier.verifyHeaderMap(mapOf("teleport-jwt-assertion" to token)).username)
-                assertEquals(1UL, verifier.keyFetchCount())
+                assertEquals(1L, verifier.keyFetchCount())
             }
         }
     }

@@ -1,0 +1,67 @@
+package dev.teleportjwt
+
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Test
+
+/**
+ * Parity with the core's description of the cross-language API (`teleport_jwt::api`): the
+ * tables come from the native library, so an operation, option or reason the core lists and
+ * Kotlin lacks fails here. Python checks the same tables (python/tests/test_parity.py).
+ */
+class ParityTest {
+    private fun lowerCamel(snake: String): String =
+        snake.split('_').mapIndexed { i, w -> if (i == 0) w else w.replaceFirstChar { it.uppercase() } }.joinToString("")
+
+    @Test
+    fun `every verifier operation exists, in lowerCamelCase`() {
+        val methods = Verifier::class.java.methods.map { it.name }.toSet()
+        val missing = apiVerifierOperations().map(::lowerCamel).filter { it !in methods }
+        assertEquals(emptyList<String>(), missing, "Verifier lacks operations of the core's table")
+    }
+
+    /** Kotlin spells a trailing `Error` as `Exception` (UniFFI's rule, as for `VerifyException`). */
+    private fun kotlinName(typeName: String) =
+        if (typeName.endsWith("Error")) typeName.removeSuffix("Error") + "Exception" else typeName
+
+    @Test
+    fun `one exception subclass per reason, named by the core`() {
+        val reasons = apiReasons()
+        assertEquals(reasonCodes(), reasons.map { it.code })
+        val subclasses = VerifyException::class.java.declaredClasses
+            .filter { VerifyException::class.java.isAssignableFrom(it) }
+            .associateBy { it.simpleName }
+        assertEquals(reasons.map { kotlinName(it.typeName) }.toSet(), subclasses.keys, "one subclass per reason")
+        for (r in reasons) {
+            val e = subclasses.getValue(kotlinName(r.typeName)).getConstructor(String::class.java).newInstance("why") as VerifyException
+            assertEquals(r.code, e.code(), r.typeName)
+        }
+    }
+
+    @Test
+    fun `every trust entry form has every option`() {
+        val forms = listOf(TrustEntry.TeleportJwt::class.java, TrustEntry.TeleportIdToken::class.java, TrustEntry.General::class.java)
+        for (form in forms) {
+            val getters = form.methods.map { it.name }.toSet()
+            for (option in apiTrustEntryOptions()) {
+                val getter = "get" + lowerCamel(option).replaceFirstChar { it.uppercase() }
+                assertTrue(getter in getters, "${form.simpleName} lacks $option")
+            }
+        }
+    }
+
+    @Test
+    fun `tokenFromHeaders picks the token verifyHeaders would verify`() {
+        MockTeleport.start(Algorithm.RS256).use { mock ->
+            classicVerifier(mock).use { v ->
+                val token = mock.mint(MintSpec())
+                val headers = listOf(Header("Authorization", "Bearer $token"))
+                assertEquals(token, v.tokenFromHeaders(headers))
+                assertEquals(token, v.tokenFromHeaderMap(mapOf("Teleport-Jwt-Assertion" to token)))
+                assertEquals(v.verifyHeaders(headers).username, v.verify(token).username)
+                expectCode("missing_token") { v.tokenFromHeaders(emptyList()) }
+                expectCode("malformed") { v.tokenFromHeaders(listOf(Header("Authorization", "Basic dXNlcg=="))) }
+            }
+        }
+    }
+}
