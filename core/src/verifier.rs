@@ -1,7 +1,7 @@
 //! The verifier: token in, [`Identity`] or a [`VerifyError`] with a reason out.
 //!
 //! Order of checks, each failing with its own reason: size and structure and header
-//! ([`crate::jws::compact`]), payload JSON, `iss` picks a trust entry (no fetch for an unknown
+//! (the strict JWS decoder, [`crate::dangerous::decode_unverified`]), payload JSON, `iss` picks a trust entry (no fetch for an unknown
 //! issuer), keys of that entry (cached, see [`crate::keys::cache`]), signature with the key the
 //! `kid` names (algorithm taken from the key), then the claims (times, audience, subject,
 //! roles and traits).

@@ -902,7 +902,8 @@ fn rfc7515_a2_and_a3_verify_with_a_pinned_clock() {
     for (jwk, token) in [(a2_jwk, a2), (a3_jwk, a3)] {
         let doc = jwks_of(vec![jwk]);
         let keys = KeySet::from_jwks_json(doc.as_bytes(), 10).unwrap();
-        let payload = teleport_jwt::jws::verify_compact(token, &keys, 16 * 1024).unwrap();
+        let payload =
+            teleport_jwt::dangerous::verify_signature_only(token, &keys, 16 * 1024).unwrap();
         assert!(payload.starts_with(br#"{"iss":"joe","#));
         let build = |clock: Option<u64>| {
             let mut b = Verifier::builder().trust(TrustEntry::new(

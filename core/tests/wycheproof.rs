@@ -2,7 +2,7 @@
 //! `tests/vectors/wycheproof/` at the repository root) and the RFC 7515 Appendix A.2/A.3
 //! examples, run against the public API:
 //!
-//! - `json_web_signature_test.json`: whole compact tokens through `jws::verify_compact`;
+//! - `json_web_signature_test.json`: whole compact tokens through `dangerous::verify_signature_only`;
 //! - `json_web_key_test.json`: key sets through `KeySet::from_jwks_json`, then the token;
 //! - `rsa_signature_2048_sha256_test.json`, `ecdsa_secp256r1_sha256_p1363_test.json`: the RS256
 //!   and ES256 primitives through `VerifyingKey::from_jwk` and `VerifyingKey::verify`.
@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde_json::{json, Map, Value};
-use teleport_jwt::jws::{verify_compact, DEFAULT_MAX_TOKEN_BYTES};
+use teleport_jwt::dangerous::{verify_signature_only as verify_compact, DEFAULT_MAX_TOKEN_BYTES};
 use teleport_jwt::keys::VerifyingKey;
 use teleport_jwt::{KeySet, Reason};
 

@@ -4,11 +4,11 @@
 //! signature with a trusted key whose algorithm matches. [`crate::Verifier`] adds key fetching,
 //! issuers, audiences and times on top.
 
-pub mod compact;
+pub(crate) mod compact;
 
 use std::sync::Arc;
 
-pub use compact::{decode, CompactJws, Header, KeyId, DEFAULT_MAX_TOKEN_BYTES};
+pub use compact::{decode, CompactJws, KeyId, DEFAULT_MAX_TOKEN_BYTES};
 
 use crate::error::{err, Reason, VerifyError};
 use crate::keys::{KeySet, VerifyingKey};

@@ -1,30 +1,6 @@
-//! The typed policy document: what a YAML, TOML or JSON policy file contains.
-//!
-//! ```yaml
-//! version: 1                      # optional; only 1 exists
-//! rules:                          # evaluated all together; order only matters for explain
-//!   - name: readers               # optional, shown by explain (else "rules[0]")
-//!     match:                      # required; `match: {}` matches every identity
-//!       roles_any: ["mcp-*"]      # holds at least one role matching one of these globs
-//!       roles_all: [mcp-user]     # for each glob, holds a role matching it
-//!       traits: {team: [data]}    # each named trait has a value matching one of its globs
-//!       users: ["*@example.com"]  # user name matches one of these globs
-//!       trust_entries: [root]     # Identity::trust_entry (which cluster) matches one glob
-//!     grant: ["tool:read_*", "repo:{{traits.github_orgs}}:read"]
-//!   - match: {users: [mallory]}
-//!     deny: ["tool:*"]            # globs; a deny always wins over every grant
-//! ```
-//!
-//! All conditions of a `match` must hold (AND); within one condition any listed glob may match
-//! (OR), except `roles_all`. A rule has exactly one of `grant` (permission templates, see
-//! [`crate::policy::template`]) or `deny` (globs, no templates). Everything is checked while
-//! deserializing, so a bad document fails at load time with its line and column: unknown
-//! fields, empty lists (an empty list would silently match nothing), empty patterns, templates
-//! outside `grant`, bad templates, rules with both or neither of `grant`/`deny`, duplicate rule
-//! names, a missing or empty `rules`.
+//! The policy document format (see [`PolicyDocument`]).
 
 use std::collections::BTreeMap;
-
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -41,6 +17,31 @@ pub const POLICY_VERSION: u32 = 1;
 
 /// A whole policy document. Build one in code and pass it to
 /// [`crate::policy::Policy::from_document`], or load it with `Policy::from_*`.
+///
+/// The typed policy document: what a YAML, TOML or JSON policy file contains.
+///
+/// ```yaml
+/// version: 1                      # optional; only 1 exists
+/// rules:                          # evaluated all together; order only matters for explain
+///   - name: readers               # optional, shown by explain (else "rules[0]")
+///     match:                      # required; `match: {}` matches every identity
+///       roles_any: ["mcp-*"]      # holds at least one role matching one of these globs
+///       roles_all: [mcp-user]     # for each glob, holds a role matching it
+///       traits: {team: [data]}    # each named trait has a value matching one of its globs
+///       users: ["*@example.com"]  # user name matches one of these globs
+///       trust_entries: [root]     # Identity::trust_entry (which cluster) matches one glob
+///     grant: ["tool:read_*", "repo:{{traits.github_orgs}}:read"]
+///   - match: {users: [mallory]}
+///     deny: ["tool:*"]            # globs; a deny always wins over every grant
+/// ```
+///
+/// All conditions of a `match` must hold (AND); within one condition any listed glob may match
+/// (OR), except `roles_all`. A rule has exactly one of `grant` (permission templates, see
+/// [`crate::policy::Template`]) or `deny` (globs, no templates). Everything is checked while
+/// deserializing, so a bad document fails at load time with its line and column: unknown
+/// fields, empty lists (an empty list would silently match nothing), empty patterns, templates
+/// outside `grant`, bad templates, rules with both or neither of `grant`/`deny`, duplicate rule
+/// names, a missing or empty `rules`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PolicyDocument {
     /// Format version; always [`POLICY_VERSION`].

@@ -1,15 +1,15 @@
 //! Permissions: from Teleport roles and traits to the application's own permissions.
 //!
-//! A [`Policy`] is a list of rules loaded from YAML, TOML or JSON ([`document`] has the format).
+//! A [`Policy`] is a list of rules loaded from YAML, TOML or JSON ([`PolicyDocument`] has the format).
 //! Each rule matches identities by roles, traits, user name and trust entry (cluster), with
 //! globs, and either grants permission templates (`repo:{{traits.github_orgs}}:read`, see
-//! [`template`]) or denies permission globs. Deny always wins. MCP tools are the permissions
+//! [`Template`]) or denies permission globs. Deny always wins. MCP tools are the permissions
 //! `tool:<name>` ([`TOOL_PREFIX`]).
 //!
 //! A value substituted into a template is exactly one permission segment: a trait value or user
 //! name that is empty or contains the delimiter `:` or a wildcard `*` or `?` is skipped (with a
 //! warning in the log), so a template never grants a permission outside its own pattern (see
-//! [`template`] for the rule and how often the warning is logged). Match deny rules on roles,
+//! [`Template`] for the rule and how often the warning is logged). Match deny rules on roles,
 //! users or trust entries rather than on traits alone: with Teleport's `jwt_claims: roles` the
 //! token carries no traits, and a deny that needs one silently stops applying (a grant that
 //! needs one just grants nothing).
@@ -53,15 +53,15 @@
 //! # Ok::<(), teleport_jwt::policy::PolicyError>(())
 //! ```
 
-pub mod document;
+mod document;
 mod error;
 mod evaluate;
 mod explain;
-pub mod glob;
+mod glob;
 mod load;
 mod mapper;
 mod permissions;
-pub mod template;
+mod template;
 
 use std::sync::Arc;
 

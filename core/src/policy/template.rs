@@ -1,60 +1,4 @@
-//! Permission templates: `repo:{{traits.github_orgs}}:read` expands to one permission per value
-//! of the caller's `github_orgs` trait, the way Teleport role templates expand traits.
-//!
-//! Grammar (checked at load time):
-//!
-//! - text outside `{{ }}` is literal and may contain the glob wildcards `*` and `?`
-//!   (see [`crate::policy::Glob`]);
-//! - `{{traits.NAME}}` is every value of the trait `NAME` (letters, digits, `_`, `-`, `.`, `:`,
-//!   `/`), `{{traits["any name"]}}` for other names (SAML attribute URLs);
-//! - `{{user}}` (or `{{username}}`) is the caller's user name;
-//! - spaces inside the braces are allowed (`{{ traits.team }}`); a `{{` without `}}`, a `}}`
-//!   without `{{`, an empty or unknown variable is a load error.
-//!
-//! Expansion is single pass over the template, never over the substituted text: a trait value
-//! `{{traits.admin}}` stays that literal text. Several variables give the cartesian product. A
-//! missing trait, an empty one, or one whose values are all skipped gives no permission at
-//! all.
-//!
-//! # Which values are substituted
-//!
-//! A value stands for exactly one permission segment, so a template never grants a permission
-//! outside its own pattern. A value (a trait value, which may come from an identity provider,
-//! or the user name) is skipped when it is empty or contains one of the characters the
-//! permission and glob grammar gives a meaning to:
-//!
-//! - `:`, the permission delimiter (`tool:NAME`, `repo:ORG:read`): a value `alice:secrets` in
-//!   `sandbox:{{user}}:*` would give `sandbox:alice:secrets:*`, inside alice's sandbox, and a
-//!   value `acme:admin` in `tenant:{{traits.tenant}}` would give `tenant:acme:admin`;
-//! - `*` and `?`, the glob wildcards: a value `*` would turn a grant into a wider glob.
-//!
-//! Nothing else is special: globs have no character classes, braces or escapes, so `[`, `]`,
-//! `{`, `}` and `\` in a value are literal text (and template text in a value is never expanded,
-//! see above). The delimiter is `:` only; a template that separates its own segments with
-//! another character (`{{traits.org}}/{{traits.env}}`) gets no such protection, so prefer `:`.
-//! Also keep a literal delimiter between a variable and a wildcard (`sandbox:{{user}}:*`, not
-//! `sandbox:{{user}}*`, which gives user `ali` the glob `sandbox:ali*`, covering `sandbox:alice`).
-//!
-//! A skipped value grants nothing and is logged at `warn` level (the template, the variable, the
-//! user name and the first skipped value, each shortened to 64 characters and escaped; never the
-//! token or other claims). There is no rate limit: the warning is logged once per variable each
-//! time the template is expanded, whatever the number of skipped values (which the identity
-//! provider controls): at most once per variable of each template of the matching grant rules
-//! for one [`Policy::permissions`] call, and again for each [`Policy::allows`] or
-//! [`Policy::explain`] call that expands the template. (A rule over the expansion cap is not
-//! expanded; it logs its own warning instead.)
-//! [`Verifier::authorize`] computes the permissions once per token and caches them, so with it
-//! the warning comes once per token while it is cached; an application that calls
-//! `Policy::allows` itself on every request logs on every request of such a caller.
-//!
-//! Not supported on purpose: Teleport's functions (`email.local(...)`, `regexp.replace(...)`),
-//! `internal.`/`external.` prefixes (the token carries every trait under `traits`), and
-//! templates in deny patterns (a deny must not depend on the caller's own traits).
-//!
-//! [`Policy::permissions`]: crate::policy::Policy::permissions
-//! [`Policy::allows`]: crate::policy::Policy::allows
-//! [`Policy::explain`]: crate::policy::Policy::explain
-//! [`Verifier::authorize`]: crate::Verifier::authorize
+//! Permission templates (see [`Template`]).
 
 use std::fmt;
 
@@ -75,6 +19,63 @@ use crate::identity::Identity;
 /// ```
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
+/// Permission templates: `repo:{{traits.github_orgs}}:read` expands to one permission per value
+/// of the caller's `github_orgs` trait, the way Teleport role templates expand traits.
+///
+/// Grammar (checked at load time):
+///
+/// - text outside `{{ }}` is literal and may contain the glob wildcards `*` and `?`
+///   (see [`crate::policy::Glob`]);
+/// - `{{traits.NAME}}` is every value of the trait `NAME` (letters, digits, `_`, `-`, `.`, `:`,
+///   `/`), `{{traits["any name"]}}` for other names (SAML attribute URLs);
+/// - `{{user}}` (or `{{username}}`) is the caller's user name;
+/// - spaces inside the braces are allowed (`{{ traits.team }}`); a `{{` without `}}`, a `}}`
+///   without `{{`, an empty or unknown variable is a load error.
+///
+/// Expansion is single pass over the template, never over the substituted text: a trait value
+/// `{{traits.admin}}` stays that literal text. Several variables give the cartesian product. A
+/// missing trait, an empty one, or one whose values are all skipped gives no permission at
+/// all.
+///
+/// # Which values are substituted
+///
+/// A value stands for exactly one permission segment, so a template never grants a permission
+/// outside its own pattern. A value (a trait value, which may come from an identity provider,
+/// or the user name) is skipped when it is empty or contains one of the characters the
+/// permission and glob grammar gives a meaning to:
+///
+/// - `:`, the permission delimiter (`tool:NAME`, `repo:ORG:read`): a value `alice:secrets` in
+///   `sandbox:{{user}}:*` would give `sandbox:alice:secrets:*`, inside alice's sandbox, and a
+///   value `acme:admin` in `tenant:{{traits.tenant}}` would give `tenant:acme:admin`;
+/// - `*` and `?`, the glob wildcards: a value `*` would turn a grant into a wider glob.
+///
+/// Nothing else is special: globs have no character classes, braces or escapes, so `[`, `]`,
+/// `{`, `}` and `\` in a value are literal text (and template text in a value is never expanded,
+/// see above). The delimiter is `:` only; a template that separates its own segments with
+/// another character (`{{traits.org}}/{{traits.env}}`) gets no such protection, so prefer `:`.
+/// Also keep a literal delimiter between a variable and a wildcard (`sandbox:{{user}}:*`, not
+/// `sandbox:{{user}}*`, which gives user `ali` the glob `sandbox:ali*`, covering `sandbox:alice`).
+///
+/// A skipped value grants nothing and is logged at `warn` level (the template, the variable, the
+/// user name and the first skipped value, each shortened to 64 characters and escaped; never the
+/// token or other claims). There is no rate limit: the warning is logged once per variable each
+/// time the template is expanded, whatever the number of skipped values (which the identity
+/// provider controls): at most once per variable of each template of the matching grant rules
+/// for one [`Policy::permissions`] call, and again for each [`Policy::allows`] or
+/// [`Policy::explain`] call that expands the template. (A rule over the expansion cap is not
+/// expanded; it logs its own warning instead.)
+/// [`Verifier::authorize`] computes the permissions once per token and caches them, so with it
+/// the warning comes once per token while it is cached; an application that calls
+/// `Policy::allows` itself on every request logs on every request of such a caller.
+///
+/// Not supported on purpose: Teleport's functions (`email.local(...)`, `regexp.replace(...)`),
+/// `internal.`/`external.` prefixes (the token carries every trait under `traits`), and
+/// templates in deny patterns (a deny must not depend on the caller's own traits).
+///
+/// [`Policy::permissions`]: crate::policy::Policy::permissions
+/// [`Policy::allows`]: crate::policy::Policy::allows
+/// [`Policy::explain`]: crate::policy::Policy::explain
+/// [`Verifier::authorize`]: crate::Verifier::authorize
 pub struct Template {
     source: String,
     parts: Vec<Part>,
