@@ -6,17 +6,21 @@
 #                 libraries from Maven Central into ~/.m2).
 # swift-generate: generates the Swift sources, C header and module map from the same library
 #                 and checks they are there. No Swift toolchain here: nothing Swift is compiled.
-EXTRA_TESTS += kotlin-test swift-generate
+# ffi-no-mock:    the release library (no `testing` feature) does not link the mock (rcgen and
+#                 the HTTPS test server): checked on the dependency graph, no build needed.
+EXTRA_TESTS += kotlin-test swift-generate ffi-no-mock
 
 BINDINGS_TARGET_DIR := $(abspath $(or $(CARGO_TARGET_DIR),target))
 FFI_LIB := $(BINDINGS_TARGET_DIR)/debug/libteleport_jwt_ffi.so
 SWIFT_OUT := $(BINDINGS_TARGET_DIR)/uniffi/swift
 MVN ?= mvn
 
-.PHONY: ffi-lib kotlin-test swift-generate
+.PHONY: ffi-lib kotlin-test swift-generate ffi-no-mock
 
+# The testing flavour (MockTeleport included), which the Kotlin and Swift tests use; apps link
+# the release library built without `--features testing`.
 ffi-lib:
-	$(CARGO) build --quiet -p teleport-jwt-ffi
+	$(CARGO) build --quiet -p teleport-jwt-ffi --features testing
 
 kotlin-test:
 	cd bindings/kotlin && $(MVN) -q -B -Dstyle.color=never test -Dcargo=$(CARGO) -Dnative.dir=$(BINDINGS_TARGET_DIR)/debug
@@ -30,3 +34,9 @@ swift-generate: ffi-lib
 	  test -s $(SWIFT_OUT)/$$f || { echo "swift-generate: $$f was not generated" >&2; exit 1; }; done
 	@grep -q 'public static func teleportJwt(' $(SWIFT_OUT)/TeleportJWT.swift
 	@echo "swift: generated $(SWIFT_OUT)/TeleportJWT.swift ($$(wc -l < $(SWIFT_OUT)/TeleportJWT.swift) lines), not compiled (no Swift toolchain)"
+
+ffi-no-mock:
+	@if $(CARGO) tree --quiet -p teleport-jwt-ffi -e normal -i rcgen >/dev/null 2>&1; then \
+	  echo "ffi-no-mock: the release FFI library depends on rcgen (the mock)" >&2; exit 1; fi
+	@$(CARGO) tree --quiet -p teleport-jwt-ffi -e normal --features testing -i rcgen >/dev/null
+	@echo "ffi: the release library has no mock; the testing flavour (--features testing) has it"

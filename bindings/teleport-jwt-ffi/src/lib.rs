@@ -14,7 +14,7 @@
 //! | [`keys`] | `teleport_jwt::keys` | `KeysFrom`, foreign trait `KeySource` |
 //! | [`http`] | `teleport_jwt::http` | foreign trait `HttpFetcher`, `HttpResponse` |
 //! | [`clock`] | `teleport_jwt::clock` | foreign trait `Clock` |
-//! | [`mock`] | `teleport_jwt::mock` | `MockTeleport`, `MintSpec`, `MockOptions`, `Failure`, ... |
+//! | `mock` (feature `testing` only) | `teleport_jwt::mock` | `MockTeleport`, `MintSpec`, `MockOptions`, `Failure`, ... |
 //! | [`policy`] | `teleport_jwt::policy` | `Policy`, `Permissions`, `PolicyException`, `Explanation`, `PermissionsFrom`, foreign trait `PermissionMapper` |
 //!
 //! No panic crosses the FFI boundary: every call into the core runs under
@@ -32,6 +32,7 @@ mod guard;
 pub mod http;
 pub mod identity;
 pub mod keys;
+#[cfg(feature = "testing")]
 pub mod mock;
 pub mod policy;
 pub mod verifier;

@@ -288,8 +288,10 @@ mod tests {
 
     /// A stand-in for a Kotlin/Swift mapper: grants by role, fails for `mallory`, panics for
     /// `panic` (as UniFFI does when a foreign value cannot be lifted).
+    #[cfg(feature = "testing")]
     struct ByRole;
 
+    #[cfg(feature = "testing")]
     impl crate::policy::PermissionMapper for ByRole {
         fn permissions(&self, identity: Identity) -> Result<Permissions, VerifyError> {
             match identity.username.as_str() {
@@ -315,6 +317,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "testing")]
     fn authorize_runs_a_foreign_mapper_and_contains_its_failures() {
         use crate::mock::{MintSpec, MockTeleport};
         use crate::policy::PermissionsFrom;
