@@ -15,7 +15,7 @@ FFI_LIB := $(BINDINGS_TARGET_DIR)/debug/libteleport_jwt_ffi.so
 SWIFT_OUT := $(BINDINGS_TARGET_DIR)/uniffi/swift
 MVN ?= mvn
 
-.PHONY: ffi-lib kotlin-test swift-generate ffi-no-mock
+.PHONY: ffi-lib kotlin-test swift-generate ffi-no-mock kotlin-bench
 
 # The testing flavour (MockTeleport included), which the Kotlin and Swift tests use; apps link
 # the release library built without `--features testing`.
@@ -40,3 +40,15 @@ ffi-no-mock:
 	  echo "ffi-no-mock: the release FFI library depends on rcgen (the mock)" >&2; exit 1; fi
 	@$(CARGO) tree --quiet -p teleport-jwt-ffi -e normal --features testing -i rcgen >/dev/null
 	@echo "ffi: the release library has no mock; the testing flavour (--features testing) has it"
+
+# kotlin-bench:   verification as a Kotlin caller sees it (release library, JIT warmed up),
+#                 beside the Rust core timed inside Rust on the same tokens and pure-Java Nimbus
+#                 (bindings/kotlin/src/test/kotlin/dev/teleportjwt/bench). Not part of make test.
+KOTLIN_DIR := bindings/kotlin
+kotlin-bench:
+	cd $(KOTLIN_DIR) && $(MVN) -q -B -Dstyle.color=never test-compile dependency:build-classpath \
+	  -Dmdep.outputFile=target/bench-classpath.txt -Dmdep.includeScope=test \
+	  -Dcargo=$(CARGO) -Dcargo.profile=release -Dnative.dir=$(BINDINGS_TARGET_DIR)/release
+	cd $(KOTLIN_DIR) && java -Djna.library.path=$(BINDINGS_TARGET_DIR)/release \
+	  -cp target/test-classes:target/classes:$$(cat target/bench-classpath.txt) \
+	  dev.teleportjwt.bench.VerifyBenchKt

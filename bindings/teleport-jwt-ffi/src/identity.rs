@@ -43,10 +43,20 @@ pub struct Identity {
     pub claims_json: String,
 }
 
+/// The claim set as JSON text: the verified payload itself when the identity has one (valid
+/// UTF-8, a strict JSON object: verification checked both), so no map is built or written;
+/// else the map, serialized.
+fn claims_json(claims: &teleport_jwt::Claims) -> String {
+    match std::str::from_utf8(claims.payload_json()) {
+        Ok(text) if !text.is_empty() => text.to_owned(),
+        _ => serde_json::Value::Object(claims.as_map().clone()).to_string(),
+    }
+}
+
 impl From<teleport_jwt::Identity> for Identity {
     fn from(id: teleport_jwt::Identity) -> Self {
         Identity {
-            claims_json: serde_json::Value::Object(id.claims.as_map().clone()).to_string(),
+            claims_json: claims_json(&id.claims),
             username: id.username,
             sub: id.sub,
             roles: id.roles,

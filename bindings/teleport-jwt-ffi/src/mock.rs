@@ -477,3 +477,22 @@ mod tests {
         assert_eq!(id.algorithm, Algorithm::ES256);
     }
 }
+
+/// Nanoseconds the Rust core takes for `iterations` verifications of `token` by `verifier`,
+/// timed inside Rust (no FFI crossing per call): the reference beside which the Kotlin and
+/// Swift benchmarks put their own per-call time, on the same token in the same run. Testing
+/// flavour only. Fails with the verification's error if the token does not verify.
+#[uniffi::export]
+pub fn core_verify_nanos(
+    verifier: Arc<crate::Verifier>,
+    token: String,
+    iterations: u32,
+) -> Result<u64, crate::VerifyError> {
+    let core = verifier.core();
+    core.verify(&token)?;
+    let start = std::time::Instant::now();
+    for _ in 0..iterations {
+        std::hint::black_box(core.verify(std::hint::black_box(&token))?);
+    }
+    Ok(u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX))
+}
