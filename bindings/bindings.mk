@@ -20,7 +20,7 @@ MVN ?= mvn
 # The testing flavour (MockTeleport included), which the Kotlin and Swift tests use; apps link
 # the release library built without `--features testing`.
 ffi-lib:
-	$(CARGO) build --quiet -p teleport-jwt-ffi --features testing
+	$(CARGO) build --quiet -p teleport-jwt-ffi --features testing,jvm
 
 kotlin-test:
 	cd bindings/kotlin && $(MVN) -q -B -Dstyle.color=never test -Dcargo=$(CARGO) -Dnative.dir=$(BINDINGS_TARGET_DIR)/debug

@@ -31,6 +31,8 @@ pub mod error;
 mod guard;
 pub mod http;
 pub mod identity;
+#[cfg(feature = "jvm")]
+pub mod jvm;
 pub mod keys;
 #[cfg(feature = "testing")]
 pub mod mock;

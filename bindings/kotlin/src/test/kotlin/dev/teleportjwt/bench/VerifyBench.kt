@@ -11,6 +11,7 @@ import com.nimbusds.jwt.proc.DefaultJWTProcessor
 import dev.teleportjwt.AUD
 import dev.teleportjwt.Algorithm
 import dev.teleportjwt.Ca
+import dev.teleportjwt.FastVerifier
 import dev.teleportjwt.MintSpec
 import dev.teleportjwt.MockTeleport
 import dev.teleportjwt.Verifier
@@ -89,17 +90,26 @@ fun main() {
             fresh.verify(token)
             val processor = nimbus(mock, alg)
             processor.process(token, null)
+            val fastFresh = FastVerifier(fresh)
+            val fastCached = FastVerifier(cached)
             val kFresh = measure("$alg kotlin fresh token", { fresh.verify(token) })
+            val fFresh = measure("$alg kotlin FastVerifier fresh token", { fastFresh.verify(token) })
             val rFresh = coreMeasure("$alg rust core fresh token", fresh, token)
             val nFresh = measure("$alg nimbus (pure Java)", { processor.process(token, null) })
             val kRepeat = measure("$alg kotlin repeated token", { cached.verify(token) })
+            val fRepeat = measure("$alg kotlin FastVerifier repeated token", { fastCached.verify(token) })
             val rRepeat = coreMeasure("$alg rust core repeated token", cached, token)
-            results += listOf(kFresh, rFresh, nFresh, kRepeat, rRepeat)
-            ratios += "$alg fresh: kotlin/rust %.2fx, kotlin/nimbus %.2fx; repeated: kotlin/rust %.1fx".format(
+            results += listOf(kFresh, fFresh, rFresh, nFresh, kRepeat, fRepeat, rRepeat)
+            ratios += ("$alg fresh: FastVerifier/rust %.2fx, FastVerifier/nimbus %.2fx, generated/rust %.2fx; " +
+                "repeated: FastVerifier %s, generated %s").format(
+                fFresh.medianNanos / rFresh.medianNanos,
+                fFresh.medianNanos / nFresh.medianNanos,
                 kFresh.medianNanos / rFresh.medianNanos,
-                kFresh.medianNanos / nFresh.medianNanos,
-                kRepeat.medianNanos / rRepeat.medianNanos,
+                micros(fRepeat.medianNanos),
+                micros(kRepeat.medianNanos),
             )
+            fastFresh.close()
+            fastCached.close()
             if (alg == Algorithm.RS256) {
                 results += measure("kotlin keyFetchCount() (a call doing nothing)", { cached.keyFetchCount() })
             }

@@ -1,0 +1,68 @@
+package dev.teleportjwt
+
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.assertThrows
+import java.util.concurrent.Executors
+import java.util.concurrent.TimeUnit
+
+/** [FastVerifier] (one JNI call) answers exactly as the UniFFI [Verifier] it wraps. */
+class FastVerifierTest {
+    @Test
+    fun `same identities and same errors as the verifier it wraps`() {
+        MockTeleport.start(Algorithm.ES256).use { mock ->
+            classicVerifier(mock).use { v ->
+                FastVerifier(v).use { fast ->
+                    val token = mock.mint(MintSpec(username = "alice", roles = listOf("access"), traits = mapOf("logins" to listOf("root"))))
+                    assertEquals(v.verify(token), fast.verify(token))
+                    assertEquals("alice", fast.verify(token).username)
+                    for ((code, bad) in listOf(
+                        "malformed" to "not-a-jwt",
+                        "expired" to mock.mint(MintSpec(issuedAt = nowSeconds() - 7200, ttlSeconds = 60u)),
+                        "audience_mismatch" to mock.mint(MintSpec(audience = listOf("other"))),
+                    )) {
+                        val slow = expectCode(code) { v.verify(bad) }
+                        val quick = expectCode(code) { fast.verify(bad) }
+                        assertEquals(slow::class, quick::class)
+                        assertEquals(slow.message, quick.message)
+                    }
+                    expectCode("invalid_config") { fast.authorize(token) } // no mapper configured
+                }
+                assertEquals("alice", v.verify(mock.mint(MintSpec(username = "alice"))).username, "the wrapped verifier outlives close()")
+            }
+        }
+    }
+
+    @Test
+    fun `authorize through the fast path runs the policy`() {
+        val policy = Policy.fromYaml("version: 1\nrules:\n  - match: { roles_any: [access] }\n    grant: [\"tool:read_*\"]\n")
+        MockTeleport.start(Algorithm.RS256).use { mock ->
+            classicVerifier(mock) { permissionsFrom = PermissionsFrom.Policy(policy) }.use { v ->
+                FastVerifier(v).use { fast ->
+                    val token = mock.mint(MintSpec(roles = listOf("access")))
+                    val got = fast.authorize(token)
+                    assertEquals(v.authorize(token), got)
+                    assertTrue(got.permissions.allows("tool:read_file"))
+                }
+            }
+        }
+    }
+
+    @Test
+    fun `closed is an IllegalStateException and concurrent calls are safe`() {
+        MockTeleport.start(Algorithm.ES256).use { mock ->
+            classicVerifier(mock).use { v ->
+                val fast = FastVerifier(v)
+                val token = mock.mint(MintSpec())
+                val pool = Executors.newFixedThreadPool(8)
+                val results = (1..200).map { pool.submit<String> { fast.verify(token).username } }
+                assertTrue(results.all { it.get(30, TimeUnit.SECONDS) == "alice" })
+                pool.shutdown()
+                fast.close()
+                fast.close() // idempotent
+                assertThrows<IllegalStateException> { fast.verify(token) }
+            }
+        }
+    }
+}
