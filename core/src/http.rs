@@ -41,10 +41,13 @@ pub struct HttpResponse {
 
 /// Fetches a URL with an HTTP GET. Implementations must not follow redirects, must stop reading
 /// past `limits.max_body_bytes` and must give up after `limits.timeout`; the core checks the
-/// size again. Return `Err` with a message for any transport failure.
+/// size again. Return `Err` for any transport failure, with the reason that fits
+/// (`key_source_unavailable` for the network, `plugin_error` for a fault of the fetcher
+/// itself); the core reports every failed fetch as `key_source_unavailable` with the error's
+/// message, and keeps using the last good keys.
 pub trait HttpFetcher: Send + Sync {
     /// GET `url`, honouring `limits`.
-    fn get(&self, url: &str, limits: &FetchLimits) -> Result<HttpResponse, String>;
+    fn get(&self, url: &str, limits: &FetchLimits) -> Result<HttpResponse, VerifyError>;
 }
 
 /// Checks that `url` may be fetched: `https://`, or `http://` to a loopback host (127.0.0.0/8,
@@ -192,7 +195,15 @@ impl HttpsFetcher {
 
 #[cfg(feature = "http")]
 impl HttpFetcher for HttpsFetcher {
-    fn get(&self, url: &str, limits: &FetchLimits) -> Result<HttpResponse, String> {
+    fn get(&self, url: &str, limits: &FetchLimits) -> Result<HttpResponse, VerifyError> {
+        self.get_text_error(url, limits)
+            .map_err(|e| err(Reason::KeySourceUnavailable, e))
+    }
+}
+
+#[cfg(feature = "http")]
+impl HttpsFetcher {
+    fn get_text_error(&self, url: &str, limits: &FetchLimits) -> Result<HttpResponse, String> {
         let mut response = self
             .agent
             .get(url)
@@ -227,7 +238,7 @@ pub(crate) fn fetch_checked(
 ) -> Result<Vec<u8>, String> {
     let response = fetcher
         .get(url, limits)
-        .map_err(|e| format!("GET {url} failed: {e}"))?;
+        .map_err(|e| format!("GET {url} failed: {}", e.message()))?;
     if response.status != 200 {
         let hint = if (300..400).contains(&response.status) {
             " (redirects are not followed)"

@@ -355,7 +355,7 @@ fn custom_http_fetcher_is_used() {
             &self,
             url: &str,
             _: &teleport_jwt::FetchLimits,
-        ) -> Result<teleport_jwt::HttpResponse, String> {
+        ) -> Result<teleport_jwt::HttpResponse, teleport_jwt::VerifyError> {
             assert!(url.ends_with("/.well-known/jwks.json"));
             self.1.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             Ok(teleport_jwt::HttpResponse {

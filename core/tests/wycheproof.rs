@@ -465,15 +465,16 @@ fn wycheproof_jwk_import() {
                     comment(t),
                     s.len()
                 )),
-                (Err(word), Err(e)) => {
-                    failures.check(e.to_lowercase().contains(&word.to_lowercase()), || {
+                (Err(word), Err(e)) => failures.check(
+                    e.message().to_lowercase().contains(&word.to_lowercase()),
+                    || {
                         format!(
                             "tcId {id} ({}): key set refused for another reason than \
                              {word:?}: {e}",
                             comment(t)
                         )
-                    })
-                }
+                    },
+                ),
             }
             if id == 1 {
                 // The symmetric key of the mixed set is set aside by name.

@@ -115,7 +115,15 @@ impl PyHttpFetcher {
 }
 
 impl HttpFetcher for PyHttpFetcher {
-    fn get(&self, url: &str, limits: &FetchLimits) -> Result<HttpResponse, String> {
+    fn get(&self, url: &str, limits: &FetchLimits) -> Result<HttpResponse, VerifyError> {
+        // Whatever goes wrong in the Python object is the plug-in's fault: `plugin_error`.
+        self.get_text_error(url, limits)
+            .map_err(|e| VerifyError::new(teleport_jwt::Reason::PluginError, e))
+    }
+}
+
+impl PyHttpFetcher {
+    fn get_text_error(&self, url: &str, limits: &FetchLimits) -> Result<HttpResponse, String> {
         Python::attach(|py| {
             let args = (url, limits.timeout.as_secs_f64(), limits.max_body_bytes);
             let result =

@@ -39,7 +39,11 @@ pub trait HttpFetcher: Send + Sync {
 pub(crate) struct ForeignFetcher(pub(crate) Arc<dyn HttpFetcher>);
 
 impl teleport_jwt::HttpFetcher for ForeignFetcher {
-    fn get(&self, url: &str, limits: &FetchLimits) -> Result<teleport_jwt::HttpResponse, String> {
+    fn get(
+        &self,
+        url: &str,
+        limits: &FetchLimits,
+    ) -> Result<teleport_jwt::HttpResponse, teleport_jwt::VerifyError> {
         let timeout_ms = u64::try_from(limits.timeout.as_millis()).unwrap_or(u64::MAX);
         let max_body = u64::try_from(limits.max_body_bytes).unwrap_or(u64::MAX);
         self.0
@@ -48,6 +52,6 @@ impl teleport_jwt::HttpFetcher for ForeignFetcher {
                 status: r.status,
                 body: r.body,
             })
-            .map_err(|e| e.message().to_owned())
+            .map_err(|e| teleport_jwt::VerifyError::new(e.reason(), e.message()))
     }
 }

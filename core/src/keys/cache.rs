@@ -325,7 +325,7 @@ impl KeyCache {
             KeySet::from_jwks_json(&bytes, self.policy.max_keys).map_err(|e| {
                 err(
                     Reason::KeySourceUnavailable,
-                    format!("{}: {e}", self.source.describe()),
+                    format!("{}: {}", self.source.describe(), e.message()),
                 )
             })
         });

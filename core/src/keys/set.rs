@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use super::jwk::VerifyingKey;
 use crate::alg::Algorithm;
+use crate::error::{err, Reason, VerifyError};
 use crate::json;
 
 /// A JWKS entry that was not trusted, and why.
@@ -31,9 +32,14 @@ pub struct KeySet {
 }
 
 impl KeySet {
-    /// Parses a JWKS document (`{"keys": [...]}`). Fails when it is not a strict JSON object with
-    /// a `keys` list, when it lists more than `max_keys` entries, or when no entry is usable.
-    pub fn from_jwks_json(bytes: &[u8], max_keys: usize) -> Result<KeySet, String> {
+    /// Parses a JWKS document (`{"keys": [...]}`). Fails with `key_source_unavailable` when it
+    /// is not a strict JSON object with a `keys` list, when it lists more than `max_keys`
+    /// entries, or when no entry is usable.
+    pub fn from_jwks_json(bytes: &[u8], max_keys: usize) -> Result<KeySet, VerifyError> {
+        Self::parse(bytes, max_keys).map_err(|e| err(Reason::KeySourceUnavailable, e))
+    }
+
+    fn parse(bytes: &[u8], max_keys: usize) -> Result<KeySet, String> {
         let doc = json::parse_object(bytes).map_err(|e| format!("JWKS is not valid JSON: {e}"))?;
         let entries = match doc.get("keys") {
             Some(Value::Array(a)) => a,

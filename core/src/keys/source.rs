@@ -44,8 +44,12 @@ impl StaticJwks {
     /// A key set from a JWKS JSON document. Fails when the document has no usable key.
     pub fn from_json(document: impl Into<Vec<u8>>) -> Result<Self, VerifyError> {
         let document = document.into();
-        super::KeySet::from_jwks_json(&document, usize::MAX)
-            .map_err(|e| err(Reason::InvalidConfig, format!("static JWKS: {e}")))?;
+        super::KeySet::from_jwks_json(&document, usize::MAX).map_err(|e| {
+            err(
+                Reason::InvalidConfig,
+                format!("static JWKS: {}", e.message()),
+            )
+        })?;
         Ok(StaticJwks {
             document,
             origin: "a static JWKS".into(),
