@@ -33,6 +33,11 @@ fn _teleport_jwt(m: &Bound<'_, PyModule>) -> PyResult<()> {
         "TRUST_ENTRY_OPTIONS",
         teleport_jwt::api::TRUST_ENTRY_OPTIONS.to_vec(),
     )?;
+    let options: Vec<(&str, String)> = teleport_jwt::api::VERIFIER_OPTIONS
+        .iter()
+        .map(|(name, kind)| (*name, format!("{kind:?}").to_lowercase()))
+        .collect();
+    m.add("VERIFIER_OPTIONS", options)?;
     m.add_class::<verifier::Verifier>()?;
     m.add_class::<verifier::TrustEntry>()?;
     m.add_class::<verifier::Authorized>()?;

@@ -166,26 +166,19 @@ impl TrustEntry {
     }
 }
 
-/// The options every constructor accepts as keyword arguments. Unset ones keep the core's
-/// defaults.
-const OPTION_NAMES: &[&str] = &[
-    "leeway",
-    "max_token_bytes",
-    "headers",
-    "cache_max_age",
-    "cache_cooldown",
-    "cache_max_stale",
-    "max_keys",
-    "fetch_timeout",
-    "max_body_bytes",
-    "ca_pem",
-    "allow_insecure_http_for_loopback",
-    "token_cache_capacity",
-    "token_cache_max_bytes",
-    "http_fetcher",
-    "fixed_time",
-    "permissions",
-];
+/// The keyword options Python adds to the core's (`teleport_jwt::api::VERIFIER_OPTIONS`):
+/// its plug-ins and the test clock.
+const PLUGIN_OPTIONS: &[&str] = &["http_fetcher", "fixed_time", "permissions"];
+
+/// Every keyword option, for the error message on an unknown one.
+fn option_names() -> String {
+    teleport_jwt::api::VERIFIER_OPTIONS
+        .iter()
+        .map(|(name, _)| *name)
+        .chain(PLUGIN_OPTIONS.iter().copied())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 type Fetcher = Option<Arc<dyn HttpFetcher>>;
 
@@ -226,9 +219,9 @@ fn options_from(
             "cache_max_age" => o.cache.max_age = secs("cache_max_age")?,
             "cache_cooldown" => o.cache.cooldown = secs("cache_cooldown")?,
             "cache_max_stale" => o.cache.max_stale = secs("cache_max_stale")?,
-            "max_keys" => o.cache.max_keys = value.extract()?,
+            "cache_max_keys" => o.cache.max_keys = value.extract()?,
             "fetch_timeout" => o.fetch.timeout = secs("fetch_timeout")?,
-            "max_body_bytes" => o.fetch.max_body_bytes = value.extract()?,
+            "fetch_max_body_bytes" => o.fetch.max_body_bytes = value.extract()?,
             "ca_pem" => o.ca_pem = Some(value.extract()?),
             "allow_insecure_http_for_loopback" => {
                 o.allow_insecure_http_for_loopback = value.extract()?
@@ -247,7 +240,7 @@ fn options_from(
             other => {
                 return Err(pyo3::exceptions::PyTypeError::new_err(format!(
                     "unexpected keyword argument {other:?}; options are {}",
-                    OPTION_NAMES.join(", ")
+                    option_names()
                 )))
             }
         }

@@ -11,6 +11,7 @@ __all__ = [
     "REASON_CODES",
     "TRUST_ENTRY_OPTIONS",
     "VERIFIER_OPERATIONS",
+    "VERIFIER_OPTIONS",
     "Authorized",
     "Explanation",
     "Identity",
@@ -27,6 +28,7 @@ REASON_CODES: list[str]
 REASONS: list[tuple[str, str]]  # (reason code, exception class name), from the core
 VERIFIER_OPERATIONS: list[str]  # what every language's verifier offers, from the core
 TRUST_ENTRY_OPTIONS: list[str]
+VERIFIER_OPTIONS: list[tuple[str, str]]  # (option, kind), from the core
 
 class _KeySourceLike(Protocol):
     """Anything with ``fetch_jwks()`` returning the current JWKS JSON."""
@@ -47,9 +49,9 @@ class _VerifierOptions(TypedDict, total=False):
     cache_max_age: float | None  # seconds, default 600
     cache_cooldown: float | None  # seconds, default 30
     cache_max_stale: float | None  # seconds, default 86400
-    max_keys: int | None  # default 100
+    cache_max_keys: int | None  # default 100
     fetch_timeout: float | None  # seconds, default 5
-    max_body_bytes: int | None  # default 262144
+    fetch_max_body_bytes: int | None  # default 262144
     ca_pem: str | None
     allow_insecure_http_for_loopback: bool | None
     token_cache_capacity: int | None  # verified tokens remembered, default 1024; 0 = off

@@ -119,9 +119,9 @@ def test_options_are_applied(mock: MockTeleport) -> None:
         cache_max_age=60,
         cache_cooldown=1,
         cache_max_stale=3600,
-        max_keys=10,
+        cache_max_keys=10,
         fetch_timeout=2.5,
-        max_body_bytes=65536,
+        fetch_max_body_bytes=65536,
         allow_insecure_http_for_loopback=False,
         headers=["Authorization: Bearer"],
     )

@@ -7,6 +7,10 @@ and missing here fails these tests; Kotlin and Swift check the same tables.
 from __future__ import annotations
 
 import inspect
+import re
+from pathlib import Path
+
+import pytest
 
 import teleport_jwt as tj
 from teleport_jwt import _teleport_jwt as native
@@ -47,3 +51,23 @@ def test_every_trust_entry_option_exists() -> None:
         assert hasattr(tj.TrustEntry, option), option
         for make in (tj.TrustEntry, tj.TrustEntry.teleport_jwt, tj.TrustEntry.teleport_id_token):
             assert option in _parameters(make), (make, option)
+
+
+def _stub_option_names() -> set[str]:
+    stub = (Path(tj.__file__).parent / "_teleport_jwt.pyi").read_text()
+    body = stub.split("class _VerifierOptions(TypedDict, total=False):", 1)[1]
+    # The class body: every line up to the next one that is not indented (or blank).
+    body = re.split(r"\n(?=\S)", body, maxsplit=1)[0]
+    return set(re.findall(r"^    (\w+):", body, re.M))
+
+
+def test_every_verifier_option_is_a_keyword_and_typed_in_the_stub() -> None:
+    core = {name for name, _ in native.VERIFIER_OPTIONS}
+    plugins = {"http_fetcher", "fixed_time", "permissions"}  # Python's own additions
+    assert _stub_option_names() == core | plugins
+    for _, kind in native.VERIFIER_OPTIONS:
+        assert kind in {"duration", "count", "flag", "text", "headerrules"}, kind
+    with pytest.raises(TypeError) as e:
+        tj.Verifier.teleport_jwt("https://t.example.com", "t", "aud", bogus=1)  # type: ignore[call-arg]
+    listed = set(str(e.value).split("options are ", 1)[1].split(", "))
+    assert listed == core | plugins

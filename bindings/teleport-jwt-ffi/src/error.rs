@@ -162,6 +162,27 @@ pub fn api_trust_entry_options() -> Vec<String> {
         .collect()
 }
 
+/// One setting of the core's `VerifierOptions` table (`teleport_jwt::api::VERIFIER_OPTIONS`).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct OptionName {
+    /// snake_case, flattened (`cache_max_age`).
+    pub name: String,
+    /// `duration`, `count`, `flag`, `text` or `headerrules`.
+    pub kind: String,
+}
+
+/// The core's verifier options, for parity tests.
+#[uniffi::export]
+pub fn api_verifier_options() -> Vec<OptionName> {
+    teleport_jwt::api::VERIFIER_OPTIONS
+        .iter()
+        .map(|(name, kind)| OptionName {
+            name: (*name).to_owned(),
+            kind: format!("{kind:?}").to_lowercase(),
+        })
+        .collect()
+}
+
 impl From<teleport_jwt::VerifyError> for VerifyError {
     fn from(e: teleport_jwt::VerifyError) -> Self {
         VerifyError::new(e.reason(), e.message())

@@ -51,6 +51,21 @@ class ParityTest {
     }
 
     @Test
+    fun `every verifier option of the core is a VerifierOptions field`() {
+        val fields = VerifierOptions::class.java.declaredFields
+            .filter { !java.lang.reflect.Modifier.isStatic(it.modifiers) }.map { it.name }.toSet()
+        for (o in apiVerifierOptions()) {
+            val base = lowerCamel(o.name)
+            // Durations carry their unit in the generated record (leewaySeconds, fetchTimeoutMs).
+            val spelled = if (o.kind == "duration") listOf(base + "Seconds", base + "Ms") else listOf(base)
+            assertTrue(spelled.any { it in fields }, "VerifierOptions lacks ${o.name} (as one of $spelled)")
+        }
+        val plugins = setOf("httpFetcher", "clock", "permissionsFrom")
+        val known = apiVerifierOptions().flatMap { o -> lowerCamel(o.name).let { listOf(it, it + "Seconds", it + "Ms") } }.toSet()
+        assertEquals(emptySet<String>(), fields - known - plugins, "VerifierOptions fields the core does not list")
+    }
+
+    @Test
     fun `tokenFromHeaders picks the token verifyHeaders would verify`() {
         MockTeleport.start(Algorithm.RS256).use { mock ->
             classicVerifier(mock).use { v ->
