@@ -18,6 +18,24 @@ pub struct HeaderRule {
     pub scheme: Option<String>,
 }
 
+/// The rule as [`HeaderRule::parse`] reads it: `"Name"` or `"Name: Scheme"`.
+impl std::fmt::Display for HeaderRule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.scheme {
+            Some(scheme) => write!(f, "{}: {scheme}", self.name),
+            None => f.write_str(&self.name),
+        }
+    }
+}
+
+/// [`HeaderRule::parse`].
+impl std::str::FromStr for HeaderRule {
+    type Err = VerifyError;
+    fn from_str(spec: &str) -> Result<HeaderRule, VerifyError> {
+        HeaderRule::parse(spec)
+    }
+}
+
 impl HeaderRule {
     /// A header that holds the bare token, like `Teleport-Jwt-Assertion`.
     pub fn raw(name: impl Into<String>) -> Self {
@@ -132,6 +150,29 @@ mod tests {
 
     fn pick<'a>(h: &[(&'a str, &'a str)]) -> Result<&'a str, Reason> {
         extract(&HeaderRule::defaults(), h).map_err(|e| e.reason())
+    }
+
+    #[test]
+    fn rules_print_as_they_parse() {
+        for spec in [
+            "Teleport-Jwt-Assertion",
+            "Authorization: Bearer",
+            "X-Token: Token",
+        ] {
+            let rule: HeaderRule = spec.parse().unwrap();
+            assert_eq!(rule.to_string(), spec);
+        }
+        assert_eq!(
+            HeaderRule::parse(" Authorization :Bearer ")
+                .unwrap()
+                .to_string(),
+            "Authorization: Bearer"
+        );
+        let shown: Vec<String> = HeaderRule::defaults()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(shown, ["Teleport-Jwt-Assertion", "Authorization: Bearer"]);
     }
 
     #[test]

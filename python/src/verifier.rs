@@ -546,10 +546,7 @@ impl Verifier {
             .options()
             .headers
             .iter()
-            .map(|r| match &r.scheme {
-                Some(s) => format!("{}: {s}", r.name),
-                None => r.name.clone(),
-            })
+            .map(ToString::to_string)
             .collect()
     }
 

@@ -85,15 +85,7 @@ pub fn default_verifier_options() -> VerifierOptions {
     VerifierOptions {
         leeway_seconds: Some(d.leeway.as_secs()),
         max_token_bytes: Some(to_u64(d.max_token_bytes)),
-        headers: Some(
-            d.headers
-                .iter()
-                .map(|h| match &h.scheme {
-                    Some(scheme) => format!("{}: {scheme}", h.name),
-                    None => h.name.clone(),
-                })
-                .collect(),
-        ),
+        headers: Some(d.headers.iter().map(ToString::to_string).collect()),
         cache_max_age_seconds: Some(d.cache.max_age.as_secs()),
         cache_cooldown_seconds: Some(d.cache.cooldown.as_secs()),
         cache_max_stale_seconds: Some(d.cache.max_stale.as_secs()),
