@@ -50,6 +50,23 @@ class FastVerifierTest {
     }
 
     @Test
+    fun `a Kotlin mapper that throws is plugin_error through the fast path too`() {
+        val throwing = object : PermissionMapper {
+            override fun permissions(identity: Identity): Permissions =
+                if (identity.username == "mallory") throw IllegalStateException("directory down") else Permissions(granted = listOf("tool:x"))
+        }
+        MockTeleport.start(Algorithm.ES256).use { mock ->
+            classicVerifier(mock) { permissionsFrom = PermissionsFrom.Mapper(throwing) }.use { v ->
+                FastVerifier(v).use { fast ->
+                    assertTrue(fast.authorize(mock.mint(MintSpec(username = "alice"))).permissions.allows("tool:x"))
+                    val e = expectCode("plugin_error") { fast.authorize(mock.mint(MintSpec(username = "mallory"))) }
+                    assertTrue(e.message!!.contains("directory down"), e.message)
+                }
+            }
+        }
+    }
+
+    @Test
     fun `closed is an IllegalStateException and concurrent calls are safe`() {
         MockTeleport.start(Algorithm.ES256).use { mock ->
             classicVerifier(mock).use { v ->
