@@ -46,58 +46,62 @@ impl From<core::PolicyError> for PolicyError {
 }
 
 /// What an identity is granted, and the deny patterns that apply to it: the answer of
-/// `Policy.permissions`, of a [`PermissionMapper`] and of `Verifier.authorize`. Plain data; its
-/// methods ask the core (a granted glob grants what it matches, a deny always wins).
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+/// `Policy.permissions`, of a [`PermissionMapper`] and of `Verifier.authorize`. An immutable
+/// object around the core's compiled permissions, so `allows` asks them directly: nothing is
+/// rebuilt or copied across the boundary per question (a granted glob grants what it matches,
+/// a deny always wins).
+#[derive(Debug, PartialEq, Eq, Hash, uniffi::Object)]
+#[uniffi::export(Debug, Eq, Hash)]
 pub struct Permissions {
-    /// Granted permissions (concrete, or globs such as `tool:read_*`), sorted; concrete grants a
-    /// deny matches are left out.
-    pub granted: Vec<String>,
-    /// Deny patterns (globs), sorted.
-    #[uniffi(default)]
-    pub denied: Vec<String>,
-}
-
-impl From<&core::Permissions> for Permissions {
-    fn from(p: &core::Permissions) -> Self {
-        Permissions {
-            granted: p.granted().iter().cloned().collect(),
-            denied: p.denied().iter().cloned().collect(),
-        }
-    }
-}
-
-impl From<core::Permissions> for Permissions {
-    fn from(p: core::Permissions) -> Self {
-        Permissions::from(&p)
-    }
+    inner: Arc<core::Permissions>,
 }
 
 impl Permissions {
-    /// The core's permissions for these grants and denies (the same decisions: a concrete grant
-    /// left out of `granted` because a deny matches it is refused by that deny anyway).
-    pub fn to_core(&self) -> core::Permissions {
-        core::Permissions::new(self.granted.iter().cloned(), self.denied.iter().cloned())
+    /// The binding object for core permissions (shared, not copied).
+    pub(crate) fn shared(inner: Arc<core::Permissions>) -> Arc<Self> {
+        Arc::new(Permissions { inner })
+    }
+
+    /// The core's permissions.
+    pub fn core(&self) -> &core::Permissions {
+        &self.inner
     }
 }
 
 #[uniffi::export]
 impl Permissions {
+    /// Permissions granting `granted` (permissions, or globs such as `tool:read_*`) except what
+    /// a `denied` glob matches: what a Kotlin or Swift [`PermissionMapper`] returns.
+    #[uniffi::constructor(default(denied = []))]
+    pub fn new(granted: Vec<String>, denied: Vec<String>) -> Arc<Self> {
+        Self::shared(Arc::new(core::Permissions::new(granted, denied)))
+    }
+
+    /// Granted permissions and globs, sorted; concrete grants a deny matches are left out.
+    pub fn granted(&self) -> Vec<String> {
+        self.inner.granted().iter().cloned().collect()
+    }
+
+    /// Deny patterns (globs), sorted.
+    pub fn denied(&self) -> Vec<String> {
+        self.inner.denied().iter().cloned().collect()
+    }
+
     /// Whether `permission` is granted (equal to a grant or matched by a granted glob) and
     /// matched by no deny pattern.
     pub fn allows(&self, permission: String) -> bool {
-        self.to_core().allows(&permission)
+        self.inner.allows(&permission)
     }
 
     /// Whether the MCP tool `tool` may be listed and called (permission `tool:<tool>`).
     pub fn can_call_tool(&self, tool: String) -> bool {
-        self.to_core().can_call_tool(&tool)
+        self.inner.can_call_tool(&tool)
     }
 
     /// The tools of `tools` that may be listed and called, in the order given: filter an MCP
     /// `tools/list` answer with it.
     pub fn filter_tools(&self, tools: Vec<String>) -> Vec<String> {
-        self.to_core().filter_tools(tools)
+        self.inner.filter_tools(tools)
     }
 }
 
@@ -230,7 +234,7 @@ impl From<core::Explanation> for Explanation {
 pub trait PermissionMapper: Send + Sync {
     /// What `identity` is granted (`granted`: permissions and globs such as `tool:read_*`), and
     /// optionally deny patterns (`denied`) that win over any grant.
-    fn permissions(&self, identity: Identity) -> Result<Permissions, VerifyError>;
+    fn permissions(&self, identity: Identity) -> Result<Arc<Permissions>, VerifyError>;
 }
 
 /// Adapts a foreign [`PermissionMapper`] to the core's [`core::PermissionMapper`].
@@ -242,7 +246,7 @@ impl core::PermissionMapper for ForeignMapper {
         identity: &teleport_jwt::Identity,
     ) -> Result<core::Permissions, teleport_jwt::VerifyError> {
         match self.0.permissions(identity.clone().into()) {
-            Ok(p) => Ok(p.to_core()),
+            Ok(p) => Ok(p.core().clone()),
             // A thrown non-VerifyException arrives as `plugin_error` already (error.rs), with
             // the foreign class and message; any other reason the mapper chose is kept in the
             // text, but a mapper failure is always `plugin_error`.
@@ -316,12 +320,11 @@ impl Policy {
     }
 
     /// Everything `identity` is granted, and the deny patterns that apply to it.
-    pub fn permissions(&self, identity: Identity) -> Result<Permissions, VerifyError> {
+    pub fn permissions(&self, identity: Identity) -> Result<Arc<Permissions>, VerifyError> {
         guarded("permissions", || {
-            Ok(self
-                .inner
-                .permissions(&teleport_jwt::Identity::try_from(identity)?)
-                .into())
+            Ok(Permissions::shared(Arc::new(self.inner.permissions(
+                &teleport_jwt::Identity::try_from(identity)?,
+            ))))
         })
     }
 
@@ -401,15 +404,19 @@ mod tests {
     }
 
     #[test]
-    fn permissions_round_trip_through_the_record() {
+    fn permissions_answer_as_the_core_does() {
         let core =
             core::Permissions::new(["tool:*", "docs:read", "tool:delete_x"], ["tool:delete_*"]);
-        let record = Permissions::from(&core);
-        assert_eq!(record.granted, ["docs:read", "tool:*"]);
+        let record = Permissions::new(
+            vec!["tool:*".into(), "docs:read".into(), "tool:delete_x".into()],
+            vec!["tool:delete_*".into()],
+        );
+        assert_eq!(record.granted(), ["docs:read", "tool:*"]);
+        assert_eq!(record.denied(), ["tool:delete_*"]);
         for perm in ["tool:read_file", "tool:delete_x", "docs:read", "docs:write"] {
             assert_eq!(record.allows(perm.into()), core.allows(perm), "{perm}");
         }
-        assert_eq!(record.to_core(), core);
+        assert_eq!(*record.core(), core);
         assert_eq!(
             record.filter_tools(vec!["read_file".into(), "delete_repo".into()]),
             ["read_file"]

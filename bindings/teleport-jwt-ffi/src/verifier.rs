@@ -28,13 +28,13 @@ pub struct Authorized {
     /// Who the token proves the caller is.
     pub identity: Identity,
     /// What the verifier's permission mapper grants that identity.
-    pub permissions: Permissions,
+    pub permissions: Arc<Permissions>,
 }
 
 impl From<teleport_jwt::Authorized> for Authorized {
     fn from(a: teleport_jwt::Authorized) -> Self {
         Authorized {
-            permissions: Permissions::from(&*a.permissions),
+            permissions: Permissions::shared(a.permissions),
             identity: a.identity.into(),
         }
     }
@@ -293,7 +293,7 @@ mod tests {
 
     #[cfg(feature = "testing")]
     impl crate::policy::PermissionMapper for ByRole {
-        fn permissions(&self, identity: Identity) -> Result<Permissions, VerifyError> {
+        fn permissions(&self, identity: Identity) -> Result<Arc<Permissions>, VerifyError> {
             match identity.username.as_str() {
                 "mallory" => Err(VerifyError::from(
                     uniffi::UnexpectedUniFFICallbackError::new(
@@ -304,14 +304,14 @@ mod tests {
                     message: "badge expired".into(),
                 }),
                 "panic" => panic!("cannot lift"),
-                _ => Ok(Permissions {
-                    granted: identity
+                _ => Ok(Permissions::new(
+                    identity
                         .roles
                         .iter()
                         .map(|r| format!("tool:{r}_*"))
                         .collect(),
-                    denied: vec!["tool:*_secret".into()],
-                }),
+                    vec!["tool:*_secret".into()],
+                )),
             }
         }
     }

@@ -57,6 +57,14 @@ impl PartialEq for Permissions {
 
 impl Eq for Permissions {}
 
+/// Consistent with `==`: the granted set and the denies.
+impl std::hash::Hash for Permissions {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.granted().hash(state);
+        self.denied.hash(state);
+    }
+}
+
 impl Permissions {
     /// Granted permissions (concrete or globs) and deny patterns (globs). Concrete grants that
     /// a deny pattern matches are left out of [`Permissions::granted`]; granted globs stay

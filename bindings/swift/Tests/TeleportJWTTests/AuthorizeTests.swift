@@ -5,6 +5,13 @@ import Foundation
 import XCTest
 @testable import TeleportJWT
 
+/// `Authorized` holds a `Permissions` object, so UniFFI does not make it `Equatable`: compare
+/// its parts (both are).
+func assertSameAnswer(_ x: Authorized, _ y: Authorized, file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertEqual(x.identity, y.identity, file: file, line: line)
+    XCTAssertEqual(x.permissions, y.permissions, file: file, line: line)
+}
+
 /// A Swift mapper: `tool:<role>_*` per role, an own sandbox, a deny for contractors.
 final class ByRole: PermissionMapper, @unchecked Sendable {
     private let lock = NSLock()
@@ -40,21 +47,21 @@ final class AuthorizeTests: XCTestCase {
         let token = try mock.mint(spec: MintSpec(username: "alice", roles: ["read", "search"]))
         let a = try v.authorize(token: token)
         XCTAssertEqual(a.identity.username, "alice")
-        XCTAssertEqual(a.permissions.granted, ["sandbox:alice:*", "tool:read_*", "tool:search_*"])
-        XCTAssertEqual(a.permissions.denied, [])
+        XCTAssertEqual(a.permissions.granted(), ["sandbox:alice:*", "tool:read_*", "tool:search_*"])
+        XCTAssertEqual(a.permissions.denied(), [])
         XCTAssertTrue(a.permissions.canCallTool(tool: "read_file"))
         XCTAssertFalse(a.permissions.canCallTool(tool: "write_file"))
         XCTAssertTrue(a.permissions.allows(permission: "sandbox:alice:notes"))
         XCTAssertFalse(a.permissions.allows(permission: "sandbox:bob:notes"))
         XCTAssertEqual(a.permissions.filterTools(tools: ["read_file", "write_file", "search_docs"]), ["read_file", "search_docs"])
-        for _ in 0..<3 { XCTAssertEqual(try v.authorize(token: token), a) }
-        XCTAssertEqual(try v.authorizeHeaders(headers: [Header(name: "Authorization", value: "Bearer \(token)")]), a)
-        XCTAssertEqual(try v.authorizeHeaderMap(headers: ["teleport-jwt-assertion": token]), a)
+        for _ in 0..<3 { assertSameAnswer(try v.authorize(token: token), a) }
+        assertSameAnswer(try v.authorizeHeaders(headers: [Header(name: "Authorization", value: "Bearer \(token)")]), a)
+        assertSameAnswer(try v.authorizeHeaderMap(headers: ["teleport-jwt-assertion": token]), a)
         XCTAssertEqual(mapper.calls, 1)
 
         let bob = try v.authorize(token: mock.mint(spec: MintSpec(
             username: "bob", roles: ["read"], traits: ["employment": ["contractor"]])))
-        XCTAssertEqual(bob.permissions.denied, ["tool:*_secret"])
+        XCTAssertEqual(bob.permissions.denied(), ["tool:*_secret"])
         XCTAssertTrue(bob.permissions.canCallTool(tool: "read_file"))
         XCTAssertFalse(bob.permissions.canCallTool(tool: "read_secret"))
         XCTAssertEqual(mapper.seen, ["alice", "bob"])
@@ -104,7 +111,7 @@ final class AuthorizeTests: XCTestCase {
             username: "carol", roles: ["mcp-writer"], traits: ["employment": ["contractor"]])))
         XCTAssertFalse(contractor.permissions.canCallTool(tool: "write_file"))
         XCTAssertTrue(contractor.permissions.canCallTool(tool: "read_file"))
-        XCTAssertEqual(contractor.permissions.denied, ["repo:*:write", "tool:delete_*", "tool:write_*"])
+        XCTAssertEqual(contractor.permissions.denied(), ["repo:*:write", "tool:delete_*", "tool:write_*"])
     }
 
     func testAThrowingSwiftMapperIsAPluginErrorAndTheVerifierKeepsWorking() throws {
@@ -151,6 +158,6 @@ final class AuthorizeTests: XCTestCase {
         XCTAssertTrue(p.allows(permission: "docs:read"))
         XCTAssertFalse(p.allows(permission: "docs:write"))
         XCTAssertEqual(p.filterTools(tools: ["read_file", "delete_repo"]), ["read_file"])
-        XCTAssertEqual(Permissions(granted: ["a"]).denied, [])
+        XCTAssertEqual(Permissions(granted: ["a"]).denied(), [])
     }
 }

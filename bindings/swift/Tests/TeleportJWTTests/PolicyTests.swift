@@ -23,7 +23,7 @@ final class PolicyTests: XCTestCase {
         XCTAssertTrue(try policy.canCallTool(identity: id, tool: "read_file"))
         XCTAssertFalse(try policy.canCallTool(identity: id, tool: "delete_repo"))
         XCTAssertEqual(try policy.filterTools(identity: id, tools: ["read_file", "delete_repo"]), ["read_file"])
-        XCTAssertEqual(try policy.permissions(identity: id).denied, ["tool:delete_*"])
+        XCTAssertEqual(try policy.permissions(identity: id).denied(), ["tool:delete_*"])
         XCTAssertTrue(try policy.explain(identity: id, permission: "tool:delete_repo").contains("nobody-deletes"))
     }
 

@@ -53,8 +53,8 @@ final class PolicyVectorsTests: XCTestCase {
             let id = identity(c["identity"] as! [String: Any])
             let expect = c["expect"] as! [String: Any]
             let p = try policy.permissions(identity: id)
-            XCTAssertEqual(p.granted, expect["permissions"] as! [String], "\(name): permissions")
-            XCTAssertEqual(p.denied, expect["denied"] as! [String], "\(name): denied")
+            XCTAssertEqual(p.granted(), expect["permissions"] as! [String], "\(name): permissions")
+            XCTAssertEqual(p.denied(), expect["denied"] as! [String], "\(name): denied")
             for (perm, want) in expect["allows"] as! [String: Bool] {
                 XCTAssertEqual(try policy.allows(identity: id, permission: perm), want, "\(name): allows \(perm)")
                 XCTAssertEqual(try policy.explanation(identity: id, permission: perm).allowed, want, "\(name): \(perm)")

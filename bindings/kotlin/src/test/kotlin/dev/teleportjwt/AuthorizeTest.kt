@@ -43,8 +43,8 @@ class AuthorizeTest {
                 val token = mock.mint(MintSpec(username = "alice", roles = listOf("read", "search")))
                 val a = v.authorize(token)
                 assertEquals("alice", a.identity.username)
-                assertEquals(listOf("sandbox:alice:*", "tool:read_*", "tool:search_*"), a.permissions.granted)
-                assertEquals(listOf<String>(), a.permissions.denied)
+                assertEquals(listOf("sandbox:alice:*", "tool:read_*", "tool:search_*"), a.permissions.granted())
+                assertEquals(listOf<String>(), a.permissions.denied())
                 assertTrue(a.permissions.canCallTool("read_file"))
                 assertFalse(a.permissions.canCallTool("write_file"))
                 assertTrue(a.permissions.allows("sandbox:alice:notes"))
@@ -58,7 +58,7 @@ class AuthorizeTest {
 
                 // Deny patterns from a Kotlin mapper win over its grants.
                 val bob = v.authorize(mock.mint(MintSpec(username = "bob", roles = listOf("read"), traits = mapOf("employment" to listOf("contractor")))))
-                assertEquals(listOf("tool:*_secret"), bob.permissions.denied)
+                assertEquals(listOf("tool:*_secret"), bob.permissions.denied())
                 assertTrue(bob.permissions.canCallTool("read_file"))
                 assertFalse(bob.permissions.canCallTool("read_secret"))
                 assertEquals(listOf("alice", "bob"), mapper.seen.toList())
@@ -116,7 +116,7 @@ class AuthorizeTest {
                 )
                 assertFalse(contractor.permissions.canCallTool("write_file"))
                 assertTrue(contractor.permissions.canCallTool("read_file"))
-                assertEquals(listOf("repo:*:write", "tool:delete_*", "tool:write_*"), contractor.permissions.denied)
+                assertEquals(listOf("repo:*:write", "tool:delete_*", "tool:write_*"), contractor.permissions.denied())
                 // The verifier holds its own reference: closing the Kotlin handle changes nothing.
                 policy.close()
                 assertTrue(v.authorize(mock.mint(MintSpec(roles = listOf("mcp-reader")))).permissions.canCallTool("search"))
@@ -180,7 +180,7 @@ class AuthorizeTest {
         assertFalse(p.allows("docs:write"))
         assertTrue(p.canCallTool("search"))
         assertEquals(listOf("read_file"), p.filterTools(listOf("read_file", "delete_repo")))
-        assertEquals(listOf<String>(), Permissions(granted = listOf("a")).denied)
+        assertEquals(listOf<String>(), Permissions(granted = listOf("a")).denied())
         assertFalse(Permissions(granted = listOf()).allows(""))
     }
 

@@ -31,8 +31,8 @@ class PolicyTest {
                     assertFalse(policy.canCallTool(id, "delete_repo"))
                     assertEquals(listOf("read_file"), policy.filterTools(id, listOf("read_file", "delete_repo")))
                     val p = policy.permissions(id)
-                    assertTrue("repo:acme:read" in p.granted, p.toString())
-                    assertEquals(listOf("tool:delete_*"), p.denied)
+                    assertTrue("repo:acme:read" in p.granted(), p.toString())
+                    assertEquals(listOf("tool:delete_*"), p.denied())
                     assertTrue(policy.explain(id, "tool:delete_repo").contains("nobody-deletes"))
                 }
                 // Someone without an mcp-* role gets nothing.

@@ -73,8 +73,8 @@ class PolicyVectorsTest {
             val id = identity(case.getJSONObject("identity"))
             val expect = case.getJSONObject("expect")
             val p = policy.permissions(id)
-            assertEquals(strings(expect.getJSONArray("permissions")), p.granted, "$name: permissions")
-            assertEquals(strings(expect.getJSONArray("denied")), p.denied, "$name: denied")
+            assertEquals(strings(expect.getJSONArray("permissions")), p.granted(), "$name: permissions")
+            assertEquals(strings(expect.getJSONArray("denied")), p.denied(), "$name: denied")
             val allows = expect.getJSONObject("allows")
             for (perm in allows.keySet()) {
                 val want = allows.getBoolean(perm)
