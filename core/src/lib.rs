@@ -80,3 +80,9 @@ pub use http::{FetchLimits, HttpFetcher, HttpResponse, HttpsOptions};
 pub use identity::{Claims, Identity};
 pub use keys::{CachePolicy, KeySet, KeySource, OidcDiscovery, RemoteJwks, StaticJwks};
 pub use verifier::{Authorized, Verifier, VerifierBuilder};
+
+/// The README's Rust examples, compiled (and run unless marked `no_run`) as doctests, so the
+/// quick start cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
