@@ -54,13 +54,8 @@ pub enum TokenKind {
     Generic,
 }
 
-impl TokenKind {
-    /// `"teleport_jwt"`, `"id_token"` or `"generic"`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            TokenKind::TeleportJwt => "teleport_jwt",
-            TokenKind::IdToken => "id_token",
-            TokenKind::Generic => "generic",
-        }
-    }
-}
+crate::names::named_enum!(TokenKind {
+    TeleportJwt => "teleport_jwt" | "jwt",
+    IdToken => "id_token",
+    Generic => "generic",
+});

@@ -26,29 +26,18 @@ fn algorithm(name: &str) -> PyResult<Algorithm> {
     })
 }
 
-fn ca(name: &str) -> PyResult<Ca> {
-    match name {
-        "jwt" => Ok(Ca::Jwt),
-        "oidc" | "id_token" => Ok(Ca::Oidc),
-        other => Err(PyValueError::new_err(format!(
-            "ca must be \"jwt\" or \"oidc\", not {other:?}"
-        ))),
-    }
+/// A name the core's enum reads (`FromStr`), or `ValueError` listing the accepted ones.
+fn named<T: std::str::FromStr<Err = teleport_jwt::VerifyError>>(
+    name: &str,
+    what: &str,
+) -> PyResult<T> {
+    name.parse().map_err(|e: teleport_jwt::VerifyError| {
+        PyValueError::new_err(format!("{what}: {}", e.message()))
+    })
 }
 
-fn phase(name: &str) -> PyResult<RotationPhase> {
-    Ok(match name {
-        "standby" => RotationPhase::Standby,
-        "init" => RotationPhase::Init,
-        "update_clients" => RotationPhase::UpdateClients,
-        "update_servers" => RotationPhase::UpdateServers,
-        "rollback" => RotationPhase::Rollback,
-        other => {
-            return Err(PyValueError::new_err(format!(
-                "unknown rotation phase {other:?} (standby, init, update_clients, update_servers, rollback)"
-            )))
-        }
-    })
+fn ca(name: &str) -> PyResult<Ca> {
+    named(name, "ca")
 }
 
 fn object(obj: Option<&Bound<'_, PyAny>>, what: &str) -> PyResult<Map<String, Value>> {
@@ -186,26 +175,13 @@ impl MockTeleport {
         if let Some(a) = audience {
             spec.audience = one_or_many(a, "audience")?;
         }
-        spec.kind = match kind {
-            "jwt" | "teleport_jwt" => TokenKind::TeleportJwt,
-            "id_token" => TokenKind::IdToken,
-            other => {
-                return Err(PyValueError::new_err(format!(
-                    "kind must be \"jwt\" or \"id_token\", not {other:?}"
-                )))
-            }
-        };
-        spec.jwt_claims = match jwt_claims {
-            "roles_and_traits" => JwtClaims::RolesAndTraits,
-            "roles" => JwtClaims::Roles,
-            "traits" => JwtClaims::Traits,
-            "none" => JwtClaims::None,
-            other => {
-                return Err(PyValueError::new_err(format!(
-                    "jwt_claims must be roles_and_traits, roles, traits or none, not {other:?}"
-                )))
-            }
-        };
+        spec.kind = named(kind, "kind")?;
+        if spec.kind == TokenKind::Generic {
+            return Err(PyValueError::new_err(
+                "kind: the mock mints \"jwt\" or \"id_token\" tokens",
+            ));
+        }
+        spec.jwt_claims = named::<JwtClaims>(jwt_claims, "jwt_claims")?;
         spec.claim_overrides = object(claims.map(|c| c.as_any()), "claims")?;
         spec.remove_claims = remove_claims.unwrap_or_default();
         spec.header_overrides = object(headers.map(|c| c.as_any()), "headers")?;
@@ -222,15 +198,7 @@ impl MockTeleport {
         ca: &str,
         key: &str,
     ) -> PyResult<String> {
-        let which = match key {
-            "active" => KeyChoice::Active,
-            "next" => KeyChoice::Next,
-            other => {
-                return Err(PyValueError::new_err(format!(
-                    "key must be \"active\" or \"next\", not {other:?}"
-                )))
-            }
-        };
+        let which: KeyChoice = named(key, "key")?;
         self.get()?
             .sign_raw_with(self::ca(ca)?, which, header_json, payload_json)
             .map_err(mock_err)
@@ -263,7 +231,11 @@ impl MockTeleport {
     /// Moves `ca` to a rotation phase: standby, init, update_clients, update_servers, rollback.
     #[pyo3(signature = (phase, ca="jwt"))]
     fn set_rotation_phase(&self, py: Python<'_>, phase: &str, ca: &str) -> PyResult<()> {
-        let (m, p, c) = (self.get()?, self::phase(phase)?, self::ca(ca)?);
+        let (m, p, c) = (
+            self.get()?,
+            named::<RotationPhase>(phase, "phase")?,
+            self::ca(ca)?,
+        );
         py.detach(|| m.try_set_rotation_phase(c, p))
             .map_err(mock_err)
     }

@@ -249,6 +249,18 @@ def test_failure_modes_parse(fresh_mock: MockTeleport) -> None:
         fresh_mock.set_failure("explode")  # type: ignore[arg-type]
 
 
+def test_mock_names_come_from_the_core_and_list_the_choices(fresh_mock: MockTeleport) -> None:
+    with pytest.raises(ValueError, match="one of: standby, init, update_clients"):
+        fresh_mock.set_rotation_phase("bogus")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="one of: roles_and_traits, roles, traits, none"):
+        fresh_mock.mint(jwt_claims="everything")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="jwt"):
+        fresh_mock.mint(kind="generic")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="one of: jwt, oidc"):
+        fresh_mock.jwks_json("saml")  # type: ignore[arg-type]
+    assert fresh_mock.mint(kind="teleport_jwt") and fresh_mock.jwks_json("id_token")
+
+
 def test_context_manager_stops(fresh_mock: MockTeleport) -> None:
     with MockTeleport() as m:
         assert m.running

@@ -26,6 +26,14 @@ pub enum JwtClaims {
     None,
 }
 
+// Teleport's `jwt_claims` values.
+crate::names::named_enum!(JwtClaims {
+    RolesAndTraits => "roles_and_traits",
+    Roles => "roles",
+    Traits => "traits",
+    None => "none",
+});
+
 /// What to put in a token minted by [`super::MockTeleport::mint`].
 ///
 /// The default is a classic Teleport JWT for user `alice` with role `access`, audience

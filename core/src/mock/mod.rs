@@ -55,6 +55,11 @@ pub enum Ca {
     Oidc,
 }
 
+crate::names::named_enum!(Ca {
+    Jwt => "jwt",
+    Oidc => "oidc" | "id_token",
+});
+
 /// A way for the mock proxy to fail. Set with [`MockTeleport::set_failure`]; it applies to
 /// every path until `set_failure(Failure::None)`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]

@@ -32,18 +32,21 @@ pub enum RotationPhase {
     Rollback,
 }
 
-impl RotationPhase {
-    /// Teleport's name of the phase, e.g. `"update_clients"`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            RotationPhase::Standby => "standby",
-            RotationPhase::Init => "init",
-            RotationPhase::UpdateClients => "update_clients",
-            RotationPhase::UpdateServers => "update_servers",
-            RotationPhase::Rollback => "rollback",
-        }
-    }
+// Teleport's names of the phases, e.g. `"update_clients"`.
+crate::names::named_enum!(RotationPhase {
+    Standby => "standby",
+    Init => "init",
+    UpdateClients => "update_clients",
+    UpdateServers => "update_servers",
+    Rollback => "rollback",
+});
 
+crate::names::named_enum!(KeyChoice {
+    Active => "active",
+    Next => "next",
+});
+
+impl RotationPhase {
     /// True for the phases that sign with the next key.
     const fn signs_with_next(self) -> bool {
         matches!(

@@ -1,0 +1,68 @@
+//! Stable names for the enums the bindings show: one list per enum, from which `as_str`,
+//! `Display`, `FromStr` and `ALL` are all derived, so no binding keeps a string table of its own.
+
+/// Implements `ALL`, `as_str`, `Display` and `FromStr` for a field-less enum from one list of
+/// `Variant => "name"` pairs (`| "alias"` for extra spellings `FromStr` accepts). An unknown
+/// name is `invalid_config` naming the accepted ones.
+macro_rules! named_enum {
+    ($ty:ident { $($variant:ident => $name:literal $(| $alias:literal)*),+ $(,)? }) => {
+        impl $ty {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$ty] = &[$($ty::$variant),+];
+
+            /// The stable name (what `Display` writes and `FromStr` reads).
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $($ty::$variant => $name),+
+                }
+            }
+        }
+
+        impl ::std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::std::str::FromStr for $ty {
+            type Err = $crate::error::VerifyError;
+            fn from_str(s: &str) -> ::std::result::Result<$ty, $crate::error::VerifyError> {
+                match s {
+                    $($name $(| $alias)* => Ok($ty::$variant),)+
+                    other => Err($crate::error::VerifyError::new(
+                        $crate::error::Reason::InvalidConfig,
+                        format!(
+                            "{other:?} is not a {} (one of: {})",
+                            stringify!($ty),
+                            [$($name),+].join(", ")
+                        ),
+                    )),
+                }
+            }
+        }
+    };
+}
+
+pub(crate) use named_enum;
+
+#[cfg(test)]
+mod tests {
+    use crate::TokenKind;
+
+    #[test]
+    fn names_round_trip_and_unknown_ones_list_the_choices() {
+        for k in TokenKind::ALL {
+            assert_eq!(k.to_string().parse::<TokenKind>().ok(), Some(*k));
+        }
+        assert_eq!(
+            "jwt".parse::<TokenKind>().ok(),
+            Some(TokenKind::TeleportJwt)
+        );
+        let e = "jwk".parse::<TokenKind>().unwrap_err();
+        assert_eq!(e.reason(), crate::Reason::InvalidConfig);
+        assert!(
+            e.message().contains("teleport_jwt, id_token, generic"),
+            "{e}"
+        );
+    }
+}
