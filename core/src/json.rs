@@ -53,42 +53,20 @@ impl<'b> FlatObject<'b> {
 /// every other document, valid or not, which the caller then reads with [`parse_object`]; for
 /// the documents it takes, [`parse_object`] gives exactly these members, as `Value::String`s.
 pub(crate) fn flat_string_object(bytes: &[u8]) -> Option<FlatObject<'_>> {
-    let text = std::str::from_utf8(bytes).ok()?;
-    let mut p = Fast { text, pos: 0 };
     let mut out = FlatObject {
         members: [("", ""); FLAT_MAX_MEMBERS],
         len: 0,
     };
-    p.whitespace();
-    p.expect(b'{')?;
-    if p.peek()? == b'}' {
-        p.pos += 1;
-    } else {
-        loop {
-            (p.peek()? == b'"').then_some(())?;
-            let name = p.string()?;
-            if out.members().last().is_some_and(|(last, _)| *last >= name) {
-                return None;
-            }
-            p.whitespace();
-            p.expect(b':')?;
+    Fast::whole(bytes, |p| {
+        p.ascending_object(|p, name| {
             (p.peek()? == b'"').then_some(())?;
             let value = p.string()?;
             *out.members.get_mut(out.len)? = (name, value);
             out.len += 1;
-            p.whitespace();
-            match p.peek()? {
-                b',' => p.expect(b',')?,
-                b'}' => {
-                    p.pos += 1;
-                    break;
-                }
-                _ => return None,
-            }
-        }
-    }
-    p.whitespace();
-    (p.pos == text.len()).then_some(out)
+            Some(())
+        })
+    })?;
+    Some(out)
 }
 
 /// The reader of record: `serde_json` with the duplicate check.
@@ -293,40 +271,18 @@ pub(crate) struct Skim<'a> {
 /// then reads with [`parse_object`]. What it takes, [`parse_object`] reads to exactly the values
 /// the members' [`Raw`] texts hold.
 pub(crate) fn skim_object(bytes: &[u8]) -> Option<Skim<'_>> {
-    let text = std::str::from_utf8(bytes).ok()?;
-    let mut p = Fast { text, pos: 0 };
     let mut heap = 0;
     let mut members: Vec<(&str, Raw<'_>)> = Vec::with_capacity(16);
-    p.whitespace();
-    p.expect(b'{')?;
-    if p.peek()? == b'}' {
-        p.pos += 1;
-    } else {
-        loop {
-            (p.peek()? == b'"').then_some(())?;
-            let name = p.string()?;
-            if members.last().is_some_and(|(last, _)| *last >= name) {
-                return None;
-            }
-            p.whitespace();
-            p.expect(b':')?;
+    Fast::whole(bytes, |p| {
+        p.ascending_object(|p, name| {
             let start = p.pos;
             p.skip(1, &mut heap)?;
             members.push((name, Raw(p.text.get(start..p.pos)?)));
             heap += MAP_ENTRY + name.len();
-            p.whitespace();
-            match p.peek()? {
-                b',' => p.expect(b',')?,
-                b'}' => {
-                    p.pos += 1;
-                    break;
-                }
-                _ => return None,
-            }
-        }
-    }
-    p.whitespace();
-    (p.pos == text.len()).then_some(Skim { members, heap })
+            Some(())
+        })
+    })?;
+    Some(Skim { members, heap })
 }
 
 /// The text of one JSON value that [`skim_object`] checked: of the fast reader's subset (no
@@ -484,14 +440,88 @@ struct Fast<'a> {
 
 impl<'a> Fast<'a> {
     fn parse(bytes: &'a [u8]) -> Option<Value> {
+        Fast::whole(bytes, |p| p.value(0))
+    }
+
+    /// Reads all of `bytes` with `read`: UTF-8, optional whitespace around one value, nothing
+    /// after it.
+    fn whole<T>(bytes: &'a [u8], read: impl FnOnce(&mut Fast<'a>) -> Option<T>) -> Option<T> {
         // Checking the whole document at once is what `serde_json` does string by string: any
         // byte sequence that is not UTF-8 is an error in a string and outside one alike.
         let text = std::str::from_utf8(bytes).ok()?;
         let mut p = Fast { text, pos: 0 };
         p.whitespace();
-        let value = p.value(0)?;
+        let value = read(&mut p)?;
         p.whitespace();
         (p.pos == text.len()).then_some(value)
+    }
+
+    /// Reads an object, the cursor on its `{`: for each member, `member` is called with its
+    /// name and the cursor on its value, and must step over that value. Hands over (`None`) on
+    /// anything else, or when `member` does.
+    fn object_members(
+        &mut self,
+        mut member: impl FnMut(&mut Fast<'a>, &'a str) -> Option<()>,
+    ) -> Option<()> {
+        self.expect(b'{')?;
+        if self.peek()? == b'}' {
+            self.pos += 1;
+            return Some(());
+        }
+        loop {
+            (self.peek()? == b'"').then_some(())?;
+            let name = self.string()?;
+            self.whitespace();
+            self.expect(b':')?;
+            member(self, name)?;
+            self.whitespace();
+            match self.peek()? {
+                b',' => self.expect(b',')?,
+                b'}' => {
+                    self.pos += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// [`Fast::object_members`] for an object whose member names come in strictly ascending
+    /// order (so none repeats); any other order hands over.
+    fn ascending_object(
+        &mut self,
+        mut value: impl FnMut(&mut Fast<'a>, &'a str) -> Option<()>,
+    ) -> Option<()> {
+        let mut last: Option<&str> = None;
+        self.object_members(|p, name| {
+            if last.is_some_and(|l| l >= name) {
+                return None;
+            }
+            last = Some(name);
+            value(p, name)
+        })
+    }
+
+    /// Reads an array, the cursor on its `[`: `item` is called with the cursor on each item
+    /// and must step over it.
+    fn array_items(&mut self, mut item: impl FnMut(&mut Fast<'a>) -> Option<()>) -> Option<()> {
+        self.expect(b'[')?;
+        if self.peek()? == b']' {
+            self.pos += 1;
+            return Some(());
+        }
+        loop {
+            item(self)?;
+            self.whitespace();
+            match self.peek()? {
+                b',' => self.expect(b',')?,
+                b']' => {
+                    self.pos += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
     }
 
     fn peek(&self) -> Option<u8> {
@@ -560,56 +590,21 @@ impl<'a> Fast<'a> {
                 if depth >= FAST_MAX_DEPTH {
                     return None;
                 }
-                self.expect(b'{')?;
-                if self.peek()? == b'}' {
-                    self.pos += 1;
-                    return Some(());
-                }
-                let mut last: Option<&str> = None;
-                loop {
-                    (self.peek()? == b'"').then_some(())?;
-                    let name = self.string()?;
-                    if last.is_some_and(|l| l >= name) {
-                        return None;
-                    }
-                    last = Some(name);
-                    self.whitespace();
-                    self.expect(b':')?;
-                    self.skip(depth + 1, heap)?;
+                self.ascending_object(|p, name| {
+                    p.skip(depth + 1, heap)?;
                     *heap += MAP_ENTRY + name.len();
-                    self.whitespace();
-                    match self.peek()? {
-                        b',' => self.expect(b',')?,
-                        b'}' => {
-                            self.pos += 1;
-                            return Some(());
-                        }
-                        _ => return None,
-                    }
-                }
+                    Some(())
+                })
             }
             b'[' => {
                 if depth >= FAST_MAX_DEPTH {
                     return None;
                 }
-                self.expect(b'[')?;
-                if self.peek()? == b']' {
-                    self.pos += 1;
-                    return Some(());
-                }
-                loop {
-                    self.skip(depth + 1, heap)?;
+                self.array_items(|p| {
+                    p.skip(depth + 1, heap)?;
                     *heap += std::mem::size_of::<Value>();
-                    self.whitespace();
-                    match self.peek()? {
-                        b',' => self.expect(b',')?,
-                        b']' => {
-                            self.pos += 1;
-                            return Some(());
-                        }
-                        _ => return None,
-                    }
-                }
+                    Some(())
+                })
             }
             b'"' => {
                 *heap += self.string()?.len();
@@ -650,58 +645,26 @@ impl<'a> Fast<'a> {
         if depth >= FAST_MAX_DEPTH {
             return None;
         }
-        self.expect(b'[')?;
         let mut items = Vec::new();
-        if self.peek()? == b']' {
-            self.pos += 1;
-            return Some(Value::Array(items));
-        }
-        loop {
-            items.push(self.value(depth + 1)?);
-            self.whitespace();
-            match self.peek()? {
-                b',' => self.expect(b',')?,
-                b']' => {
-                    self.pos += 1;
-                    return Some(Value::Array(items));
-                }
-                _ => return None,
-            }
-        }
+        self.array_items(|p| {
+            items.push(p.value(depth + 1)?);
+            Some(())
+        })?;
+        Some(Value::Array(items))
     }
 
     fn object(&mut self, depth: usize) -> Option<Value> {
         if depth >= FAST_MAX_DEPTH {
             return None;
         }
-        self.expect(b'{')?;
-        if self.peek()? == b'}' {
-            self.pos += 1;
-            return Some(Value::Object(Map::new()));
-        }
         let mut out = ObjectBuilder::new();
-        loop {
-            if self.peek()? != b'"' {
-                return None;
-            }
-            let key = self.string()?;
-            if !out.admits(key) {
-                return None;
-            }
-            self.whitespace();
-            self.expect(b':')?;
-            let value = self.value(depth + 1)?;
+        self.object_members(|p, key| {
+            out.admits(key).then_some(())?;
+            let value = p.value(depth + 1)?;
             out.insert(key.to_owned(), value);
-            self.whitespace();
-            match self.peek()? {
-                b',' => self.expect(b',')?,
-                b'}' => {
-                    self.pos += 1;
-                    return Some(Value::Object(out.finish()));
-                }
-                _ => return None,
-            }
-        }
+            Some(())
+        })?;
+        Some(Value::Object(out.finish()))
     }
 }
 
