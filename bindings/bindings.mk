@@ -15,7 +15,7 @@ FFI_LIB := $(BINDINGS_TARGET_DIR)/debug/libteleport_jwt_ffi.so
 SWIFT_OUT := $(BINDINGS_TARGET_DIR)/uniffi/swift
 MVN ?= mvn
 
-.PHONY: ffi-lib kotlin-test swift-generate ffi-no-mock kotlin-bench
+.PHONY: ffi-lib kotlin-test swift-generate ffi-no-mock kotlin-bench ffi-size
 
 # The testing flavour (MockTeleport included), which the Kotlin and Swift tests use; apps link
 # the release library built without `--features testing`.
@@ -52,3 +52,14 @@ kotlin-bench:
 	cd $(KOTLIN_DIR) && java -Djna.library.path=$(BINDINGS_TARGET_DIR)/release \
 	  -cp target/test-classes:target/classes:$$(cat target/bench-classpath.txt) \
 	  dev.teleportjwt.bench.VerifyBenchKt
+
+# ffi-size:       stripped size and exported mock symbols of the release library and of the
+#                 testing flavour (release builds of both; not part of make test).
+ffi-size:
+	@for flavour in "" "testing"; do \
+	  $(CARGO) build --quiet --release -p teleport-jwt-ffi $${flavour:+--features $$flavour} || exit 1; \
+	  strip -o $(BINDINGS_TARGET_DIR)/release/ffi-size.so $(BINDINGS_TARGET_DIR)/release/libteleport_jwt_ffi.so; \
+	  printf '%-10s %9d bytes stripped, %3d mock symbols\n' "$${flavour:-release}" \
+	    $$(stat -c %s $(BINDINGS_TARGET_DIR)/release/ffi-size.so) \
+	    $$(nm -D --defined-only $(BINDINGS_TARGET_DIR)/release/libteleport_jwt_ffi.so | grep -ci mock); \
+	done; rm -f $(BINDINGS_TARGET_DIR)/release/ffi-size.so

@@ -20,6 +20,8 @@ pub const VERIFIER_OPERATIONS: &[&str] = &[
     "authorize_headers",
     "warm_up",
     "key_fetch_count",
+    "with_permissions",
+    "has_permissions",
 ];
 
 /// What kind of value a verifier option takes; each language spells it its own way.
@@ -37,6 +39,14 @@ pub enum OptionKind {
     /// A list of header rules (`"Teleport-Jwt-Assertion"`, `"Authorization: Bearer"`).
     HeaderRules,
 }
+
+crate::names::named_enum!(OptionKind {
+    Duration => "duration",
+    Count => "count",
+    Flag => "flag",
+    Text => "text",
+    HeaderRules => "header_rules",
+});
 
 /// Every setting of [`crate::VerifierOptions`], flattened (`cache.max_age` is
 /// `cache_max_age`), with its kind. Each binding takes exactly these (plus its plug-ins).
@@ -62,32 +72,4 @@ pub const TRUST_ENTRY_OPTIONS: &[&str] = &["name", "require_iat"];
 /// Every reason code with the name of its exception type ([`Reason::type_name`]).
 pub fn reasons() -> impl Iterator<Item = (&'static str, &'static str)> {
     Reason::ALL.into_iter().map(|r| (r.code(), r.type_name()))
-}
-
-/// `snake_case` → `lowerCamelCase`, as Kotlin and Swift spell [`VERIFIER_OPERATIONS`].
-pub fn lower_camel(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut upper = false;
-    for c in name.chars() {
-        if c == '_' {
-            upper = true;
-        } else if upper {
-            out.push(c.to_ascii_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn camel_case_spelling() {
-        assert_eq!(lower_camel("token_from_headers"), "tokenFromHeaders");
-        assert_eq!(lower_camel("verify"), "verify");
-    }
 }

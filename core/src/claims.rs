@@ -216,12 +216,15 @@ impl<'a> Payload<'a> {
         }
     }
 
-    /// What [`crate::identity::Claims`] keeps besides the payload's bytes: the map when it was
-    /// built, else its estimated heap size.
-    pub(crate) fn into_parsed(self) -> Result<Map<String, Value>, usize> {
+    /// What [`crate::identity::Claims`] keeps besides the payload's bytes: the map if one was
+    /// built, and the map's estimated heap bytes.
+    pub(crate) fn into_parts(self) -> (Option<Map<String, Value>>, usize) {
         match self {
-            Payload::Skimmed(skim) => Err(skim.heap),
-            Payload::Parsed(map) => Ok(map),
+            Payload::Skimmed(skim) => (None, skim.heap),
+            Payload::Parsed(map) => {
+                let heap = json::heap_of(&map);
+                (Some(map), heap)
+            }
         }
     }
 }

@@ -72,21 +72,13 @@ pub struct Claims {
 }
 
 impl Claims {
-    /// A payload that verification checked (strict JSON object) and did not build.
-    pub(crate) fn unparsed(json: Vec<u8>, heap: usize) -> Claims {
+    /// A payload that verification checked (a strict JSON object), with the map when it built
+    /// one and the map's estimated heap bytes either way.
+    pub(crate) fn verified(json: Vec<u8>, map: Option<Map<String, Value>>, heap: usize) -> Claims {
         Claims {
             json,
-            map: OnceLock::new(),
+            map: map.map_or_else(OnceLock::new, OnceLock::from),
             heap: Some(heap),
-        }
-    }
-
-    /// A payload and the map verification built from it.
-    pub(crate) fn parsed(json: Vec<u8>, map: Map<String, Value>) -> Claims {
-        Claims {
-            json,
-            heap: Some(crate::json::heap_of(&map)),
-            map: OnceLock::from(map),
         }
     }
 

@@ -32,7 +32,7 @@ macro_rules! named_enum {
                     other => Err($crate::error::VerifyError::new(
                         $crate::error::Reason::InvalidConfig,
                         format!(
-                            "{other:?} is not a {} (one of: {})",
+                            "unknown {} {other:?} (one of: {})",
                             stringify!($ty),
                             [$($name),+].join(", ")
                         ),

@@ -226,7 +226,7 @@ impl Verifier {
     /// maps identities to permissions with `mapper` (for [`Verifier::authorize`]). Its
     /// verified-token cache is its own, since cached permissions belong to one mapper. Cheap:
     /// no key is fetched or parsed again.
-    pub fn with_permission_mapper(&self, mapper: Arc<dyn PermissionMapper>) -> Verifier {
+    pub fn with_permissions(&self, mapper: Arc<dyn PermissionMapper>) -> Verifier {
         let inner = &self.inner;
         Verifier {
             inner: Arc::new(Inner {
@@ -243,7 +243,7 @@ impl Verifier {
     }
 
     /// True when a permission mapper is configured ([`Verifier::authorize`] works).
-    pub fn has_permission_mapper(&self) -> bool {
+    pub fn has_permissions(&self) -> bool {
         self.inner.mapper.is_some()
     }
 
@@ -507,10 +507,8 @@ impl Verifier {
         let (trust_index, trust) = self.trust_for(claim_set.iss)?;
         let key = self.find_key(trust, &jws)?;
         let checked = claims::check(&claim_set, &self.rules(trust, now))?;
-        let claims = match payload.into_parsed() {
-            Ok(map) => Claims::parsed(jws.payload, map),
-            Err(heap) => Claims::unparsed(jws.payload, heap),
-        };
+        let (map, heap) = payload.into_parts();
+        let claims = Claims::verified(jws.payload, map, heap);
         let identity = Arc::new(Identity {
             username: checked.username,
             sub: checked.sub,

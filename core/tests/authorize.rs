@@ -73,19 +73,19 @@ fn authorize_without_a_mapper_is_a_configuration_error() {
     assert_eq!(e.reason(), Reason::InvalidConfig);
 }
 
-/// `with_permission_mapper` adds a mapper to a built verifier (as `teleport_jwt.mcp` does with
+/// `with_permissions` adds a mapper to a built verifier (as `teleport_jwt.mcp` does with
 /// the user's verifier): keys are shared, not fetched again; permissions are its own.
 #[test]
-fn with_permission_mapper_shares_keys_and_caches_its_own_permissions() {
+fn with_permissions_shares_keys_and_caches_its_own_permissions() {
     let m = mock(Algorithm::RS256);
     let plain = verifier(&m);
     let token = m.mint(&MintSpec::default()).unwrap();
     plain.verify(&token).unwrap();
     let fetches = plain.key_fetch_count();
-    assert!(!plain.has_permission_mapper());
+    assert!(!plain.has_permissions());
     let policy = example_policy();
-    let mapped = plain.with_permission_mapper(Arc::new(policy.clone()));
-    assert!(mapped.has_permission_mapper());
+    let mapped = plain.with_permissions(Arc::new(policy.clone()));
+    assert!(mapped.has_permissions());
     let got = mapped.authorize(&token).unwrap();
     assert_eq!(*got.permissions, policy.permissions(&got.identity));
     let again = mapped.authorize(&token).unwrap();

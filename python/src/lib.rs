@@ -33,9 +33,9 @@ fn _teleport_jwt(m: &Bound<'_, PyModule>) -> PyResult<()> {
         "TRUST_ENTRY_OPTIONS",
         teleport_jwt::api::TRUST_ENTRY_OPTIONS.to_vec(),
     )?;
-    let options: Vec<(&str, String)> = teleport_jwt::api::VERIFIER_OPTIONS
+    let options: Vec<(&str, &str)> = teleport_jwt::api::VERIFIER_OPTIONS
         .iter()
-        .map(|(name, kind)| (*name, format!("{kind:?}").to_lowercase()))
+        .map(|(name, kind)| (*name, kind.as_str()))
         .collect();
     m.add("VERIFIER_OPTIONS", options)?;
     m.add_class::<verifier::Verifier>()?;

@@ -21,9 +21,7 @@ fn mock_err(e: MockError) -> PyErr {
 }
 
 fn algorithm(name: &str) -> PyResult<Algorithm> {
-    Algorithm::from_jose(name).ok_or_else(|| {
-        PyValueError::new_err(format!("algorithm must be RS256 or ES256, not {name:?}"))
-    })
+    named(name, "algorithm")
 }
 
 /// A name the core's enum reads (`FromStr`), or `ValueError` listing the accepted ones.

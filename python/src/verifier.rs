@@ -306,6 +306,36 @@ fn header_pairs(headers: &Bound<'_, PyAny>) -> PyResult<Vec<(String, String)>> {
     Ok(pairs)
 }
 
+/// Runs a core call on `token` (str or bytes) without the GIL, with `now` (Unix seconds,
+/// range-checked) as the claims' time when given.
+fn with_token<T: Send>(
+    py: Python<'_>,
+    token: &Bound<'_, PyAny>,
+    now: Option<f64>,
+    call: impl FnOnce(&str, Option<std::time::SystemTime>) -> Result<T, teleport_jwt::VerifyError>
+        + Send,
+) -> PyResult<T> {
+    let token = text(token, "the token")?;
+    let token: &str = &token;
+    let at = now
+        .map(system_time_from_unix)
+        .transpose()
+        .map_err(|e| errors::to_py(py, &e))?;
+    detached(py, || call(token, at))
+}
+
+/// `asyncio.to_thread(slf.<method>, arg)`: the awaitable form of a method that may wait for a
+/// key fetch.
+fn in_thread<'py>(
+    slf: &Bound<'py, Verifier>,
+    method: &str,
+    arg: impl IntoPyObject<'py>,
+) -> PyResult<Bound<'py, PyAny>> {
+    slf.py()
+        .import("asyncio")?
+        .call_method1("to_thread", (slf.getattr(method)?, arg))
+}
+
 #[pymethods]
 impl Verifier {
     /// A verifier for one issuer of any kind: exactly one of `jwks`, `jwks_url`,
@@ -385,16 +415,11 @@ impl Verifier {
         token: &Bound<'_, PyAny>,
         now: Option<f64>,
     ) -> PyResult<Identity> {
-        let token = text(token, "the token")?;
-        let token: &str = &token;
         let inner = &self.inner;
-        let identity = match now {
-            None => detached(py, || inner.verify(token))?,
-            Some(t) => {
-                let at = system_time_from_unix(t).map_err(|e| crate::errors::to_py(py, &e))?;
-                detached(py, || inner.verify_at(token, at))?
-            }
-        };
+        let identity = with_token(py, token, now, |token, at| match at {
+            None => inner.verify(token),
+            Some(at) => inner.verify_at(token, at),
+        })?;
         Ok(Identity { inner: identity })
     }
 
@@ -427,9 +452,7 @@ impl Verifier {
         slf: &Bound<'py, Self>,
         token: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let py = slf.py();
-        py.import("asyncio")?
-            .call_method1("to_thread", (slf.getattr("verify")?, token))
+        in_thread(slf, "verify", token.clone())
     }
 
     /// `await v.verify_headers_async(headers)`: `verify_headers` in a worker thread.
@@ -437,11 +460,9 @@ impl Verifier {
         slf: &Bound<'py, Self>,
         headers: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let py = slf.py();
         // Read the headers now, on the caller's thread: the mapping may not be thread-safe.
         let pairs = header_pairs(headers)?;
-        py.import("asyncio")?
-            .call_method1("to_thread", (slf.getattr("verify_headers")?, pairs))
+        in_thread(slf, "verify_headers", pairs)
     }
 
     /// Verifies one token and maps its identity to permissions with the verifier's
@@ -454,16 +475,11 @@ impl Verifier {
         token: &Bound<'_, PyAny>,
         now: Option<f64>,
     ) -> PyResult<Authorized> {
-        let token = text(token, "the token")?;
-        let token: &str = &token;
         let inner = &self.inner;
-        let authorized = match now {
-            None => detached(py, || inner.authorize(token))?,
-            Some(t) => {
-                let at = system_time_from_unix(t).map_err(|e| crate::errors::to_py(py, &e))?;
-                detached(py, || inner.authorize_at(token, at))?
-            }
-        };
+        let authorized = with_token(py, token, now, |token, at| match at {
+            None => inner.authorize(token),
+            Some(at) => inner.authorize_at(token, at),
+        })?;
         Ok(Authorized { inner: authorized })
     }
 
@@ -485,9 +501,7 @@ impl Verifier {
         slf: &Bound<'py, Self>,
         token: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let py = slf.py();
-        py.import("asyncio")?
-            .call_method1("to_thread", (slf.getattr("authorize")?, token))
+        in_thread(slf, "authorize", token.clone())
     }
 
     /// `await v.authorize_headers_async(headers)`: `authorize_headers` in a worker thread.
@@ -495,10 +509,8 @@ impl Verifier {
         slf: &Bound<'py, Self>,
         headers: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let py = slf.py();
         let pairs = header_pairs(headers)?;
-        py.import("asyncio")?
-            .call_method1("to_thread", (slf.getattr("authorize_headers")?, pairs))
+        in_thread(slf, "authorize_headers", pairs)
     }
 
     /// A verifier sharing this one's trust entries, keys and options that maps identities
@@ -507,14 +519,14 @@ impl Verifier {
     fn with_permissions(&self, permissions: &Bound<'_, PyAny>) -> PyResult<Verifier> {
         let mapper = crate::policy::mapper_of(permissions)?;
         Ok(Verifier {
-            inner: self.inner.with_permission_mapper(mapper),
+            inner: self.inner.with_permissions(mapper),
         })
     }
 
     /// True when `permissions=` (or `with_permissions`) configured a mapper.
     #[getter]
     fn has_permissions(&self) -> bool {
-        self.inner.has_permission_mapper()
+        self.inner.has_permissions()
     }
 
     /// Fetches every trust entry's keys now (a start-up check) instead of on first use.

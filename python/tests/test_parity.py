@@ -66,7 +66,7 @@ def test_every_verifier_option_is_a_keyword_and_typed_in_the_stub() -> None:
     plugins = {"http_fetcher", "fixed_time", "permissions"}  # Python's own additions
     assert _stub_option_names() == core | plugins
     for _, kind in native.VERIFIER_OPTIONS:
-        assert kind in {"duration", "count", "flag", "text", "headerrules"}, kind
+        assert kind in {"duration", "count", "flag", "text", "header_rules"}, kind
     with pytest.raises(TypeError) as e:
         tj.Verifier.teleport_jwt("https://t.example.com", "t", "aud", bogus=1)  # type: ignore[call-arg]
     listed = set(str(e.value).split("options are ", 1)[1].split(", "))

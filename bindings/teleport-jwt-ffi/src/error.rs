@@ -121,68 +121,6 @@ pub fn reason_codes() -> Vec<String> {
     Reason::ALL.iter().map(|r| r.code().to_owned()).collect()
 }
 
-/// One reason of the core's table: its code and the name of its exception type
-/// (`VerifyException.<typeName>` in Kotlin, `VerifyError.<typeName in lowerCamelCase>` in
-/// Swift).
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct ReasonName {
-    /// The stable snake_case code.
-    pub code: String,
-    /// The code in UpperCamelCase (`Reason::type_name`).
-    pub type_name: String,
-}
-
-/// The core's reason table (`teleport_jwt::api::reasons`), for parity tests.
-#[uniffi::export]
-pub fn api_reasons() -> Vec<ReasonName> {
-    teleport_jwt::api::reasons()
-        .map(|(code, type_name)| ReasonName {
-            code: code.to_owned(),
-            type_name: type_name.to_owned(),
-        })
-        .collect()
-}
-
-/// The operations every language's verifier offers, snake_case
-/// (`teleport_jwt::api::VERIFIER_OPERATIONS`), for parity tests.
-#[uniffi::export]
-pub fn api_verifier_operations() -> Vec<String> {
-    teleport_jwt::api::VERIFIER_OPERATIONS
-        .iter()
-        .map(|s| (*s).to_owned())
-        .collect()
-}
-
-/// The options of every trust entry form, snake_case (`teleport_jwt::api::TRUST_ENTRY_OPTIONS`).
-#[uniffi::export]
-pub fn api_trust_entry_options() -> Vec<String> {
-    teleport_jwt::api::TRUST_ENTRY_OPTIONS
-        .iter()
-        .map(|s| (*s).to_owned())
-        .collect()
-}
-
-/// One setting of the core's `VerifierOptions` table (`teleport_jwt::api::VERIFIER_OPTIONS`).
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct OptionName {
-    /// snake_case, flattened (`cache_max_age`).
-    pub name: String,
-    /// `duration`, `count`, `flag`, `text` or `headerrules`.
-    pub kind: String,
-}
-
-/// The core's verifier options, for parity tests.
-#[uniffi::export]
-pub fn api_verifier_options() -> Vec<OptionName> {
-    teleport_jwt::api::VERIFIER_OPTIONS
-        .iter()
-        .map(|(name, kind)| OptionName {
-            name: (*name).to_owned(),
-            kind: format!("{kind:?}").to_lowercase(),
-        })
-        .collect()
-}
-
 impl From<teleport_jwt::VerifyError> for VerifyError {
     fn from(e: teleport_jwt::VerifyError) -> Self {
         VerifyError::new(e.reason(), e.message())

@@ -7,6 +7,7 @@
 //! | module | mirrors | exports (Kotlin names) |
 //! |---|---|---|
 //! | [`error`] | `teleport_jwt::error` | `VerifyException` (one subclass per reason code), `reasonCodes()` |
+//! | [`api`] | `teleport_jwt::api` | `apiReasons()`, `apiVerifierOperations()`, `apiVerifierOptions()`, `apiTrustEntryOptions()` |
 //! | [`alg`] | `teleport_jwt::alg` | `Algorithm`, `TokenKind` |
 //! | [`config`] | `teleport_jwt::config` | `VerifierOptions`, `TrustEntry`, `defaultVerifierOptions()` |
 //! | [`verifier`] | `teleport_jwt::verifier` | `Verifier`, `Header`, `Authorized` |
@@ -25,6 +26,7 @@
 uniffi::setup_scaffolding!();
 
 pub mod alg;
+pub mod api;
 pub mod clock;
 pub mod config;
 pub mod error;

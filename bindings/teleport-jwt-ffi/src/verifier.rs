@@ -11,7 +11,7 @@ use crate::error::VerifyError;
 use crate::guard::guarded;
 use crate::identity::Identity;
 use crate::keys::KeysFrom;
-use crate::policy::Permissions;
+use crate::policy::{Permissions, PermissionsFrom};
 
 /// One request header (repeated names are allowed, as on the wire).
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -60,6 +60,12 @@ impl Verifier {
             Ok(Arc::new(Verifier {
                 inner: builder.build()?,
             }))
+        })
+    }
+
+    fn token_of(&self, pairs: Vec<(&str, &str)>) -> Result<String, VerifyError> {
+        guarded("token_from_headers", || {
+            Ok(self.inner.token_from_headers(&pairs)?.to_owned())
         })
     }
 
@@ -176,13 +182,8 @@ impl Verifier {
     /// that hands it on, e.g. as `Authorization: Bearer`). Fails with `missing_token` or
     /// `malformed` exactly as `verifyHeaders` would.
     pub fn token_from_headers(&self, headers: Vec<Header>) -> Result<String, VerifyError> {
-        guarded("token_from_headers", || {
-            let pairs: Vec<(&str, &str)> = headers
-                .iter()
-                .map(|h| (h.name.as_str(), h.value.as_str()))
-                .collect();
-            Ok(self.inner.token_from_headers(&pairs)?.to_owned())
-        })
+        let pairs = headers.iter().map(|h| (h.name.as_str(), h.value.as_str()));
+        self.token_of(pairs.collect())
     }
 
     /// [`Verifier::token_from_headers`] for headers held in a map (one value per name).
@@ -190,13 +191,12 @@ impl Verifier {
         &self,
         headers: HashMap<String, String>,
     ) -> Result<String, VerifyError> {
-        guarded("token_from_header_map", || {
-            let pairs: Vec<(&str, &str)> = headers
+        self.token_of(
+            headers
                 .iter()
                 .map(|(k, v)| (k.as_str(), v.as_str()))
-                .collect();
-            Ok(self.inner.token_from_headers(&pairs)?.to_owned())
-        })
+                .collect(),
+        )
     }
 
     /// Verifies one token and maps its identity to permissions with the configured
@@ -237,6 +237,20 @@ impl Verifier {
         guarded("authorize_header_map", || {
             Ok(self.inner.authorize_headers(headers.iter())?.into())
         })
+    }
+
+    /// A verifier sharing this one's trust entries, keys and options that maps identities
+    /// with `permissions` (for `authorize`); no key is fetched again. Its verified-token cache
+    /// is its own.
+    pub fn with_permissions(&self, permissions: PermissionsFrom) -> Arc<Verifier> {
+        Arc::new(Verifier {
+            inner: self.inner.with_permissions(permissions.into_core()),
+        })
+    }
+
+    /// True when a permission mapper is configured (`authorize` works).
+    pub fn has_permissions(&self) -> bool {
+        self.inner.has_permissions()
     }
 
     /// Fetches the keys of every trust entry now (a start-up check) instead of on the first

@@ -50,6 +50,24 @@ class FastVerifierTest {
     }
 
     @Test
+    fun `withPermissions adds a mapper to a built verifier and shares its keys`() {
+        val policy = Policy.fromYaml("version: 1\nrules:\n  - match: { roles_any: [access] }\n    grant: [\"tool:read_*\"]\n")
+        MockTeleport.start(Algorithm.RS256).use { mock ->
+            classicVerifier(mock).use { plain ->
+                val token = mock.mint(MintSpec(roles = listOf("access")))
+                plain.verify(token)
+                assertTrue(!plain.hasPermissions())
+                plain.withPermissions(PermissionsFrom.Policy(policy)).use { mapped ->
+                    assertTrue(mapped.hasPermissions())
+                    assertTrue(mapped.authorize(token).permissions.allows("tool:read_file"))
+                    assertEquals(1L, mapped.keyFetchCount(), "the key cache is shared: no second fetch")
+                }
+                expectCode("invalid_config") { plain.authorize(token) }
+            }
+        }
+    }
+
+    @Test
     fun `a Kotlin mapper that throws is plugin_error through the fast path too`() {
         val throwing = object : PermissionMapper {
             override fun permissions(identity: Identity): Permissions =
