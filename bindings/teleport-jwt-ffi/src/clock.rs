@@ -5,17 +5,17 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::error::VerifyError;
+use crate::error::PluginFailure;
 use crate::guard::ForeignFailure;
 
 /// A clock implemented in Kotlin or Swift.
 ///
 /// A clock that throws makes the verification fail with `plugin_error` (or with the
-/// `VerifyException` it threw); the verifier stays usable.
+/// reason of the `PluginFailure` it threw); the verifier stays usable.
 #[uniffi::export(foreign)]
 pub trait Clock: Send + Sync {
     /// Milliseconds since the Unix epoch (negative before it).
-    fn now_unix_millis(&self) -> Result<i64, VerifyError>;
+    fn now_unix_millis(&self) -> Result<i64, PluginFailure>;
 }
 
 /// Adapts a foreign [`Clock`] to the core's [`teleport_jwt::Clock`].
@@ -29,7 +29,7 @@ impl teleport_jwt::Clock for ForeignClock {
     fn now(&self) -> SystemTime {
         match self.0.now_unix_millis() {
             Ok(millis) => unix_millis_to_time(millis),
-            Err(e) => std::panic::resume_unwind(Box::new(ForeignFailure(e))),
+            Err(e) => std::panic::resume_unwind(Box::new(ForeignFailure(e.into()))),
         }
     }
 }

@@ -19,36 +19,34 @@ use crate::policy::PermissionsFrom;
 /// the core's default, which is the safe one.
 #[derive(Default, uniffi::Record)]
 pub struct VerifierOptions {
-    /// Clock-skew allowance for `exp`, `nbf` and `iat`, in seconds (default 60).
+    /// Clock-skew allowance for `exp`, `nbf` and `iat` (default 60 s).
     #[uniffi(default)]
-    pub leeway_seconds: Option<u64>,
+    pub leeway: Option<Duration>,
     /// Longest token accepted, in bytes (default 16384).
     #[uniffi(default)]
-    pub max_token_bytes: Option<u64>,
+    pub max_token_bytes: Option<i64>,
     /// Headers `verifyHeaders` reads, in order, each `"Name"` or `"Name: Scheme"` (default
     /// `["Teleport-Jwt-Assertion", "Authorization: Bearer"]`).
     #[uniffi(default)]
     pub headers: Option<Vec<String>>,
-    /// How long fetched keys are used before a refresh, in seconds (default 600).
+    /// How long fetched keys are used before a refresh (default 10 min).
     #[uniffi(default)]
-    pub cache_max_age_seconds: Option<u64>,
-    /// Minimum time between refetches on unknown `kid`s or after a failure, in seconds
-    /// (default 30).
+    pub cache_max_age: Option<Duration>,
+    /// Minimum time between refetches on unknown `kid`s or after a failure (default 30 s).
     #[uniffi(default)]
-    pub cache_cooldown_seconds: Option<u64>,
-    /// How long the last good keys keep verifying while fetches fail, in seconds (default
-    /// 86400).
+    pub cache_cooldown: Option<Duration>,
+    /// How long the last good keys keep verifying while fetches fail (default 24 h).
     #[uniffi(default)]
-    pub cache_max_stale_seconds: Option<u64>,
+    pub cache_max_stale: Option<Duration>,
     /// Largest number of entries accepted in one JWKS (default 100).
     #[uniffi(default)]
-    pub cache_max_keys: Option<u64>,
-    /// Time limit of one key fetch, in milliseconds (default 5000).
+    pub cache_max_keys: Option<i64>,
+    /// Time limit of one key fetch (default 5 s).
     #[uniffi(default)]
-    pub fetch_timeout_ms: Option<u64>,
+    pub fetch_timeout: Option<Duration>,
     /// Largest accepted key document, in bytes (default 262144).
     #[uniffi(default)]
-    pub fetch_max_body_bytes: Option<u64>,
+    pub fetch_max_body_bytes: Option<i64>,
     /// Extra trusted CA certificates (PEM) for the built-in HTTPS client.
     #[uniffi(default)]
     pub ca_pem: Option<String>,
@@ -59,11 +57,11 @@ pub struct VerifierOptions {
     /// How many verified tokens to remember (default 1024; 0 turns the cache off). A repeated
     /// token skips the signature check, never the time checks.
     #[uniffi(default)]
-    pub token_cache_capacity: Option<u64>,
+    pub token_cache_capacity: Option<i64>,
     /// Memory budget of the verified-token cache in bytes (default 4 MiB, at most 1 GiB; 0
     /// turns the cache off). A token whose entry would take over 1/64 of it is not cached.
     #[uniffi(default)]
-    pub token_cache_max_bytes: Option<u64>,
+    pub token_cache_max_bytes: Option<i64>,
     /// Fetch keys with this client instead of the built-in one.
     #[uniffi(default)]
     pub http_fetcher: Option<Arc<dyn HttpFetcher>>,
@@ -83,32 +81,34 @@ pub struct VerifierOptions {
 pub fn default_verifier_options() -> VerifierOptions {
     let d = teleport_jwt::VerifierOptions::default();
     VerifierOptions {
-        leeway_seconds: Some(d.leeway.as_secs()),
-        max_token_bytes: Some(to_u64(d.max_token_bytes)),
+        leeway: Some(d.leeway),
+        max_token_bytes: Some(to_i64(d.max_token_bytes)),
         headers: Some(d.headers.iter().map(ToString::to_string).collect()),
-        cache_max_age_seconds: Some(d.cache.max_age.as_secs()),
-        cache_cooldown_seconds: Some(d.cache.cooldown.as_secs()),
-        cache_max_stale_seconds: Some(d.cache.max_stale.as_secs()),
-        cache_max_keys: Some(to_u64(d.cache.max_keys)),
-        fetch_timeout_ms: Some(u64::try_from(d.fetch.timeout.as_millis()).unwrap_or(u64::MAX)),
-        fetch_max_body_bytes: Some(to_u64(d.fetch.max_body_bytes)),
+        cache_max_age: Some(d.cache.max_age),
+        cache_cooldown: Some(d.cache.cooldown),
+        cache_max_stale: Some(d.cache.max_stale),
+        cache_max_keys: Some(to_i64(d.cache.max_keys)),
+        fetch_timeout: Some(d.fetch.timeout),
+        fetch_max_body_bytes: Some(to_i64(d.fetch.max_body_bytes)),
         ca_pem: d.ca_pem,
         allow_insecure_http_for_loopback: Some(d.allow_insecure_http_for_loopback),
-        token_cache_capacity: Some(to_u64(d.token_cache_capacity)),
-        token_cache_max_bytes: Some(to_u64(d.token_cache_max_bytes)),
+        token_cache_capacity: Some(to_i64(d.token_cache_capacity)),
+        token_cache_max_bytes: Some(to_i64(d.token_cache_max_bytes)),
         http_fetcher: None,
         clock: None,
         permissions_from: None,
     }
 }
 
-fn to_u64(n: usize) -> u64 {
-    u64::try_from(n).unwrap_or(u64::MAX)
+fn to_i64(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-fn to_usize(n: u64, field: &str) -> Result<usize, VerifyError> {
+/// A count from Kotlin or Swift (signed there: Java has no unsigned types); negative is a
+/// mistake, never "unlimited".
+fn to_usize(n: i64, field: &str) -> Result<usize, VerifyError> {
     usize::try_from(n).map_err(|_| VerifyError::InvalidConfig {
-        message: format!("{field} = {n} does not fit this platform's usize"),
+        message: format!("{field} = {n} is not a count (0 or more)"),
     })
 }
 
@@ -117,8 +117,8 @@ impl VerifierOptions {
     /// without entries.
     pub(crate) fn into_builder(self) -> Result<VerifierBuilder, VerifyError> {
         let mut o = teleport_jwt::VerifierOptions::default();
-        if let Some(s) = self.leeway_seconds {
-            o.leeway = Duration::from_secs(s);
+        if let Some(d) = self.leeway {
+            o.leeway = d;
         }
         if let Some(n) = self.max_token_bytes {
             o.max_token_bytes = to_usize(n, "max_token_bytes")?;
@@ -129,20 +129,20 @@ impl VerifierOptions {
                 .map(|s| HeaderRule::parse(s))
                 .collect::<Result<_, _>>()?;
         }
-        if let Some(s) = self.cache_max_age_seconds {
-            o.cache.max_age = Duration::from_secs(s);
+        if let Some(d) = self.cache_max_age {
+            o.cache.max_age = d;
         }
-        if let Some(s) = self.cache_cooldown_seconds {
-            o.cache.cooldown = Duration::from_secs(s);
+        if let Some(d) = self.cache_cooldown {
+            o.cache.cooldown = d;
         }
-        if let Some(s) = self.cache_max_stale_seconds {
-            o.cache.max_stale = Duration::from_secs(s);
+        if let Some(d) = self.cache_max_stale {
+            o.cache.max_stale = d;
         }
         if let Some(n) = self.cache_max_keys {
             o.cache.max_keys = to_usize(n, "cache_max_keys")?;
         }
-        if let Some(ms) = self.fetch_timeout_ms {
-            o.fetch.timeout = Duration::from_millis(ms);
+        if let Some(d) = self.fetch_timeout {
+            o.fetch.timeout = d;
         }
         if let Some(n) = self.fetch_max_body_bytes {
             o.fetch.max_body_bytes = to_usize(n, "fetch_max_body_bytes")?;
@@ -279,7 +279,7 @@ mod tests {
         let builder = default_verifier_options().into_builder();
         assert!(builder.is_ok());
         let shown = default_verifier_options();
-        assert_eq!(shown.leeway_seconds, Some(60));
+        assert_eq!(shown.leeway, Some(Duration::from_secs(60)));
         assert_eq!(
             shown.headers,
             Some(vec![
@@ -290,12 +290,25 @@ mod tests {
     }
 
     #[test]
+    fn a_negative_count_is_invalid_config() {
+        let o = VerifierOptions {
+            cache_max_keys: Some(-1),
+            ..Default::default()
+        };
+        let e = o.into_builder().err().map(|e| e.to_string());
+        assert_eq!(
+            e.as_deref(),
+            Some("invalid_config: cache_max_keys = -1 is not a count (0 or more)")
+        );
+    }
+
+    #[test]
     fn a_bad_header_rule_is_invalid_config() {
         let o = VerifierOptions {
             headers: Some(vec!["not a header".into()]),
             ..Default::default()
         };
         let e = o.into_builder().err().map(|e| e.code());
-        assert_eq!(e.as_deref(), Some("invalid_config"));
+        assert_eq!(e, Some("invalid_config"));
     }
 }

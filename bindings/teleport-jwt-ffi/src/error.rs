@@ -1,12 +1,13 @@
 //! The core's [`teleport_jwt::VerifyError`] as a UniFFI error: one variant per reason code,
-//! each carrying the core's message.
+//! each carrying the core's message, and [`PluginFailure`], what a foreign plug-in throws.
 //!
-//! Kotlin sees `sealed class VerifyException` with one subclass per reason (`Expired`,
-//! `AudienceMismatch`, ..., `PluginException` for `PluginError`, following UniFFI's
-//! `Error` → `Exception` renaming) whose text is the `detail` property (the field is renamed
-//! in `uniffi.toml` because Kotlin's `Throwable` already has `message`); Swift sees
-//! `enum VerifyError: Error` with cases like `.expired(message:)`. In both, `code()` returns
-//! the stable snake_case code.
+//! [`VerifyError`] is a flat error (it only ever travels from Rust out) whose text is
+//! `"<code>: <detail>"`: Kotlin sees `sealed class VerifyException` with one subclass per
+//! reason (`Expired`, `AudienceMismatch`, ..., `PluginException` for `PluginError`, following
+//! UniFFI's `Error` → `Exception` renaming), `message == "expired: token expired at ..."`, and
+//! the `code`/`detail` properties of `Errors.kt`; Swift sees `enum VerifyError: Error` with
+//! cases like `.Expired(message:)` and the `code`/`detail` of `VerifyError+Code.swift`. Both
+//! split the one text the core wrote, so no language keeps a table of its own.
 //!
 //! The variants are listed once, in the order of [`Reason::ALL`]; the tests below prove that
 //! every core reason maps to the variant with the same code and back, so a reason added to
@@ -19,8 +20,9 @@ use teleport_jwt::Reason;
 macro_rules! verify_error {
     ($( $(#[$doc:meta])* $variant:ident ),* $(,)?) => {
         /// A refused token, configuration or key fetch. Each variant is one stable reason
-        /// code of the core (see `code()`) and carries the core's message for humans.
+        /// code of the core; the text is `"<code>: <detail>"` (`code` and `detail` split it).
         #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
+        #[uniffi(flat_error)]
         pub enum VerifyError {
             $(
                 $(#[$doc])*
@@ -106,13 +108,29 @@ verify_error! {
     InternalError,
 }
 
-#[uniffi::export]
 impl VerifyError {
     /// The stable snake_case reason code, e.g. `"audience_mismatch"`: the same string in Rust,
     /// Python, Kotlin and Swift.
-    pub fn code(&self) -> String {
-        self.reason().code().to_owned()
+    pub fn code(&self) -> &'static str {
+        self.reason().code()
     }
+}
+
+/// What a Kotlin or Swift plug-in (key source, HTTP fetcher, clock, permission mapper) throws
+/// to fail with a reason of its choosing (Kotlin `PluginFailure.Failed(code, detail)`, Swift
+/// `PluginFailure.Failed(code:detail:)`). Any other exception it throws is `plugin_error` with
+/// the exception's first line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
+pub enum PluginFailure {
+    /// Fail with `code` (one of `reasonCodes()`; an unknown code is reported as
+    /// `plugin_error`) and `detail` for humans.
+    #[error("{code}: {detail}")]
+    Failed {
+        /// A reason code, e.g. `"key_source_unavailable"`.
+        code: String,
+        /// What went wrong.
+        detail: String,
+    },
 }
 
 /// Every reason code, in the core's order (`Reason::ALL`).
@@ -133,11 +151,32 @@ impl From<VerifyError> for teleport_jwt::VerifyError {
     }
 }
 
-/// An exception a foreign plug-in threw that is not a `VerifyException`/`VerifyError` (an
+/// The core error for what a plug-in threw: its reason when the code is one, else
+/// `plugin_error` naming the code.
+impl From<PluginFailure> for teleport_jwt::VerifyError {
+    fn from(e: PluginFailure) -> Self {
+        let PluginFailure::Failed { code, detail } = e;
+        match code.parse::<Reason>() {
+            Ok(reason) => teleport_jwt::VerifyError::new(reason, detail),
+            Err(_) => teleport_jwt::VerifyError::new(
+                Reason::PluginError,
+                format!("a plug-in refused with unknown code {code:?}: {detail}"),
+            ),
+        }
+    }
+}
+
+impl From<PluginFailure> for VerifyError {
+    fn from(e: PluginFailure) -> Self {
+        teleport_jwt::VerifyError::from(e).into()
+    }
+}
+
+/// An exception a foreign plug-in threw that is not a `PluginFailure` (an
 /// `IOException`, a Swift error of another type): a `plugin_error` carrying the first line of
 /// what the foreign side reported (Kotlin sends the stack trace; its first line is the
 /// exception's class and message).
-impl From<uniffi::UnexpectedUniFFICallbackError> for VerifyError {
+impl From<uniffi::UnexpectedUniFFICallbackError> for PluginFailure {
     fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
         let first = e.reason.lines().next().unwrap_or("").trim();
         let text = if first.is_empty() {
@@ -145,8 +184,9 @@ impl From<uniffi::UnexpectedUniFFICallbackError> for VerifyError {
         } else {
             first
         };
-        VerifyError::PluginError {
-            message: format!("a plug-in supplied by the application threw: {text}"),
+        PluginFailure::Failed {
+            code: Reason::PluginError.code().to_owned(),
+            detail: format!("a plug-in supplied by the application threw: {text}"),
         }
     }
 }
@@ -170,22 +210,28 @@ mod tests {
     }
 
     #[test]
-    fn the_kotlin_rename_covers_every_variant() {
-        // uniffi.toml renames each variant's `message` field for Kotlin (Throwable.message
-        // clashes); a variant missing there would make the generated Kotlin fail to compile.
-        let toml = include_str!("../uniffi.toml");
-        for reason in Reason::ALL {
-            let variant = format!("{:?}", VerifyError::new(reason, ""));
-            let name = variant.split(' ').next().unwrap_or_default();
-            let line = format!("\"VerifyError.{name}.message\" = \"detail\"");
-            assert!(toml.contains(&line), "uniffi.toml lacks {line}");
-        }
+    fn a_plugin_refusal_keeps_a_known_code_and_names_an_unknown_one() {
+        let known = PluginFailure::Failed {
+            code: "key_source_unavailable".into(),
+            detail: "vault down".into(),
+        };
+        let e = VerifyError::from(known);
+        assert_eq!(e.to_string(), "key_source_unavailable: vault down");
+        let unknown = PluginFailure::Failed {
+            code: "nope".into(),
+            detail: "x".into(),
+        };
+        let e = VerifyError::from(unknown);
+        assert_eq!(e.code(), "plugin_error");
+        assert!(e.message().contains("\"nope\""));
     }
 
     #[test]
     fn unexpected_foreign_exceptions_keep_their_first_line() {
-        let e = VerifyError::from(uniffi::UnexpectedUniFFICallbackError::new(
-            "java.io.IOException: disk on fire\n\tat Foo.bar(Foo.kt:1)",
+        let e = VerifyError::from(PluginFailure::from(
+            uniffi::UnexpectedUniFFICallbackError::new(
+                "java.io.IOException: disk on fire\n\tat Foo.bar(Foo.kt:1)",
+            ),
         ));
         assert_eq!(e.code(), "plugin_error");
         assert!(e.message().ends_with("java.io.IOException: disk on fire"));

@@ -7,16 +7,17 @@
 //! the last good keys stay in use meanwhile.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use teleport_jwt::FetchLimits;
 
-use crate::error::VerifyError;
+use crate::error::PluginFailure;
 
 /// A response as the core needs it.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct HttpResponse {
     /// HTTP status code; only 200 is accepted.
-    pub status: u16,
+    pub status: i32,
     /// The body (at most `maxBodyBytes` long; the core checks again).
     pub body: Vec<u8>,
 }
@@ -24,15 +25,15 @@ pub struct HttpResponse {
 /// An HTTP client implemented in Kotlin or Swift.
 #[uniffi::export(foreign)]
 pub trait HttpFetcher: Send + Sync {
-    /// GET `url` without following redirects, giving up after `timeout_ms` milliseconds and
+    /// GET `url` without following redirects, giving up after `timeout` and
     /// reading at most `max_body_bytes` (+1, so the core can see an oversized body). Throw on
     /// any transport failure.
     fn get(
         &self,
         url: String,
-        timeout_ms: u64,
-        max_body_bytes: u64,
-    ) -> Result<HttpResponse, VerifyError>;
+        timeout: Duration,
+        max_body_bytes: i64,
+    ) -> Result<HttpResponse, PluginFailure>;
 }
 
 /// Adapts a foreign [`HttpFetcher`] to the core's [`teleport_jwt::HttpFetcher`].
@@ -44,14 +45,14 @@ impl teleport_jwt::HttpFetcher for ForeignFetcher {
         url: &str,
         limits: &FetchLimits,
     ) -> Result<teleport_jwt::HttpResponse, teleport_jwt::VerifyError> {
-        let timeout_ms = u64::try_from(limits.timeout.as_millis()).unwrap_or(u64::MAX);
-        let max_body = u64::try_from(limits.max_body_bytes).unwrap_or(u64::MAX);
+        let max_body = i64::try_from(limits.max_body_bytes).unwrap_or(i64::MAX);
         self.0
-            .get(url.to_owned(), timeout_ms, max_body)
+            .get(url.to_owned(), limits.timeout, max_body)
             .map(|r| teleport_jwt::HttpResponse {
-                status: r.status,
+                // Out of range is no status at all: the core refuses anything but 200.
+                status: u16::try_from(r.status).unwrap_or(0),
                 body: r.body,
             })
-            .map_err(|e| teleport_jwt::VerifyError::new(e.reason(), e.message()))
+            .map_err(Into::into)
     }
 }

@@ -3,7 +3,8 @@
 //!
 //! A foreign key source only produces the JWKS document; the core's cache decides when to call
 //! it and which keys are trusted. To report a transient failure (the last good keys stay in
-//! use), throw `VerifyException.KeySourceUnavailable` / `VerifyError.keySourceUnavailable`;
+//! use), throw `PluginFailure.Failed("key_source_unavailable", ...)` /
+//! `PluginFailure.Failed(code: "key_source_unavailable", ...)`;
 //! any other exception is reported as `plugin_error` (the cache treats both as a failed
 //! fetch).
 
@@ -11,13 +12,13 @@ use std::sync::Arc;
 
 use teleport_jwt::KeysFrom as CoreKeysFrom;
 
-use crate::error::VerifyError;
+use crate::error::PluginFailure;
 
 /// A source of JWKS documents implemented in Kotlin or Swift.
 #[uniffi::export(foreign)]
 pub trait KeySource: Send + Sync {
     /// The current JWKS document (`{"keys": [...]}`) as JSON text.
-    fn fetch_jwks(&self) -> Result<String, VerifyError>;
+    fn fetch_jwks(&self) -> Result<String, PluginFailure>;
 }
 
 /// Adapts a foreign [`KeySource`] to the core's [`teleport_jwt::KeySource`].

@@ -6,7 +6,7 @@
 //!
 //! | module | mirrors | exports (Kotlin names) |
 //! |---|---|---|
-//! | [`error`] | `teleport_jwt::error` | `VerifyException` (one subclass per reason code), `reasonCodes()` |
+//! | [`error`] | `teleport_jwt::error` | `VerifyException` (one subclass per reason code, message `"code: detail"`), `PluginFailure` (what plug-ins throw), `reasonCodes()` |
 //! | [`api`] | `teleport_jwt::api` | `apiReasons()`, `apiVerifierOperations()`, `apiVerifierOptions()`, `apiTrustEntryOptions()` |
 //! | [`alg`] | `teleport_jwt::alg` | `Algorithm`, `TokenKind` |
 //! | [`config`] | `teleport_jwt::config` | `VerifierOptions`, `TrustEntry`, `defaultVerifierOptions()` |
@@ -42,7 +42,7 @@ pub mod policy;
 pub mod verifier;
 
 pub use config::{TrustEntry, VerifierOptions};
-pub use error::VerifyError;
+pub use error::{PluginFailure, VerifyError};
 pub use identity::Identity;
 pub use policy::{PermissionMapper, Permissions, PermissionsFrom, Policy};
 pub use verifier::{Authorized, Verifier};

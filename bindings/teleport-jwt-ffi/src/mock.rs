@@ -93,15 +93,15 @@ pub enum Failure {
     Refuse,
     /// Answer every request with this HTTP status.
     Status {
-        /// The status code.
-        code: u16,
+        /// The status code (100-999).
+        code: i32,
     },
     /// Hold every request without answering.
     Hang,
     /// `200` with a valid JSON body of exactly this many bytes.
     OversizedBody {
         /// The body size.
-        bytes: u64,
+        bytes: i64,
     },
     /// `200` with bytes that are not JSON.
     Garbage,
@@ -117,10 +117,10 @@ impl From<Failure> for core::Failure {
         match f {
             Failure::None => core::Failure::None,
             Failure::Refuse => core::Failure::Refuse,
-            Failure::Status { code } => core::Failure::Status(code),
+            Failure::Status { code } => core::Failure::Status(u16::try_from(code).unwrap_or(500)),
             Failure::Hang => core::Failure::Hang,
             Failure::OversizedBody { bytes } => {
-                core::Failure::OversizedBody(usize::try_from(bytes).unwrap_or(usize::MAX))
+                core::Failure::OversizedBody(usize::try_from(bytes).unwrap_or(0))
             }
             Failure::Garbage => core::Failure::Garbage,
             Failure::Redirect { location } => core::Failure::Redirect(location),
@@ -133,10 +133,10 @@ impl From<core::Failure> for Failure {
         match f {
             core::Failure::None => Failure::None,
             core::Failure::Refuse => Failure::Refuse,
-            core::Failure::Status(code) => Failure::Status { code },
+            core::Failure::Status(code) => Failure::Status { code: code.into() },
             core::Failure::Hang => Failure::Hang,
             core::Failure::OversizedBody(n) => Failure::OversizedBody {
-                bytes: u64::try_from(n).unwrap_or(u64::MAX),
+                bytes: i64::try_from(n).unwrap_or(i64::MAX),
             },
             core::Failure::Garbage => Failure::Garbage,
             core::Failure::Redirect(location) => Failure::Redirect { location },
@@ -198,9 +198,9 @@ pub struct MintSpec {
     /// The audiences (exactly one gives a plain string `aud`, as Teleport sends it).
     #[uniffi(default)]
     pub audience: Option<Vec<String>>,
-    /// Lifetime in seconds: `exp = iat + ttl`.
+    /// Lifetime: `exp = iat + ttl`.
     #[uniffi(default)]
-    pub ttl_seconds: Option<u64>,
+    pub ttl: Option<Duration>,
     /// `TeleportJwt` (JWT CA, `iss` = cluster name) or `IdToken` (OIDC CA, `iss` = proxy URL).
     #[uniffi(default)]
     pub kind: Option<TokenKind>,
@@ -253,7 +253,7 @@ impl TryFrom<MintSpec> for core::MintSpec {
                 .map(|t| t.into_iter().collect())
                 .unwrap_or(d.traits),
             audience: s.audience.unwrap_or(d.audience),
-            ttl: s.ttl_seconds.map(Duration::from_secs).unwrap_or(d.ttl),
+            ttl: s.ttl.unwrap_or(d.ttl),
             kind: s.kind.unwrap_or(d.kind),
             jwt_claims: s.jwt_claims.unwrap_or(d.jwt_claims),
             issued_at: s.issued_at.or(d.issued_at),
@@ -426,13 +426,13 @@ impl MockTeleport {
     }
 
     /// Requests received on every path since start or the last `resetCounts`.
-    pub fn request_count(&self) -> u64 {
-        self.inner.request_count()
+    pub fn request_count(&self) -> i64 {
+        i64::try_from(self.inner.request_count()).unwrap_or(i64::MAX)
     }
 
     /// Requests received on this path (query excluded), e.g. `/.well-known/jwks.json`.
-    pub fn request_count_for_path(&self, path: String) -> u64 {
-        self.inner.request_count_for(&path)
+    pub fn request_count_for_path(&self, path: String) -> i64 {
+        i64::try_from(self.inner.request_count_for(&path)).unwrap_or(i64::MAX)
     }
 
     /// Zeroes the request counters.
@@ -487,12 +487,12 @@ pub fn core_verify_nanos(
     verifier: Arc<crate::Verifier>,
     token: String,
     iterations: u32,
-) -> Result<u64, crate::VerifyError> {
+) -> Result<i64, crate::VerifyError> {
     let core = verifier.core();
     core.verify(&token)?;
     let start = std::time::Instant::now();
     for _ in 0..iterations {
         std::hint::black_box(core.verify(std::hint::black_box(&token))?);
     }
-    Ok(u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX))
+    Ok(i64::try_from(start.elapsed().as_nanos()).unwrap_or(i64::MAX))
 }

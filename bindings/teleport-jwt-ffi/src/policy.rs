@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use teleport_jwt::policy as core;
 
-use crate::error::VerifyError;
+use crate::error::{PluginFailure, VerifyError};
 use crate::guard::guarded;
 use crate::identity::Identity;
 
@@ -25,9 +25,9 @@ pub enum PolicyError {
         /// The whole message: `[<file>: ]line 7, column 9: <reason>` (`detail` in Kotlin).
         message: String,
         /// 1-based line of the mistake, when the format reports one.
-        line: Option<u32>,
+        line: Option<i32>,
         /// 1-based column of the mistake, when the format reports one.
-        column: Option<u32>,
+        column: Option<i32>,
         /// What is wrong, without the file and position.
         reason: String,
     },
@@ -35,7 +35,7 @@ pub enum PolicyError {
 
 impl From<core::PolicyError> for PolicyError {
     fn from(e: core::PolicyError) -> Self {
-        let small = |n: Option<usize>| n.map(|n| u32::try_from(n).unwrap_or(u32::MAX));
+        let small = |n: Option<usize>| n.map(|n| i32::try_from(n).unwrap_or(i32::MAX));
         PolicyError::Invalid {
             message: e.to_string(),
             line: small(e.line()),
@@ -144,7 +144,7 @@ impl Decision {
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct RuleRef {
     /// 0-based position in the document's `rules`.
-    pub index: u32,
+    pub index: i32,
     /// The rule's `name`, when it has one.
     pub name: Option<String>,
 }
@@ -152,7 +152,7 @@ pub struct RuleRef {
 impl From<core::RuleRef> for RuleRef {
     fn from(r: core::RuleRef) -> Self {
         RuleRef {
-            index: u32::try_from(r.index).unwrap_or(u32::MAX),
+            index: i32::try_from(r.index).unwrap_or(i32::MAX),
             name: r.name,
         }
     }
@@ -227,14 +227,14 @@ impl From<core::Explanation> for Explanation {
 /// verifier with `PermissionsFrom.Mapper` and call `authorize`; it runs once per token (the
 /// answer is cached with the verification) and only for tokens that verified.
 ///
-/// Any exception it throws (a `VerifyException`/`VerifyError` or any other) fails the
+/// Any exception it throws (a `PluginFailure` or any other) fails the
 /// `authorize` call with `plugin_error` carrying the exception's message; nothing is cached and
 /// the verifier stays usable.
 #[uniffi::export(foreign)]
 pub trait PermissionMapper: Send + Sync {
     /// What `identity` is granted (`granted`: permissions and globs such as `tool:read_*`), and
     /// optionally deny patterns (`denied`) that win over any grant.
-    fn permissions(&self, identity: Identity) -> Result<Arc<Permissions>, VerifyError>;
+    fn permissions(&self, identity: Identity) -> Result<Arc<Permissions>, PluginFailure>;
 }
 
 /// Adapts a foreign [`PermissionMapper`] to the core's [`core::PermissionMapper`].
@@ -247,10 +247,12 @@ impl core::PermissionMapper for ForeignMapper {
     ) -> Result<core::Permissions, teleport_jwt::VerifyError> {
         match self.0.permissions(identity.clone().into()) {
             Ok(p) => Ok(p.core().clone()),
-            // A thrown non-VerifyException arrives as `plugin_error` already (error.rs), with
+            // A thrown non-PluginFailure arrives as `plugin_error` already (error.rs), with
             // the foreign class and message; any other reason the mapper chose is kept in the
             // text, but a mapper failure is always `plugin_error`.
-            Err(VerifyError::PluginError { message }) => Err(core::mapper_error(message)),
+            Err(PluginFailure::Failed { code, detail }) if code == "plugin_error" => {
+                Err(core::mapper_error(detail))
+            }
             Err(e) => Err(core::mapper_error(e)),
         }
     }

@@ -307,15 +307,19 @@ mod tests {
 
     #[cfg(feature = "testing")]
     impl crate::policy::PermissionMapper for ByRole {
-        fn permissions(&self, identity: Identity) -> Result<Arc<Permissions>, VerifyError> {
+        fn permissions(
+            &self,
+            identity: Identity,
+        ) -> Result<Arc<Permissions>, crate::error::PluginFailure> {
             match identity.username.as_str() {
-                "mallory" => Err(VerifyError::from(
+                "mallory" => Err(crate::error::PluginFailure::from(
                     uniffi::UnexpectedUniFFICallbackError::new(
                         "java.lang.IllegalStateException: directory down\n\tat X.y(X.kt:1)",
                     ),
                 )),
-                "eve" => Err(VerifyError::Expired {
-                    message: "badge expired".into(),
+                "eve" => Err(crate::error::PluginFailure::Failed {
+                    code: "expired".into(),
+                    detail: "badge expired".into(),
                 }),
                 "panic" => panic!("cannot lift"),
                 _ => Ok(Permissions::new(

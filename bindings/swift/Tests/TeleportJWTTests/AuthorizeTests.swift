@@ -120,7 +120,7 @@ final class AuthorizeTests: XCTestCase {
             func permissions(identity: Identity) throws -> Permissions {
                 switch identity.username {
                 case "mallory": throw DirectoryDown()
-                case "eve": throw VerifyError.InvalidConfig(message: "no such tenant")
+                case "eve": throw PluginFailure.Failed(code: "invalid_config", detail: "no such tenant")
                 default: return Permissions(granted: ["tool:*"])
                 }
             }
@@ -130,7 +130,7 @@ final class AuthorizeTests: XCTestCase {
         let mallory = try mock.mint(spec: MintSpec(username: "mallory"))
         let e = expectCode("plugin_error") { try v.authorize(token: mallory) }
         if case .PluginError(let message)? = e {
-            XCTAssertTrue(message.hasPrefix("permission mapper failed: "), message)
+            XCTAssertTrue(message.hasPrefix("plugin_error: permission mapper failed: "), message)
             XCTAssertTrue(message.contains("directory down"), message)
         } else {
             XCTFail("expected VerifyError.PluginError, got \(String(describing: e))")

@@ -87,7 +87,7 @@ final class MockVerifyTests: XCTestCase {
 
     func testDefaultsShownToSwiftAreTheCores() {
         let d = defaultVerifierOptions()
-        XCTAssertEqual(d.leewaySeconds, 60)
+        XCTAssertEqual(d.leeway, 60)
         XCTAssertEqual(d.headers, ["Teleport-Jwt-Assertion", "Authorization: Bearer"])
         XCTAssertEqual(d.allowInsecureHttpForLoopback, false)
     }

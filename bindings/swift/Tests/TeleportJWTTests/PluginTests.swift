@@ -36,19 +36,19 @@ final class URLSessionFetcher: NSObject, HttpFetcher, URLSessionDelegate, @unche
         }
     }
 
-    func get(url: String, timeoutMs: UInt64, maxBodyBytes: UInt64) throws -> HttpResponse {
+    func get(url: String, timeout: TimeInterval, maxBodyBytes: Int64) throws -> HttpResponse {
         lock.lock(); _urls.append(url); lock.unlock()
         let session = URLSession(configuration: .ephemeral, delegate: self, delegateQueue: nil)
         defer { session.finishTasksAndInvalidate() }
         var request = URLRequest(url: URL(string: url)!)
-        request.timeoutInterval = Double(timeoutMs) / 1000
+        request.timeoutInterval = timeout
         let done = DispatchSemaphore(value: 0)
         var result: Result<HttpResponse, Error> = .failure(URLError(.unknown))
         session.dataTask(with: request) { data, response, error in
             if let error = error {
                 result = .failure(error)
             } else {
-                let status = UInt16((response as? HTTPURLResponse)?.statusCode ?? 0)
+                let status = Int32((response as? HTTPURLResponse)?.statusCode ?? 0)
                 result = .success(HttpResponse(status: status, body: (data ?? Data()).prefix(Int(maxBodyBytes) + 1)))
             }
             done.signal()
@@ -74,7 +74,7 @@ final class PluginTests: XCTestCase {
     func testAThrowingSwiftFetcherIsKeySourceUnavailableWithItsMessage() throws {
         final class Throwing: HttpFetcher, @unchecked Sendable {
             struct ProxySaidNo: Error, CustomStringConvertible { var description: String { "corporate proxy said no" } }
-            func get(url: String, timeoutMs: UInt64, maxBodyBytes: UInt64) throws -> HttpResponse { throw ProxySaidNo() }
+            func get(url: String, timeout: TimeInterval, maxBodyBytes: Int64) throws -> HttpResponse { throw ProxySaidNo() }
         }
         let mock = try MockTeleport.start(algorithm: .rs256)
         let verifier = try Verifier.teleportJwt(
@@ -101,12 +101,13 @@ final class PluginTests: XCTestCase {
 
     func testAKeySourceMayReportAnOutageWithItsOwnReason() throws {
         final class Down: KeySource, @unchecked Sendable {
-            func fetchJwks() throws -> String { throw VerifyError.KeySourceUnavailable(message: "vault unreachable") }
+            func fetchJwks() throws -> String { throw PluginFailure.Failed(code: "key_source_unavailable", detail: "vault unreachable") }
         }
         let mock = try MockTeleport.start(algorithm: .es256)
         let verifier = try Verifier.general(issuer: mock.clusterName(), audiences: [AUD], keys: .source(source: Down()))
         let e = expectCode("key_source_unavailable") { try verifier.verify(token: mock.mint(spec: MintSpec())) }
-        XCTAssertEqual(e, VerifyError.KeySourceUnavailable(message: "vault unreachable"))
+        XCTAssertEqual(e, VerifyError.KeySourceUnavailable(message: "key_source_unavailable: vault unreachable"))
+        XCTAssertEqual(e.detail, "vault unreachable")
     }
 
     func testASwiftClockPinsTime() throws {

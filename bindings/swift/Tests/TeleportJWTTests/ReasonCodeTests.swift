@@ -18,7 +18,7 @@ final class ReasonCodeTests: XCTestCase {
     func testEveryReasonCodeIsReachable() throws {
         var seen = Set<String>()
         func expect<T>(_ code: String, line: UInt = #line, _ block: () throws -> T) {
-            if let e = expectCode(code, line: line, block) { seen.insert(e.code()) }
+            if let e = expectCode(code, line: line, block) { seen.insert(e.code) }
         }
         let kid = mock.signingKeyId(ca: .jwt)
         let payload = "{\"iss\":\"\(mock.clusterName())\",\"aud\":\"\(AUD)\",\"sub\":\"a\",\"exp\":\(nowSeconds() + 300)}"
@@ -74,8 +74,11 @@ final class ReasonCodeTests: XCTestCase {
         do {
             _ = try verifier.verify(token: mint(MintSpec(issuedAt: nowSeconds() - 3600)))
             XCTFail("accepted an expired token")
-        } catch VerifyError.Expired(let message) {
-            XCTAssertFalse(message.isEmpty)
+        } catch let e as VerifyError {
+            guard case .Expired(let message) = e else { return XCTFail("not Expired: \(e)") }
+            XCTAssertTrue(message.hasPrefix("expired: "), message)
+            XCTAssertEqual(e.code, "expired")
+            XCTAssertEqual(message, "expired: \(e.detail)")
         }
     }
 }

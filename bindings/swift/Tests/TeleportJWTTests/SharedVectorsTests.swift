@@ -73,7 +73,7 @@ final class SharedVectorsTests: XCTestCase {
                     XCTAssertTrue(same(value, got[field] ?? nil), "\(name): field \(field)")
                 }
             case (_, let code?, .failure(let e as VerifyError)):
-                XCTAssertEqual(e.code(), code, "\(name): \(e)")
+                XCTAssertEqual(e.code, code, "\(name): \(e)")
                 reasonsSeen.insert(code)
             default:
                 XCTFail("\(name): expected \(expect), got \(result)")

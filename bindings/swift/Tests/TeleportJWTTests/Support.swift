@@ -31,7 +31,7 @@ func expectCode<T>(
         _ = try block()
         XCTFail("expected \(code), but it succeeded", file: file, line: line)
     } catch let e as VerifyError {
-        XCTAssertEqual(e.code(), code, "\(e)", file: file, line: line)
+        XCTAssertEqual(e.code, code, "\(e)", file: file, line: line)
         return e
     } catch {
         XCTFail("expected VerifyError \(code), got \(error)", file: file, line: line)

@@ -39,7 +39,7 @@ class AuthorizeTest {
     fun `a Kotlin mapper decides what authorize grants, once per token`() {
         MockTeleport.start(Algorithm.ES256).use { mock ->
             val mapper = ByRole()
-            classicVerifier(mock) { permissionsFrom = PermissionsFrom.Mapper(mapper) }.use { v ->
+            classicVerifier(mock) { it.copy(permissionsFrom = PermissionsFrom.Mapper(mapper)) }.use { v ->
                 val token = mock.mint(MintSpec(username = "alice", roles = listOf("read", "search")))
                 val a = v.authorize(token)
                 assertEquals("alice", a.identity.username)
@@ -70,7 +70,7 @@ class AuthorizeTest {
     fun `authorizeAt pins time, and a refused token never reaches the mapper`() {
         MockTeleport.start(Algorithm.RS256).use { mock ->
             val mapper = ByRole()
-            classicVerifier(mock) { permissionsFrom = PermissionsFrom.Mapper(mapper) }.use { v ->
+            classicVerifier(mock) { it.copy(permissionsFrom = PermissionsFrom.Mapper(mapper)) }.use { v ->
                 val issued = 1_700_000_000L
                 val token = mock.mint(MintSpec(roles = listOf("read"), issuedAt = issued))
                 val a = v.authorizeAt(token, issued + 60)
@@ -90,7 +90,7 @@ class AuthorizeTest {
         MockTeleport.start(Algorithm.ES256).use { mock ->
             val policy = examplePolicy()
             val entries = listOf(TrustEntry.TeleportJwt(mock.proxyUrl(), mock.clusterName(), AUD, name = "root"))
-            val options = trusting(mock) { permissionsFrom = PermissionsFrom.Policy(policy) }
+            val options = trusting(mock) { it.copy(permissionsFrom = PermissionsFrom.Policy(policy)) }
             Verifier.fromEntries(entries, options).use { v ->
                 val cases = mapOf(
                     listOf("mcp-reader") to listOf("read_file", "list_files", "search"),
@@ -133,16 +133,16 @@ class AuthorizeTest {
                     calls.incrementAndGet()
                     when (identity.username) {
                         "mallory" -> throw IllegalStateException("directory down")
-                        "eve" -> throw VerifyException.InvalidConfig("no such tenant")
+                        "eve" -> throw PluginFailure.Failed("invalid_config", "no such tenant")
                     }
                     return Permissions(granted = listOf("tool:*"))
                 }
             }
-            classicVerifier(mock) { permissionsFrom = PermissionsFrom.Mapper(flaky) }.use { v ->
+            classicVerifier(mock) { it.copy(permissionsFrom = PermissionsFrom.Mapper(flaky)) }.use { v ->
                 val mallory = mock.mint(MintSpec(username = "mallory"))
                 val e = expectCode("plugin_error") { v.authorize(mallory) }
                 assertTrue(e is VerifyException.PluginException)
-                val detail = (e as VerifyException.PluginException).detail
+                val detail = e.detail
                 assertTrue(detail.startsWith("permission mapper failed: "), detail)
                 assertTrue(detail.contains("java.lang.IllegalStateException: directory down"), detail)
                 // A failure is not cached: the mapper is asked again next time.
@@ -189,7 +189,7 @@ class AuthorizeTest {
         val threads = 8
         MockTeleport.start(Algorithm.ES256).use { mock ->
             val mapper = ByRole()
-            classicVerifier(mock) { permissionsFrom = PermissionsFrom.Mapper(mapper) }.use { v ->
+            classicVerifier(mock) { it.copy(permissionsFrom = PermissionsFrom.Mapper(mapper)) }.use { v ->
                 val tokens = (0 until threads).map { mock.mint(MintSpec(username = "user$it", roles = listOf("read"))) }
                 val pool = Executors.newFixedThreadPool(threads)
                 val start = CyclicBarrier(threads)

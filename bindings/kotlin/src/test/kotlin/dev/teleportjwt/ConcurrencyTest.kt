@@ -28,7 +28,7 @@ class ConcurrencyTest {
                             val code = try {
                                 verifier.verify(bad); "accepted"
                             } catch (e: VerifyException) {
-                                e.code()
+                                e.code
                             }
                             results[i] = "${names.joinToString()}|$code"
                         } catch (e: Throwable) {
@@ -41,7 +41,7 @@ class ConcurrencyTest {
                 done.await(60, TimeUnit.SECONDS)
                 pool.shutdown()
                 assertEquals((0 until threads).map { "user$it|audience_mismatch" }, results.toList())
-                assertEquals(1UL, mock.requestCountForPath(JWKS_PATH))
+                assertEquals(1L, mock.requestCountForPath(JWKS_PATH))
                 assertEquals(1L, verifier.keyFetchCount())
             }
         }

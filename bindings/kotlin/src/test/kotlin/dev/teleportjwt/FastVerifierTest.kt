@@ -19,7 +19,7 @@ class FastVerifierTest {
                     assertEquals("alice", fast.verify(token).username)
                     for ((code, bad) in listOf(
                         "malformed" to "not-a-jwt",
-                        "expired" to mock.mint(MintSpec(issuedAt = nowSeconds() - 7200, ttlSeconds = 60u)),
+                        "expired" to mock.mint(MintSpec(issuedAt = nowSeconds() - 7200, ttl = java.time.Duration.ofSeconds(60))),
                         "audience_mismatch" to mock.mint(MintSpec(audience = listOf("other"))),
                     )) {
                         val slow = expectCode(code) { v.verify(bad) }
@@ -38,7 +38,7 @@ class FastVerifierTest {
     fun `authorize through the fast path runs the policy`() {
         val policy = Policy.fromYaml("version: 1\nrules:\n  - match: { roles_any: [access] }\n    grant: [\"tool:read_*\"]\n")
         MockTeleport.start(Algorithm.RS256).use { mock ->
-            classicVerifier(mock) { permissionsFrom = PermissionsFrom.Policy(policy) }.use { v ->
+            classicVerifier(mock) { it.copy(permissionsFrom = PermissionsFrom.Policy(policy)) }.use { v ->
                 FastVerifier(v).use { fast ->
                     val token = mock.mint(MintSpec(roles = listOf("access")))
                     val got = fast.authorize(token)
@@ -74,7 +74,7 @@ class FastVerifierTest {
                 if (identity.username == "mallory") throw IllegalStateException("directory down") else Permissions(granted = listOf("tool:x"))
         }
         MockTeleport.start(Algorithm.ES256).use { mock ->
-            classicVerifier(mock) { permissionsFrom = PermissionsFrom.Mapper(throwing) }.use { v ->
+            classicVerifier(mock) { it.copy(permissionsFrom = PermissionsFrom.Mapper(throwing)) }.use { v ->
                 FastVerifier(v).use { fast ->
                     assertTrue(fast.authorize(mock.mint(MintSpec(username = "alice"))).permissions.allows("tool:x"))
                     val e = expectCode("plugin_error") { fast.authorize(mock.mint(MintSpec(username = "mallory"))) }

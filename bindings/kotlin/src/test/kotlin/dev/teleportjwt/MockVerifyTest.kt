@@ -50,8 +50,8 @@ class MockVerifyTest {
                 assertEquals(mock.idTokenIssuer(), id.issuer)
                 assertEquals(TokenKind.ID_TOKEN, id.kind)
                 assertEquals(alg, id.algorithm)
-                assertEquals(1UL, mock.requestCountForPath("/.well-known/openid-configuration"))
-                assertEquals(1UL, mock.requestCountForPath("/.well-known/jwks-oidc"))
+                assertEquals(1L, mock.requestCountForPath("/.well-known/openid-configuration"))
+                assertEquals(1L, mock.requestCountForPath("/.well-known/jwks-oidc"))
             }
         }
     }
@@ -95,7 +95,7 @@ class MockVerifyTest {
                 mock.rotateNow(Ca.JWT)
                 assertTrue(before != mock.signingKeyId(Ca.JWT))
                 assertEquals(mock.signingKeyId(Ca.JWT), verifier.verify(mock.mint(MintSpec())).keyId)
-                assertEquals(2UL, mock.requestCountForPath(JWKS_PATH))
+                assertEquals(2L, mock.requestCountForPath(JWKS_PATH))
             }
         }
     }
@@ -105,9 +105,9 @@ class MockVerifyTest {
         MockTeleport.start(Algorithm.ES256).use { mock ->
             classicVerifier(mock).use { verifier ->
                 verifier.warmUp()
-                assertEquals(1UL, mock.requestCountForPath(JWKS_PATH))
+                assertEquals(1L, mock.requestCountForPath(JWKS_PATH))
                 verifier.verify(mock.mint(MintSpec()))
-                assertEquals(1UL, mock.requestCountForPath(JWKS_PATH))
+                assertEquals(1L, mock.requestCountForPath(JWKS_PATH))
             }
         }
     }
@@ -115,7 +115,7 @@ class MockVerifyTest {
     @Test
     fun `defaults shown to Kotlin are the core's`() {
         val d = defaultVerifierOptions()
-        assertEquals(60UL, d.leewaySeconds)
+        assertEquals(java.time.Duration.ofSeconds(60), d.leeway)
         assertEquals(listOf("Teleport-Jwt-Assertion", "Authorization: Bearer"), d.headers)
         assertEquals(false, d.allowInsecureHttpForLoopback)
     }

@@ -36,16 +36,16 @@ class JdkFetcher(caPem: String) : HttpFetcher {
             .build()
     }
 
-    override fun get(url: String, timeoutMs: ULong, maxBodyBytes: ULong): HttpResponse {
+    override fun get(url: String, timeout: Duration, maxBodyBytes: Long): HttpResponse {
         urls += url
         val request = HttpRequest.newBuilder(URI.create(url))
-            .timeout(Duration.ofMillis(timeoutMs.toLong()))
+            .timeout(timeout)
             .GET()
             .build()
         val response = client.send(request, JHttpResponse.BodyHandlers.ofByteArray())
         val body = response.body()
-        val cap = (maxBodyBytes + 1UL).coerceAtMost(Int.MAX_VALUE.toULong()).toInt()
-        return HttpResponse(response.statusCode().toUShort(), if (body.size > cap) body.copyOf(cap) else body)
+        val cap = (maxBodyBytes + 1).coerceAtMost(Int.MAX_VALUE.toLong()).toInt()
+        return HttpResponse(response.statusCode(), if (body.size > cap) body.copyOf(cap) else body)
     }
 }
 
@@ -75,8 +75,8 @@ class PluginTest {
     fun `the core still checks what a Kotlin fetcher returns`() {
         MockTeleport.start(Algorithm.RS256).use { mock ->
             val notFound = object : HttpFetcher {
-                override fun get(url: String, timeoutMs: ULong, maxBodyBytes: ULong) =
-                    HttpResponse(404u, "{}".toByteArray())
+                override fun get(url: String, timeout: Duration, maxBodyBytes: Long) =
+                    HttpResponse(404, "{}".toByteArray())
             }
             Verifier.teleportJwt(mock.proxyUrl(), mock.clusterName(), AUD, VerifierOptions(httpFetcher = notFound)).use { v ->
                 val e = expectCode("key_source_unavailable") { v.verify(mock.mint(MintSpec())) }
@@ -90,7 +90,7 @@ class PluginTest {
         MockTeleport.start(Algorithm.RS256).use { mock ->
             val calls = AtomicInteger()
             val throwing = object : HttpFetcher {
-                override fun get(url: String, timeoutMs: ULong, maxBodyBytes: ULong): HttpResponse {
+                override fun get(url: String, timeout: Duration, maxBodyBytes: Long): HttpResponse {
                     calls.incrementAndGet()
                     throw IOException("corporate proxy said no")
                 }
@@ -120,7 +120,7 @@ class PluginTest {
                 repeat(3) { assertEquals("alice", v.verify(mock.mint(MintSpec())).username) }
             }
             assertEquals(1, calls.get())
-            assertEquals(0UL, mock.requestCount(), "no HTTP: the keys came from Kotlin")
+            assertEquals(0L, mock.requestCount(), "no HTTP: the keys came from Kotlin")
         }
     }
 
@@ -128,11 +128,13 @@ class PluginTest {
     fun `a key source may report an outage with the reason of its choice`() {
         MockTeleport.start(Algorithm.ES256).use { mock ->
             val down = object : KeySource {
-                override fun fetchJwks(): String = throw VerifyException.KeySourceUnavailable("vault unreachable")
+                override fun fetchJwks(): String = throw PluginFailure.Failed("key_source_unavailable", "vault unreachable")
             }
             Verifier.general(mock.clusterName(), listOf(AUD), KeysFrom.Source(down)).use { v ->
                 val e = expectCode("key_source_unavailable") { v.verify(mock.mint(MintSpec())) }
-                assertEquals("vault unreachable", (e as VerifyException.KeySourceUnavailable).detail)
+                assertTrue(e is VerifyException.KeySourceUnavailable)
+                assertEquals("vault unreachable", e.detail)
+                assertEquals("key_source_unavailable: vault unreachable", e.message)
             }
         }
     }
@@ -157,13 +159,13 @@ class PluginTest {
             val pinned = object : Clock {
                 override fun nowUnixMillis() = (issued + 60) * 1000
             }
-            classicVerifier(mock) { clock = pinned }.use { v ->
+            classicVerifier(mock) { it.copy(clock = pinned) }.use { v ->
                 assertEquals(issued, v.verifyHeaders(listOf(Header("Teleport-Jwt-Assertion", token))).issuedAt)
             }
             val broken = object : Clock {
                 override fun nowUnixMillis(): Long = throw IllegalStateException("no time")
             }
-            classicVerifier(mock) { clock = broken }.use { v ->
+            classicVerifier(mock) { it.copy(clock = broken) }.use { v ->
                 val e = expectCode("plugin_error") { v.verify(token) }
                 assertTrue(e is VerifyException.PluginException)
                 assertTrue(e.message!!.contains("java.lang.IllegalStateException: no time"), e.message)

@@ -49,7 +49,7 @@ class PolicyTest {
     fun `a policy mistake is a PolicyException naming its line`() {
         val e = assertThrows<PolicyException.Invalid> { Policy.fromYaml("rules:\n  - name: x\n    grnt: [a]\n") }
         assertTrue(e.detail.contains("line 3"), e.detail)
-        assertEquals(3u, e.line)
+        assertEquals(3, e.line)
         assertTrue(e.reason.contains("grnt"), e.reason)
         assertThrows<PolicyException.Invalid> { Policy.fromFile("/nonexistent/policy.yaml") }
     }

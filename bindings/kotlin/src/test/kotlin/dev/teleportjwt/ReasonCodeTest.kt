@@ -9,7 +9,7 @@ import java.util.Base64
 
 /**
  * Every reason code of the core reaches Kotlin as its own [VerifyException] subclass, with
- * `code()` giving the stable string. One test per code, named after it; `internal_error` (a
+ * `code` giving the stable string. One test per code, named after it; `internal_error` (a
  * library bug: a Rust panic caught at the FFI boundary) has no way to be provoked, so it is
  * only checked to exist.
  */
@@ -20,7 +20,7 @@ class ReasonCodeTest {
     private val seen = mutableSetOf<String>()
 
     private fun expect(code: String, block: () -> Unit): VerifyException =
-        expectCode(code, block).also { seen += it.code() }
+        expectCode(code, block).also { seen += it.code }
 
     private fun mint(spec: MintSpec) = mock.mint(spec)
 
@@ -43,7 +43,7 @@ class ReasonCodeTest {
 
     @Test fun token_too_large() {
         expect("token_too_large") { verifier.verify("a".repeat(20_000)) }
-        classicVerifier(mock) { maxTokenBytes = 64UL }.use { small ->
+        classicVerifier(mock) { it.copy(maxTokenBytes = 64L) }.use { small ->
             expect("token_too_large") { small.verify(mint(MintSpec())) }
         }
     }
@@ -84,7 +84,9 @@ class ReasonCodeTest {
     @Test fun expired() {
         val e = expect("expired") { verifier.verify(mint(MintSpec(issuedAt = nowSeconds() - 3600))) }
         assertTrue(e is VerifyException.Expired)
-        assertTrue(e.message!!.startsWith("detail="))
+        assertTrue(e.message!!.startsWith("expired: "), e.message)
+        assertEquals(e.message, "${e.code}: ${e.detail}")
+        assertTrue(e.toString().contains("expired: "), "toString shows the code: $e")
     }
 
     @Test fun not_yet_valid() {
@@ -116,7 +118,7 @@ class ReasonCodeTest {
     @Test fun key_source_unavailable() {
         MockTeleport.start(Algorithm.RS256).use { down ->
             val token = down.mint(MintSpec())
-            down.setFailure(Failure.Status(500u))
+            down.setFailure(Failure.Status(500))
             classicVerifier(down).use { cold ->
                 val e = expect("key_source_unavailable") { cold.verify(token) }
                 assertTrue(e.message!!.contains("500"), e.message)
@@ -140,14 +142,14 @@ class ReasonCodeTest {
     @Test fun invalid_config() {
         expect("invalid_config") { Verifier.teleportJwt(mock.proxyUrl(), mock.clusterName(), "") }
         expect("invalid_config") { Verifier.fromEntries(emptyList()) }
-        expect("invalid_config") { classicVerifier(mock) { caPem = "not a certificate" } }
-        expect("invalid_config") { classicVerifier(mock) { headers = listOf("not a header") } }
+        expect("invalid_config") { classicVerifier(mock) { it.copy(caPem = "not a certificate") } }
+        expect("invalid_config") { classicVerifier(mock) { it.copy(headers = listOf("not a header")) } }
     }
 
     @Test fun internal_error() {
         assertTrue("internal_error" in reasonCodes())
         val e: VerifyException = VerifyException.InternalException("for the type check only")
-        assertEquals("internal_error", e.code())
+        assertEquals("internal_error", e.code)
     }
 
     @Test fun plugin_error() {

@@ -86,8 +86,8 @@ class SharedVectorsTest {
                     }
                 }
                 expect.has("error") && error is VerifyException -> {
-                    assertEquals(expect.getString("error"), error.code(), "$name: ${error.message}")
-                    reasonsSeen += error.code()
+                    assertEquals(expect.getString("error"), error.code, "$name: ${error.message}")
+                    reasonsSeen += error.code
                 }
                 else -> fail("$name: expected $expect, got ${result.getOrNull() ?: error}")
             }

@@ -19,17 +19,17 @@ fun repoRoot(): File = File(
 ).canonicalFile
 
 /** Options that trust the mock's own TLS CA (and nothing else changed). */
-fun trusting(mock: MockTeleport, more: VerifierOptions.() -> Unit = {}): VerifierOptions =
-    VerifierOptions(caPem = mock.caPem()).apply(more)
+fun trusting(mock: MockTeleport, more: (VerifierOptions) -> VerifierOptions = { it }): VerifierOptions =
+    more(VerifierOptions(caPem = mock.caPem()))
 
 /** A classic-JWT verifier for `mock` over loopback HTTPS. */
-fun classicVerifier(mock: MockTeleport, more: VerifierOptions.() -> Unit = {}): Verifier =
+fun classicVerifier(mock: MockTeleport, more: (VerifierOptions) -> VerifierOptions = { it }): Verifier =
     Verifier.teleportJwt(mock.proxyUrl(), mock.clusterName(), AUD, trusting(mock, more))
 
 /** Runs `block`, expects a [VerifyException] with reason `code`, and returns it. */
 fun expectCode(code: String, block: () -> Unit): VerifyException {
     val e = assertThrows<VerifyException> { block() }
-    assertEquals(code, e.code(), "wrong reason; detail: ${e.message}")
+    assertEquals(code, e.code, "wrong reason; detail: ${e.message}")
     assertTrue(e.message!!.isNotBlank(), "an error always says what went wrong")
     return e
 }

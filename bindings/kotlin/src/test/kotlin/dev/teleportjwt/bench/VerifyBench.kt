@@ -79,12 +79,12 @@ fun main() {
     val ratios = mutableListOf<String>()
     for (alg in listOf(Algorithm.RS256, Algorithm.ES256)) {
         MockTeleport.start(alg).use { mock ->
-            val token = mock.mint(MintSpec(ttlSeconds = 3600u))
+            val token = mock.mint(MintSpec(ttl = java.time.Duration.ofHours(1)))
             val cached = Verifier.teleportJwt(mock.proxyUrl(), mock.clusterName(), AUD, VerifierOptions(caPem = mock.caPem()))
             // Token cache off: every call is a full verification (a distinct token's cost).
             val fresh = Verifier.teleportJwt(
                 mock.proxyUrl(), mock.clusterName(), AUD,
-                VerifierOptions(caPem = mock.caPem(), tokenCacheCapacity = 0u),
+                VerifierOptions(caPem = mock.caPem(), tokenCacheCapacity = 0L),
             )
             cached.verify(token)
             fresh.verify(token)

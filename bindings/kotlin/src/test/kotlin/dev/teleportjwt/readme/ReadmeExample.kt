@@ -16,5 +16,5 @@ fun handle(verifier: FastVerifier, headers: Map<String, String>, tools: List<Str
     val caller = verifier.authorize(token)                      // one JNI call on the request path
     200 to "${caller.identity.username} may call ${caller.permissions.filterTools(tools)}"
 } catch (e: VerifyException) {
-    401 to e.code()                                             // "expired", "audience_mismatch", ...
+    401 to e.code                                               // "expired", "audience_mismatch", ...
 }

@@ -47,7 +47,7 @@ class ReadmeExampleTest {
                     val token = mock.mint(MintSpec(username = "alice", roles = listOf("mcp-user")))
                     val answer = handle(fast, mapOf("Authorization" to "Bearer $token"), listOf("read_file", "delete_everything"))
                     assertEquals(200 to "alice may call [read_file]", answer)
-                    val expired = mock.mint(MintSpec(issuedAt = System.currentTimeMillis() / 1000 - 7200, ttlSeconds = 60u))
+                    val expired = mock.mint(MintSpec(issuedAt = System.currentTimeMillis() / 1000 - 7200, ttl = java.time.Duration.ofSeconds(60)))
                     assertEquals(401 to "expired", handle(fast, mapOf("Teleport-Jwt-Assertion" to expired), emptyList()))
                 }
             }

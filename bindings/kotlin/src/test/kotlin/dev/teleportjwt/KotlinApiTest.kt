@@ -1,0 +1,78 @@
+package dev.teleportjwt
+
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.async
+import kotlinx.coroutines.awaitAll
+import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.withContext
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.assertThrows
+import java.time.Duration
+
+/** The Kotlin shape of the API: values, java.time, exceptions that say their code, coroutines. */
+class KotlinApiTest {
+    @Test
+    fun `records are immutable values changed with copy`() {
+        for (record in listOf(VerifierOptions::class.java, Identity::class.java, MintSpec::class.java, Header::class.java)) {
+            val setters = record.methods.filter { it.name.startsWith("set") }.map { it.name }
+            assertEquals(emptyList<String>(), setters, "${record.simpleName} has setters")
+        }
+        val base = VerifierOptions(leeway = Duration.ofSeconds(5))
+        val changed = base.copy(cacheMaxKeys = 10L)
+        assertEquals(Duration.ofSeconds(5), changed.leeway)
+        assertEquals(null, base.cacheMaxKeys)
+        assertEquals(VerifierOptions(leeway = Duration.ofSeconds(5)), base, "records compare by value")
+    }
+
+    @Test
+    fun `durations are java time Durations and counts are Longs, reachable from Java`() {
+        val d = defaultVerifierOptions()
+        assertEquals(Duration.ofMinutes(10), d.cacheMaxAge)
+        assertEquals(Duration.ofSeconds(5), d.fetchTimeout)
+        assertEquals(16384L, d.maxTokenBytes)
+        // No Kotlin inline class (ULong, UInt) in a constructor: Java sees a plain signature.
+        val mangled = VerifierOptions::class.java.constructors.flatMap { it.parameterTypes.toList() }
+            .filter { it.name.startsWith("kotlin.U") }
+        assertEquals(emptyList<Class<*>>(), mangled)
+        expectCode("invalid_config") { Verifier.teleportJwt("https://t.example.com", "t", AUD, VerifierOptions(cacheMaxKeys = -1L)) }
+    }
+
+    @Test
+    fun `an exception says code and detail, in its message and toString`() {
+        MockTeleport.start(Algorithm.ES256).use { mock ->
+            classicVerifier(mock).use { v ->
+                val token = mock.mint(MintSpec(audience = listOf("mcp+http://elsewhere/mcp")))
+                val e = assertThrows<VerifyException> { v.verify(token) }
+                assertTrue(e is VerifyException.AudienceMismatch)
+                assertEquals("audience_mismatch", e.code)
+                assertTrue(e.detail.isNotBlank() && !e.detail.startsWith("audience_mismatch"), e.detail)
+                assertEquals("audience_mismatch: ${e.detail}", e.message)
+                assertTrue(e.toString().endsWith("AudienceMismatch: audience_mismatch: ${e.detail}"), e.toString())
+            }
+        }
+    }
+
+    @Test
+    fun `suspending variants verify off the caller's dispatcher`() {
+        MockTeleport.start(Algorithm.RS256).use { mock ->
+            val policy = Policy.fromJson("""{"rules":[{"match":{"roles_any":["access"]},"grant":["tool:*"]}]}""")
+            classicVerifier(mock) { it.copy(permissionsFrom = PermissionsFrom.Policy(policy)) }.use { v ->
+                val tokens = (1..8).map { mock.mint(MintSpec(username = "user$it")) }
+                val names = runBlocking(Dispatchers.Default) {
+                    tokens.map { t -> async { v.verifySuspending(t).username } }.awaitAll()
+                }
+                assertEquals((1..8).map { "user$it" }, names)
+                assertEquals(1L, v.keyFetchCount(), "eight verifications, one key fetch")
+                runBlocking {
+                    val authorized = v.authorizeHeadersSuspending(listOf(Header("Teleport-Jwt-Assertion", tokens[0])))
+                    assertTrue(authorized.permissions.canCallTool("anything"))
+                    val e = assertThrows<VerifyException> { runBlocking { v.verifySuspending("not.a.token") } }
+                    assertEquals("malformed", e.code)
+                    withContext(Dispatchers.Default) { v.warmUpSuspending() }
+                }
+            }
+        }
+    }
+}
