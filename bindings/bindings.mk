@@ -5,17 +5,24 @@
 #                 (bindings/kotlin/pom.xml does all of it; Maven fetches its plug-ins and
 #                 libraries from Maven Central into ~/.m2).
 # swift-generate: generates the Swift sources, C header and module map from the same library
-#                 and checks they are there. No Swift toolchain here: nothing Swift is compiled.
+#                 into the Swift package (bindings/swift; the generated files are not checked in).
+# swift-test:     builds the Swift package and runs its XCTest suite: on macOS through the
+#                 XCFramework (build-xcframework.sh), on Linux against the shared library, with
+#                 `swift` from PATH or, on this Debian bookworm machine which has none, from a
+#                 Debian trixie root provisioned once outside the repository
+#                 (bindings/swift/linux/swift-root.sh; ~5 min and ~2 GB the first time).
 # ffi-no-mock:    the release library (no `testing` feature) does not link the mock (rcgen and
 #                 the HTTPS test server): checked on the dependency graph, no build needed.
-EXTRA_TESTS += kotlin-test swift-generate ffi-no-mock
+EXTRA_TESTS += kotlin-test swift-test ffi-no-mock
 
 BINDINGS_TARGET_DIR := $(abspath $(or $(CARGO_TARGET_DIR),target))
 FFI_LIB := $(BINDINGS_TARGET_DIR)/debug/libteleport_jwt_ffi.so
 SWIFT_OUT := $(BINDINGS_TARGET_DIR)/uniffi/swift
 MVN ?= mvn
 
-.PHONY: ffi-lib kotlin-test swift-generate ffi-no-mock kotlin-bench ffi-size
+SWIFT_DIR := bindings/swift
+
+.PHONY: ffi-lib kotlin-test swift-generate swift-test ffi-no-mock kotlin-bench ffi-size
 
 # The testing flavour (MockTeleport included), which the Kotlin and Swift tests use; apps link
 # the release library built without `--features testing`.
@@ -33,7 +40,18 @@ swift-generate: ffi-lib
 	@for f in TeleportJWT.swift TeleportJWTFFI.h TeleportJWTFFI.modulemap; do \
 	  test -s $(SWIFT_OUT)/$$f || { echo "swift-generate: $$f was not generated" >&2; exit 1; }; done
 	@grep -q 'public static func teleportJwt(' $(SWIFT_OUT)/TeleportJWT.swift
-	@echo "swift: generated $(SWIFT_OUT)/TeleportJWT.swift ($$(wc -l < $(SWIFT_OUT)/TeleportJWT.swift) lines), not compiled (no Swift toolchain)"
+	cp $(SWIFT_OUT)/TeleportJWT.swift $(SWIFT_DIR)/Sources/TeleportJWT/
+	cp $(SWIFT_OUT)/TeleportJWTFFI.h $(SWIFT_DIR)/linux/TeleportJWTFFI/
+	mkdir -p $(SWIFT_DIR)/linux/lib && cp $(FFI_LIB) $(SWIFT_DIR)/linux/lib/
+
+swift-test: swift-generate
+	@if [ "$$(uname)" = Darwin ]; then \
+	  PROFILE=debug $(SWIFT_DIR)/build-xcframework.sh && cd $(SWIFT_DIR) && swift test; \
+	elif command -v swift >/dev/null 2>&1; then \
+	  $(SWIFT_DIR)/linux/test.sh; \
+	else \
+	  bash $(SWIFT_DIR)/linux/swift-root.sh run $(CURDIR) /src/$(SWIFT_DIR)/linux/test.sh; \
+	fi
 
 ffi-no-mock:
 	@if $(CARGO) tree --quiet -p teleport-jwt-ffi -e normal -i rcgen >/dev/null 2>&1; then \

@@ -39,10 +39,11 @@ host="$(rustc -vV | sed -n 's/^host: //p')"
 (cd "$root" && cargo run --quiet -p uniffi-bindgen -- generate --no-format --language swift \
   --out-dir "$build/generated" "$target_dir/$host/$profile/libteleport_jwt_ffi.a")
 cp "$build/generated/TeleportJWT.swift" "$here/Sources/TeleportJWT/TeleportJWT.swift"
-rm -rf "$build/headers" && mkdir -p "$build/headers"
-cp "$build/generated/TeleportJWTFFI.h" "$build/headers/"
-# An XCFramework's headers directory must hold `module.modulemap`.
-cp "$build/generated/TeleportJWTFFI.modulemap" "$build/headers/module.modulemap"
+# Header and module map in a folder named after the module: an app that links two UniFFI
+# XCFrameworks would otherwise get two `Headers/module.modulemap` that clash.
+rm -rf "$build/headers" && mkdir -p "$build/headers/TeleportJWTFFI"
+cp "$build/generated/TeleportJWTFFI.h" "$build/headers/TeleportJWTFFI/"
+cp "$build/generated/TeleportJWTFFI.modulemap" "$build/headers/TeleportJWTFFI/module.modulemap"
 
 # One (fat) static library per platform.
 fat() { # out, targets...

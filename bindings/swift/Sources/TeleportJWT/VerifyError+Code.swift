@@ -1,21 +1,24 @@
-// The code and detail of a VerifyError, read from the one text the core writes for every
-// refusal, "<code>: <detail>" (each case's `message`): no table of reasons is kept in Swift.
-// NOT compiled yet: no Swift toolchain on the machines this was written on (see README).
+// The code and detail of a VerifyError, derived rather than tabled, as in Kotlin: each case is
+// named after its reason code by the core (`Reason::type_name`), and the core writes every
+// message as "<code>: <detail>".
 
 extension VerifyError {
-    /// The core's whole message: `"<code>: <detail>"`.
+    /// The case's one value: the core's whole message, `"<code>: <detail>"`.
     public var message: String {
-        // Every case carries exactly one value, the message (a flat UniFFI error).
-        for child in Mirror(reflecting: self).children {
-            if let text = child.value as? String { return text }
-            if let text = Mirror(reflecting: child.value).children.first?.value as? String { return text }
-        }
-        return ""
+        guard let value = Mirror(reflecting: self).children.first?.value else { return "" }
+        if let text = value as? String { return text }
+        return Mirror(reflecting: value).children.first?.value as? String ?? ""
     }
 
     /// The stable snake_case reason code, e.g. `"audience_mismatch"`: the same in every language.
     public var code: String {
-        String(message.prefix(while: { $0 != ":" }))
+        let name = Mirror(reflecting: self).children.first?.label ?? "\(self)"
+        var code = ""
+        for (i, c) in name.enumerated() {
+            if c.isUppercase && i > 0 { code.append("_") }
+            code.append(contentsOf: c.lowercased())
+        }
+        return code
     }
 
     /// What went wrong and, where possible, what to change, for humans and logs. Never parse it.

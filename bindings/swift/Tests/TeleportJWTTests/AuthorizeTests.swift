@@ -1,6 +1,5 @@
 // Mirrors AuthorizeTest.kt: `Verifier.authorize`, verification plus a permission mapper (Swift or
 // the built-in Policy).
-// NOT compiled yet: no Swift toolchain on the machines this was written on.
 import Foundation
 import XCTest
 @testable import TeleportJWT

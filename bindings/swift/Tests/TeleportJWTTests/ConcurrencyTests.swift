@@ -1,5 +1,4 @@
 // Mirrors ConcurrencyTest.kt: one verifier shared by 8 threads; one key fetch for a cold cache.
-// NOT compiled yet: no Swift toolchain on the machines this was written on.
 import Foundation
 import XCTest
 @testable import TeleportJWT

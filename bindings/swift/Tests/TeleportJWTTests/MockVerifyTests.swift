@@ -1,5 +1,4 @@
 // Mirrors MockVerifyTest.kt: real tokens minted by the mock, keys fetched over loopback HTTPS.
-// NOT compiled yet: no Swift toolchain on the machines this was written on.
 import XCTest
 @testable import TeleportJWT
 

@@ -1,5 +1,4 @@
 // Mirrors PolicyTest.kt: the core's permission policy from Swift.
-// NOT compiled yet: no Swift toolchain on the machines this was written on.
 import XCTest
 @testable import TeleportJWT
 

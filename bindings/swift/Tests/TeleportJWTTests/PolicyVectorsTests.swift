@@ -1,6 +1,5 @@
 // Mirrors PolicyVectorsTest.kt and core/tests/policy.rs: tests/vectors/policy_cases.json gives the
 // same permissions, decisions and explanations in every language.
-// NOT compiled yet: no Swift toolchain on the machines this was written on.
 import Foundation
 import XCTest
 @testable import TeleportJWT
@@ -87,7 +86,9 @@ final class PolicyVectorsTests: XCTestCase {
                 if let want = c["line"] as? NSNumber {
                     XCTAssertEqual(line.map { Int64($0) }, want.int64Value, "\(name): \(message)")
                 }
-                XCTAssertTrue(reason.contains(c["reason_contains"] as! String), "\(name): \(message)")
+                // "".contains is false in Foundation on Linux (true on Apple platforms).
+                let want = c["reason_contains"] as! String
+                XCTAssertTrue(want.isEmpty || reason.contains(want), "\(name): \(message)")
             }
         }
     }

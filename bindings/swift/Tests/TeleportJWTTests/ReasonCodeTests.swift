@@ -1,5 +1,4 @@
 // Mirrors ReasonCodeTest.kt: every reason code of the core reaches Swift as a VerifyError case.
-// NOT compiled yet: no Swift toolchain on the machines this was written on.
 import XCTest
 @testable import TeleportJWT
 

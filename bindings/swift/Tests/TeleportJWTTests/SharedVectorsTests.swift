@@ -1,6 +1,5 @@
 // Mirrors SharedVectorsTest.kt and core/tests/shared_vectors.rs: tests/vectors/verify_cases.json
 // gives the same identities and reason codes in every language.
-// NOT compiled yet: no Swift toolchain on the machines this was written on.
 import Foundation
 import XCTest
 @testable import TeleportJWT

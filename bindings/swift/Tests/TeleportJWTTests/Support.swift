@@ -1,5 +1,4 @@
 // Helpers shared by the XCTest suites; they mirror bindings/kotlin/src/test/kotlin/.../Support.kt.
-// NOT compiled yet: no Swift toolchain on the machines this was written on.
 import Foundation
 import XCTest
 @testable import TeleportJWT

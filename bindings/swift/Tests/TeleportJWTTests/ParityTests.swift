@@ -1,0 +1,89 @@
+// Parity with the core's description of the cross-language API (`teleport_jwt::api`), as
+// ParityTest.kt and test_parity.py check it: an operation, option or reason the core lists and
+// Swift lacks fails here.
+import Foundation
+import XCTest
+@testable import TeleportJWT
+
+final class ParityTests: XCTestCase {
+    private func lowerCamel(_ snake: String) -> String {
+        let words = snake.split(separator: "_").map(String.init)
+        return words.enumerated().map { i, w in i == 0 ? w : w.prefix(1).uppercased() + w.dropFirst() }.joined()
+    }
+
+    /// The generated Swift API, for what reflection cannot list (a protocol's methods).
+    private func generatedSource() throws -> String {
+        let tests = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        let file = tests.appendingPathComponent("../../Sources/TeleportJWT/TeleportJWT.swift").standardized
+        return try String(contentsOf: file, encoding: .utf8)
+    }
+
+    func testEveryVerifierOperationExistsInLowerCamelCase() throws {
+        let source = try generatedSource()
+        guard let start = source.range(of: "public protocol VerifierProtocol"),
+              let end = source.range(of: "\n}", range: start.upperBound..<source.endIndex) else {
+            return XCTFail("no VerifierProtocol in the generated source")
+        }
+        let protocolText = source[start.lowerBound..<end.upperBound]
+        let missing = apiVerifierOperations().map(lowerCamel).filter { !protocolText.contains("func \($0)(") }
+        XCTAssertEqual(missing, [], "Verifier lacks operations of the core's table")
+    }
+
+    /// A VerifyError of the variant at `index` (1-based, the core's order), as the library sends it.
+    private func error(variant index: Int, message: String) throws -> VerifyError {
+        var bytes: [UInt8] = []
+        func int32(_ n: Int) { withUnsafeBytes(of: Int32(n).bigEndian) { bytes.append(contentsOf: $0) } }
+        int32(index)
+        int32(message.utf8.count)
+        bytes.append(contentsOf: message.utf8)
+        var buf = (data: Data(bytes), offset: 0)
+        return try FfiConverterTypeVerifyError.read(from: &buf)
+    }
+
+    func testOneErrorCasePerReasonNamedByTheCore() throws {
+        let reasons = apiReasons()
+        XCTAssertEqual(reasons.map(\.code), reasonCodes())
+        for (i, r) in reasons.enumerated() {
+            let e = try error(variant: i + 1, message: "\(r.code): why")
+            XCTAssertEqual(Mirror(reflecting: e).children.first?.label, r.typeName)
+            XCTAssertEqual(e.code, r.code)
+            XCTAssertEqual(e.detail, "why")
+        }
+    }
+
+    func testEveryTrustEntryFormHasEveryOption() {
+        let forms: [TrustEntry] = [
+            .teleportJwt(proxyUrl: "https://t", clusterName: "t", audience: AUD, name: nil, requireIat: nil),
+            .teleportIdToken(proxyUrl: "https://t", audience: AUD, name: nil, requireIat: nil),
+            .general(issuer: "t", audiences: [AUD], keys: .staticJwks(json: "{}"), name: nil, requireIat: nil),
+        ]
+        for form in forms {
+            guard let values = Mirror(reflecting: form).children.first?.value else { return XCTFail("\(form)") }
+            let labels = Set(Mirror(reflecting: values).children.compactMap(\.label))
+            for option in apiTrustEntryOptions() {
+                XCTAssertTrue(labels.contains(lowerCamel(option)), "\(form) lacks \(option)")
+            }
+        }
+    }
+
+    func testEveryVerifierOptionOfTheCoreIsAVerifierOptionsField() {
+        let fields = Dictionary(uniqueKeysWithValues: Mirror(reflecting: VerifierOptions()).children.compactMap { c in
+            c.label.map { ($0, "\(type(of: c.value))") }
+        })
+        for o in apiVerifierOptions() {
+            let name = lowerCamel(o.name)
+            let want: String
+            switch o.kind {
+            case "duration": want = "Optional<Double>"  // TimeInterval, seconds
+            case "count": want = "Optional<Int64>"
+            case "flag": want = "Optional<Bool>"
+            case "text": want = "Optional<String>"
+            default: want = "Optional<Array<String>>"
+            }
+            XCTAssertEqual(fields[name], want, "VerifierOptions.\(name) (\(o.kind))")
+        }
+        let plugins: Set<String> = ["httpFetcher", "clock", "permissionsFrom"]
+        let known = Set(apiVerifierOptions().map { lowerCamel($0.name) })
+        XCTAssertEqual(Set(fields.keys).subtracting(known).subtracting(plugins), [])
+    }
+}
