@@ -41,10 +41,7 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
-import math
-import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, ParamSpec, TypedDict, TypeVar, cast
 
@@ -64,12 +61,11 @@ from mcp_types import (
 from pydantic import AnyHttpUrl, ConfigDict, Field
 from typing_extensions import NotRequired
 
-from teleport_jwt._asgi import ASGIApp, Message, Receive, Scope, Send, send_refusal
-from teleport_jwt._errors import VerifyError
+from teleport_jwt._asgi import ASGIApp
+from teleport_jwt._bearer import TeleportHeaderMiddleware, TokenChecker
 from teleport_jwt._names import prompt_permission, resource_permission, tool_permission
 from teleport_jwt._protocols import SupportsPermissions
 from teleport_jwt._teleport_jwt import Identity, Permissions, Verifier
-from teleport_jwt.refusal import Refusal
 
 __all__ = [
     "ASGIApp",
@@ -104,16 +100,6 @@ class TeleportAccessToken(AccessToken):
     permissions: Permissions | None = Field(default=None, exclude=True, repr=False)
 
 
-@dataclass
-class _Outcome:
-    """Per request: why the token was refused, for the answer that replaces the SDK's 401."""
-
-    error: VerifyError | None = None
-
-
-_outcome: ContextVar[_Outcome | None] = ContextVar("teleport_jwt_outcome", default=None)
-
-
 def _roles(identity: Identity) -> list[str]:
     return identity.roles
 
@@ -125,7 +111,7 @@ class TeleportTokenVerifier(TokenVerifier):
     through the core's ``Verifier.authorize``: once per token, its answer cached with the
     verified token; its granted permissions become the SDK ``scopes`` and the
     :class:`~teleport_jwt.Permissions` ride on the access token. A mapper that fails refuses
-    the request (401, reason ``plugin_error``). The mapper runs in a worker thread, like
+    the request (500, reason ``plugin_error``). The mapper runs in a worker thread, like
     verification, so it may block briefly but must be thread-safe.
 
     Without ``permissions``, ``scopes`` maps an identity to the SDK scopes (default: its
@@ -143,43 +129,24 @@ class TeleportTokenVerifier(TokenVerifier):
             raise ValueError("give permissions= or scopes=, not both (scopes are the permissions)")
         self.verifier = verifier
         self._scopes = scopes or _roles
-        # Shares the verifier's keys; its own token cache holds each token's permissions.
-        self._authorizer = (
-            verifier.with_permissions(permissions) if permissions is not None else None
-        )
-        self._audiences = {e.name: frozenset(e.audiences) for e in verifier.trust_entries}
-        # The SDK refuses an AccessToken whose expires_at < now itself: report the last
-        # second the verifier accepts the token, so that check can never refuse what the
-        # verifier accepted within its leeway.
-        self._leeway = math.ceil(verifier.leeway)
+        self._checker = TokenChecker(verifier, permissions, logger)
 
     async def verify_token(self, token: str) -> AccessToken | None:
-        outcome = _outcome.get()
-        permissions: Permissions | None = None
-        try:
-            if self._authorizer is not None:
-                authorized = await self._authorizer.authorize_async(token)
-                identity, permissions = authorized.identity, authorized.permissions
-            else:
-                identity = await self.verifier.verify_async(token)
-        except VerifyError as e:
-            Refusal.from_error(e).log(logger, "Teleport token")
-            if outcome is not None:
-                outcome.error = e
+        checked = await self._checker.check(token)
+        if checked is None:
             return None
+        identity, permissions = checked.identity, checked.permissions
         if permissions is not None:
             scopes = sorted(permissions.granted)
         else:
             scopes = list(self._scopes(identity))
-        configured = self._audiences.get(identity.trust_entry, frozenset())
-        resource = next((a for a in identity.audience if a in configured), None)
         return TeleportAccessToken(
             token=token,
             client_id=identity.username,
             subject=identity.sub,
             scopes=scopes,
-            expires_at=identity.expires_at + self._leeway,
-            resource=resource,
+            expires_at=checked.expires_at,
+            resource=checked.resource,
             claims=identity.claims,
             identity=identity,
             permissions=permissions,
@@ -442,87 +409,3 @@ class PermissionMiddleware:
 
 ToolPermissionMiddleware = PermissionMiddleware
 """The former name of :class:`PermissionMiddleware`, which now covers resources and prompts."""
-
-_CHALLENGE_PARAM = re.compile(r'\b(resource_metadata|scope)="([^"]*)"')
-
-
-def _sdk_challenge_params(headers: Sequence[tuple[bytes, bytes]]) -> list[str]:
-    """The parameters of the SDK's challenge that are not about the error (where the
-    protected resource metadata is, which scopes), kept in ours."""
-    for k, v in headers:
-        if k.lower() == b"www-authenticate":
-            text = v.decode("latin-1")
-            return [f'{m.group(1)}="{m.group(2)}"' for m in _CHALLENGE_PARAM.finditer(text)]
-    return []
-
-
-class TeleportHeaderMiddleware:
-    """ASGI middleware in front of an MCP app (wrap ``server.streamable_http_app()``).
-
-    The verifier's header rules (``verifier.header_rules``) are read in order and the first
-    header present decides, as in ``Verifier.verify_headers``:
-
-    - ``Authorization: Bearer``: its token is passed on as it came (ID token in ``Authorization``);
-    - any other header (``Teleport-Jwt-Assertion``): every ``Authorization`` header is removed
-      and its token is passed as ``Authorization: Bearer <token>``; a present but unusable
-      header (empty, wrong scheme, repeated with different values) leaves no token at all;
-    - none: every ``Authorization`` header is removed, so the request is refused.
-
-    The SDK's 401 for a refused request is replaced by the answer of
-    :class:`teleport_jwt.refusal.Refusal` for the reason the verifier gave (no ``error`` when
-    no token was sent, 503 with ``Retry-After`` for ``key_source_unavailable``, 500 for a
-    server fault); the SDK's ``resource_metadata`` and ``scope`` challenge parameters are
-    kept. The reason code is in the answer only with ``expose_reason=True``; the full message
-    goes to the ``teleport_jwt.mcp`` logger either way.
-    """
-
-    def __init__(self, app: ASGIApp, verifier: Verifier, *, expose_reason: bool = False) -> None:
-        self.app = app
-        self.verifier = verifier
-        self.expose_reason = expose_reason
-
-    def _token_headers(
-        self, headers: list[tuple[bytes, bytes]]
-    ) -> tuple[list[tuple[bytes, bytes]], VerifyError | None]:
-        # The core picks the token exactly as verify_headers does; only its bearer form is
-        # handed on. When Authorization was the chosen header it is rewritten to itself.
-        rest = [(k, v) for k, v in headers if k.lower() != b"authorization"]
-        pairs = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in headers]
-        try:
-            token = self.verifier.token_from_headers(pairs)
-        except VerifyError as e:
-            return rest, e
-        return [*rest, (b"authorization", b"Bearer " + token.encode("latin-1"))], None
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope.get("type") != "http":
-            await self.app(scope, receive, send)
-            return
-        headers, early = self._token_headers(list(scope.get("headers", [])))
-        scope = dict(scope, headers=headers)
-        outcome = _Outcome(error=early)
-        reset = _outcome.set(outcome)
-        replaced = False
-
-        async def send_refusal_instead(message: Message) -> None:
-            nonlocal replaced
-            if (
-                message["type"] == "http.response.start"
-                and message.get("status") == 401
-                and outcome.error is not None
-            ):
-                replaced = True
-                refusal = Refusal.from_error(outcome.error, expose_reason=self.expose_reason)
-                if outcome.error is early:  # never reached the verifier, which logs its own
-                    refusal.log(logger, "Teleport token")
-                extra = _sdk_challenge_params(message.get("headers", []))
-                await send_refusal(send, refusal, *extra)
-                return
-            if replaced and message["type"] == "http.response.body":
-                return
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_refusal_instead)
-        finally:
-            _outcome.reset(reset)
