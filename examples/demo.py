@@ -96,7 +96,7 @@ def tamper(token: str) -> str:
 async def main() -> int:
     with MockTeleport() as teleport:
         verifier = verifier_for(teleport, AUDIENCE)
-        server, thread, url = serve(build_app(verifier, teleport.proxy_url))
+        server, thread, url = serve(build_app(verifier, teleport.proxy_url, expose_reason=True))
         logging.getLogger().setLevel(logging.WARNING)  # the SDK logs every request at INFO
         print(f"MockTeleport  {teleport.proxy_url}  (cluster {teleport.cluster_name}, RS256)")
         print(f"MCP server    {url}  (teleport_jwt.mcp, audience {AUDIENCE})")

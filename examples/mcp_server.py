@@ -3,7 +3,7 @@
 Each caller sees only the tools examples/policy/reports.yaml lets it call (`tool:<name>`), and
 read_report checks a finer permission (`report:<name>:read`) inside the tool.
 
-Run behind Teleport (app `uri: http://127.0.0.1:8000/mcp`, see the README):
+Run behind Teleport (app `uri: mcp+http://127.0.0.1:8000/mcp`, see the README):
     TELEPORT_PROXY_URL=https://teleport.example.com TELEPORT_CLUSTER=teleport.example.com \
     python examples/mcp_server.py
 """
@@ -29,7 +29,7 @@ POLICY = Path(__file__).parent / "policy" / "reports.yaml"
 REPORTS = {"sales-q3": "Sales grew 12%.", "finance-q3": "Costs fell 3%."}
 
 
-def build_app(verifier: tj.Verifier, proxy_url: str) -> ASGIApp:
+def build_app(verifier: tj.Verifier, proxy_url: str, *, expose_reason: bool = False) -> ASGIApp:
     policy = tj.Policy.from_file(POLICY)  # a mistake fails here, with its line and column
     auth = teleport_auth(verifier, issuer_url=proxy_url, permissions=policy)  # hides tools
     server = MCPServer("reports", **auth)
@@ -57,7 +57,10 @@ def build_app(verifier: tj.Verifier, proxy_url: str) -> ASGIApp:
         """Delete a report (only callers granted tool:delete_report even see this tool)."""
         return f"deleted {name}" if REPORTS.pop(name, None) else "no such report"
 
-    return TeleportHeaderMiddleware(server.streamable_http_app(), verifier)
+    # expose_reason=True puts the reason code of a refused token in the 401 (the demo does);
+    # off by default, the full reason is in the `teleport_jwt.mcp` log either way.
+    app = server.streamable_http_app()
+    return TeleportHeaderMiddleware(app, verifier, expose_reason=expose_reason)
 
 
 if __name__ == "__main__":

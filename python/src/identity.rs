@@ -210,14 +210,70 @@ impl Identity {
         h.finish()
     }
 
-    fn __repr__(&self) -> String {
-        format!(
-            "Identity(username={:?}, roles={:?}, issuer={:?}, expires_at={}, algorithm={:?})",
-            self.inner.username,
-            self.inner.roles,
-            self.inner.issuer,
-            self.inner.expires_at,
-            self.inner.algorithm.as_str()
-        )
+    /// Pickling: an identity pickles as its fields and claims, and unpickles equal to itself.
+    /// Like any pickle, only load one you wrote: unpickling builds an identity no token
+    /// verified.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
+        let i = &slf.get().inner;
+        let state = serde_json::json!({
+            "username": i.username, "sub": i.sub, "roles": i.roles, "traits": i.traits,
+            "issuer": i.issuer, "audience": i.audience, "expires_at": i.expires_at,
+            "issued_at": i.issued_at, "not_before": i.not_before, "jti": i.jti,
+            "key_id": i.key_id, "algorithm": i.algorithm.as_str(),
+            "trust_entry": i.trust_entry, "kind": i.kind.as_str(),
+            "claims": serde_json::Value::Object(i.claims.as_map().clone()),
+        });
+        Ok((slf.get_type().getattr("_restore")?, (state.to_string(),)))
+    }
+
+    /// The inverse of `__reduce__` (private: pickle's constructor).
+    #[staticmethod]
+    fn _restore(state: &str) -> PyResult<Self> {
+        let bad = |what: &str| {
+            pyo3::exceptions::PyValueError::new_err(format!("not a pickled Identity: {what}"))
+        };
+        let v: serde_json::Value = serde_json::from_str(state).map_err(|e| bad(&e.to_string()))?;
+        let field = |k: &str| v.get(k).cloned().unwrap_or(serde_json::Value::Null);
+        fn take<T: serde::de::DeserializeOwned>(v: serde_json::Value, k: &str) -> PyResult<T> {
+            serde_json::from_value(v).map_err(|e| {
+                pyo3::exceptions::PyValueError::new_err(format!("not a pickled Identity: {k}: {e}"))
+            })
+        }
+        let algorithm: String = take(field("algorithm"), "algorithm")?;
+        let kind: String = take(field("kind"), "kind")?;
+        let claims: serde_json::Map<String, serde_json::Value> = take(field("claims"), "claims")?;
+        Ok(Identity {
+            inner: std::sync::Arc::new(teleport_jwt::Identity {
+                username: take(field("username"), "username")?,
+                sub: take(field("sub"), "sub")?,
+                roles: take(field("roles"), "roles")?,
+                traits: take(field("traits"), "traits")?,
+                issuer: take(field("issuer"), "issuer")?,
+                audience: take(field("audience"), "audience")?,
+                expires_at: take(field("expires_at"), "expires_at")?,
+                issued_at: take(field("issued_at"), "issued_at")?,
+                not_before: take(field("not_before"), "not_before")?,
+                jti: take(field("jti"), "jti")?,
+                key_id: take(field("key_id"), "key_id")?,
+                algorithm: algorithm.parse().map_err(|_| bad("algorithm"))?,
+                trust_entry: take(field("trust_entry"), "trust_entry")?,
+                kind: kind.parse().map_err(|_| bad("kind"))?,
+                claims: claims.into(),
+            }),
+        })
+    }
+
+    /// Python syntax: `Identity(username='alice', roles=['r'], ...)`.
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        use pyo3::IntoPyObjectExt;
+        let i = &self.inner;
+        Ok(format!(
+            "Identity(username={}, roles={}, issuer={}, expires_at={}, algorithm={})",
+            i.username.as_str().into_bound_py_any(py)?.repr()?,
+            i.roles.clone().into_bound_py_any(py)?.repr()?,
+            i.issuer.as_str().into_bound_py_any(py)?.repr()?,
+            i.expires_at,
+            i.algorithm.as_str().into_bound_py_any(py)?.repr()?,
+        ))
     }
 }

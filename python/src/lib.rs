@@ -11,6 +11,7 @@ use pyo3::prelude::*;
 mod convert;
 mod errors;
 mod identity;
+mod logging;
 mod mock;
 mod plugins;
 mod policy;
@@ -20,6 +21,7 @@ mod verifier;
 /// synchronised, so it declares itself safe without the GIL (free-threaded builds).
 #[pymodule(gil_used = false)]
 fn _teleport_jwt(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    logging::install(m.py())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     let codes: Vec<&str> = teleport_jwt::Reason::ALL.iter().map(|r| r.code()).collect();
     m.add("REASON_CODES", codes)?;

@@ -274,16 +274,21 @@ impl Explanation {
         self.inner.to_string()
     }
 
-    fn __repr__(&self) -> String {
-        format!(
-            "Explanation(permission={:?}, username={:?}, decision={:?}, rule_index={:?}, rule_name={:?}, pattern={:?})",
-            self.inner.permission,
-            self.inner.username,
-            self.inner.decision.code(),
-            self.rule_index(),
-            self.rule_name(),
-            self.pattern(),
-        )
+    /// Python syntax: `Explanation(permission='doc:x', ..., rule_name=None, ...)`.
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        fn r<'py>(py: Python<'py>, v: impl IntoPyObject<'py>) -> PyResult<String> {
+            use pyo3::IntoPyObjectExt;
+            Ok(v.into_bound_py_any(py)?.repr()?.to_string())
+        }
+        Ok(format!(
+            "Explanation(permission={}, username={}, decision={}, rule_index={}, rule_name={}, pattern={})",
+            r(py, &self.inner.permission)?,
+            r(py, &self.inner.username)?,
+            r(py, self.inner.decision.code())?,
+            r(py, self.rule_index())?,
+            r(py, self.rule_name())?,
+            r(py, self.pattern())?,
+        ))
     }
 }
 

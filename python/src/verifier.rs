@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyTuple};
+use pyo3::types::{PyBool, PyDict, PyString, PyTuple};
 use teleport_jwt::clock::system_time_from_unix;
 use teleport_jwt::{Clock, HeaderRule, HttpFetcher, KeysFrom, ManualClock, VerifierOptions};
 
@@ -279,8 +279,40 @@ fn build(
     Ok(Verifier { inner })
 }
 
-/// `(name, value)` pairs from a mapping (its `items()`) or an iterable of pairs.
+/// True for a WSGI environ (PEP 3333) or Django's `request.META`: a dict whose
+/// `wsgi.multithread` is a bool. No request header can forge that: header values are text.
+fn is_wsgi_environ(headers: &Bound<'_, PyAny>) -> PyResult<bool> {
+    let Ok(d) = headers.cast::<PyDict>() else {
+        return Ok(false);
+    };
+    Ok(d.get_item("wsgi.multithread")?
+        .is_some_and(|v| v.is_instance_of::<PyBool>()))
+}
+
+/// The request headers of a WSGI environ: its `HTTP_*` entries, `HTTP_TELEPORT_JWT_ASSERTION`
+/// read as `TELEPORT-JWT-ASSERTION` (header names compare case-insensitively). Every other
+/// entry (CGI variables, `wsgi.*`, server objects) is not a header and is skipped.
+fn environ_pairs(environ: &Bound<'_, PyDict>) -> PyResult<Vec<(String, String)>> {
+    let mut pairs = Vec::new();
+    for (k, v) in environ.iter() {
+        let Ok(k) = k.cast::<PyString>() else {
+            continue;
+        };
+        let Some(name) = k.to_str()?.strip_prefix("HTTP_") else {
+            continue;
+        };
+        let value = text(&v, "a header value")?.into_owned();
+        pairs.push((name.replace('_', "-"), value));
+    }
+    Ok(pairs)
+}
+
+/// `(name, value)` pairs from a mapping (its `items()`), an iterable of pairs, or a WSGI
+/// environ (`request.META`, `request.environ`).
 fn header_pairs(headers: &Bound<'_, PyAny>) -> PyResult<Vec<(String, String)>> {
+    if is_wsgi_environ(headers)? {
+        return environ_pairs(headers.cast::<PyDict>()?);
+    }
     let items = if headers.hasattr("items")? {
         headers.call_method0("items")?
     } else {

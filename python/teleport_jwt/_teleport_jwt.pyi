@@ -61,7 +61,9 @@ class _VerifierOptions(TypedDict, total=False):
     permissions: _PermissionMapperLike | None  # for authorize(): a Policy or any mapper
 
 _Jwks = str | bytes | Mapping[str, Any]
-_Headers = Mapping[str, str | bytes] | Iterable[tuple[str, str | bytes]]
+# A mapping or (name, value) pairs, or a WSGI environ (Django's request.META, Flask's
+# request.environ: a dict whose "wsgi.multithread" is a bool; its HTTP_* entries are read).
+_Headers = Mapping[str, str | bytes] | Iterable[tuple[str, str | bytes]] | dict[str, Any]
 
 @final
 class TrustEntry:

@@ -12,16 +12,25 @@
   ``subject`` = ``sub``, ``scopes`` = the granted permissions (with ``permissions=``) or the
   roles, ``expires_at`` = ``exp``, ``resource`` = the audience that matched, ``claims`` = every
   claim, and the :class:`~teleport_jwt.Identity` and :class:`~teleport_jwt.Permissions`.
+  ``expires_at`` is the last second the verifier accepts the token (``exp`` plus its leeway),
+  so the SDK's own expiry check never refuses a token the verifier accepted;
+  ``identity.expires_at`` is the token's ``exp``.
 - ``permissions=`` takes a :class:`~teleport_jwt.Policy` or any object with
   ``permissions(identity) -> Iterable[str] | Permissions`` (run through the core's
-  ``PermissionMapper``; if it raises, the request is refused with 401 ``plugin_error``). With
-  it, :class:`ToolPermissionMiddleware` shows each caller only the tools it may call
-  (permission ``tool:<name>``) and refuses ``tools/call`` of any other tool, whatever its name.
+  ``PermissionMapper``; if it raises, the request is refused with 500 ``plugin_error``). With
+  it, :class:`PermissionMiddleware` shows each caller only what it may use and refuses the
+  rest by name, whatever the name: tools (permission ``tool:<name>``), resources
+  (``resource:<uri>``; a template is listed with ``resource:<uriTemplate>``, e.g.
+  ``resource:reports://{name}``, and each read is checked on the concrete URI) and prompts
+  (``prompt:<name>``). A grant ``resource:reports://*`` covers the template and its reads.
 - The SDK reads only ``Authorization: Bearer``; Teleport sends ``Teleport-Jwt-Assertion`` by
   default. :class:`TeleportHeaderMiddleware` makes the token from the verifier's configured
   header the one the SDK sees (a client-supplied ``Authorization`` never wins over it), leaves
   ``Authorization`` alone when that is the configured header (ID token in ``Authorization``),
-  and puts the reason code of a refused token in the 401 answer.
+  and answers refusals as :class:`teleport_jwt.refusal.Refusal` does: 401 ``Bearer`` without
+  credentials, 401 ``invalid_token`` for a refused token, 503 with ``Retry-After`` when the
+  keys are unavailable, 500 for a server fault; the reason code only with
+  ``expose_reason=True``.
 - In a tool handler: :func:`current_identity`, :func:`current_permissions`,
   :func:`require_permission` and the :func:`requires` decorator (a missing permission is the
   tool error :class:`PermissionDenied`, an ``isError`` result naming the permission).
@@ -31,10 +40,8 @@ from __future__ import annotations
 
 import functools
 import inspect
-import json
 import logging
-from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
-from contextvars import ContextVar
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ParamSpec, TypedDict, TypeVar, cast
 
@@ -44,17 +51,26 @@ from mcp.server.auth.settings import AuthSettings
 from mcp.server.context import CallNext, HandlerResult, ServerMiddleware, ServerRequestContext
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.shared.exceptions import MCPError
-from mcp_types import INVALID_PARAMS, ListToolsResult
+from mcp_types import (
+    INVALID_PARAMS,
+    ListPromptsResult,
+    ListResourcesResult,
+    ListResourceTemplatesResult,
+    ListToolsResult,
+)
 from pydantic import AnyHttpUrl, ConfigDict, Field
 from typing_extensions import NotRequired
 
-from teleport_jwt._errors import VerifyError
+from teleport_jwt._asgi import ASGIApp
+from teleport_jwt._bearer import TeleportHeaderMiddleware, TokenChecker
+from teleport_jwt._names import prompt_permission, resource_permission, tool_permission
 from teleport_jwt._protocols import SupportsPermissions
 from teleport_jwt._teleport_jwt import Identity, Permissions, Verifier
 
 __all__ = [
     "ASGIApp",
     "PermissionDenied",
+    "PermissionMiddleware",
     "TeleportAccessToken",
     "TeleportAuth",
     "TeleportHeaderMiddleware",
@@ -62,19 +78,16 @@ __all__ = [
     "ToolPermissionMiddleware",
     "current_identity",
     "current_permissions",
+    "prompt_permission",
     "require_identity",
     "require_permission",
     "requires",
+    "resource_permission",
     "teleport_auth",
+    "tool_permission",
 ]
 
 logger = logging.getLogger("teleport_jwt.mcp")
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 class TeleportAccessToken(AccessToken):
@@ -85,16 +98,6 @@ class TeleportAccessToken(AccessToken):
 
     identity: Identity = Field(exclude=True, repr=False)
     permissions: Permissions | None = Field(default=None, exclude=True, repr=False)
-
-
-@dataclass
-class _Outcome:
-    """Per request: why the token was refused, for the 401 answer."""
-
-    error: VerifyError | None = None
-
-
-_outcome: ContextVar[_Outcome | None] = ContextVar("teleport_jwt_outcome", default=None)
 
 
 def _roles(identity: Identity) -> list[str]:
@@ -108,7 +111,7 @@ class TeleportTokenVerifier(TokenVerifier):
     through the core's ``Verifier.authorize``: once per token, its answer cached with the
     verified token; its granted permissions become the SDK ``scopes`` and the
     :class:`~teleport_jwt.Permissions` ride on the access token. A mapper that fails refuses
-    the request (401, reason ``plugin_error``). The mapper runs in a worker thread, like
+    the request (500, reason ``plugin_error``). The mapper runs in a worker thread, like
     verification, so it may block briefly but must be thread-safe.
 
     Without ``permissions``, ``scopes`` maps an identity to the SDK scopes (default: its
@@ -126,42 +129,24 @@ class TeleportTokenVerifier(TokenVerifier):
             raise ValueError("give permissions= or scopes=, not both (scopes are the permissions)")
         self.verifier = verifier
         self._scopes = scopes or _roles
-        # Shares the verifier's keys; its own token cache holds each token's permissions.
-        self._authorizer = (
-            verifier.with_permissions(permissions) if permissions is not None else None
-        )
-        self._audiences = {e.name: frozenset(e.audiences) for e in verifier.trust_entries}
+        self._checker = TokenChecker(verifier, permissions, logger)
 
     async def verify_token(self, token: str) -> AccessToken | None:
-        outcome = _outcome.get()
-        permissions: Permissions | None = None
-        try:
-            if self._authorizer is not None:
-                authorized = await self._authorizer.authorize_async(token)
-                identity, permissions = authorized.identity, authorized.permissions
-            else:
-                identity = await self.verifier.verify_async(token)
-        except VerifyError as e:
-            if e.code == "plugin_error":
-                logger.error("the permission mapper refused the request: %s", e)
-            else:
-                logger.info("Teleport token refused: %s", e)
-            if outcome is not None:
-                outcome.error = e
+        checked = await self._checker.check(token)
+        if checked is None:
             return None
+        identity, permissions = checked.identity, checked.permissions
         if permissions is not None:
             scopes = sorted(permissions.granted)
         else:
             scopes = list(self._scopes(identity))
-        configured = self._audiences.get(identity.trust_entry, frozenset())
-        resource = next((a for a in identity.audience if a in configured), None)
         return TeleportAccessToken(
             token=token,
             client_id=identity.username,
             subject=identity.sub,
             scopes=scopes,
-            expires_at=identity.expires_at,
-            resource=resource,
+            expires_at=checked.expires_at,
+            resource=checked.resource,
             claims=identity.claims,
             identity=identity,
             permissions=permissions,
@@ -185,7 +170,7 @@ def teleport_auth(
     required_roles: Sequence[str] | None = None,
     scopes: Callable[[Identity], Sequence[str]] | None = None,
     permissions: SupportsPermissions | None = None,
-    filter_tools: bool = True,
+    filter_components: bool = True,
 ) -> TeleportAuth:
     """``MCPServer(..., **teleport_auth(verifier, issuer_url=<Teleport proxy URL>))``.
 
@@ -195,9 +180,10 @@ def teleport_auth(
     things in the policy instead).
 
     ``permissions`` (a :class:`~teleport_jwt.Policy` or a mapper) gives each request its
-    :class:`~teleport_jwt.Permissions`; unless ``filter_tools=False`` it also installs
-    :class:`ToolPermissionMiddleware`, so ``tools/list`` and ``tools/call`` only reach the tools
-    whose permission ``tool:<name>`` the caller holds.
+    :class:`~teleport_jwt.Permissions`; unless ``filter_components=False`` it also installs
+    :class:`PermissionMiddleware`, so lists, calls, reads and gets only reach the tools,
+    resources and prompts whose permission (``tool:<name>``, ``resource:<uri>``,
+    ``prompt:<name>``) the caller holds.
     """
     if permissions is not None and required_roles:
         raise ValueError(
@@ -213,8 +199,8 @@ def teleport_auth(
             required_scopes=list(required_roles) if required_roles else None,
         ),
     )
-    if permissions is not None and filter_tools:
-        result["middleware"] = [ToolPermissionMiddleware()]
+    if permissions is not None and filter_components:
+        result["middleware"] = [PermissionMiddleware()]
     return result
 
 
@@ -300,142 +286,126 @@ def requires(permission: str) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
     return decorate
 
 
-class ToolPermissionMiddleware:
+_Item = Any
+
+
+@dataclass(frozen=True)
+class _Listing:
+    """How one list result names its items, as a model and on the wire."""
+
+    model: type[Any]
+    field: str
+    wire_field: str
+    key: str
+    wire_key: str
+    permission: Callable[[str], str]
+
+
+_LISTINGS = {
+    "tools/list": _Listing(ListToolsResult, "tools", "tools", "name", "name", tool_permission),
+    "resources/list": _Listing(
+        ListResourcesResult, "resources", "resources", "uri", "uri", resource_permission
+    ),
+    "resources/templates/list": _Listing(
+        ListResourceTemplatesResult,
+        "resource_templates",
+        "resourceTemplates",
+        "uri_template",
+        "uriTemplate",
+        resource_permission,
+    ),
+    "prompts/list": _Listing(
+        ListPromptsResult, "prompts", "prompts", "name", "name", prompt_permission
+    ),
+}
+# method -> (what the SDK calls it in "Unknown ...", the params member, the permission)
+_USES: dict[str, tuple[str, str, Callable[[str], str]]] = {
+    "tools/call": ("tool", "name", tool_permission),
+    "resources/read": ("resource", "uri", resource_permission),
+    "prompts/get": ("prompt", "name", prompt_permission),
+}
+
+
+class PermissionMiddleware:
     """SDK server middleware (``MCPServer(middleware=[...])``; :func:`teleport_auth` adds it)
-    that scopes tools to the caller's :class:`~teleport_jwt.Permissions`:
+    that scopes tools, resources and prompts to the caller's
+    :class:`~teleport_jwt.Permissions`:
 
-    - ``tools/list`` keeps only the tools whose permission ``tool:<name>`` is granted (one
-      evaluation per request, the core's ``filter_tools``); a ``public`` cache scope becomes
-      ``private``, since the list now depends on the caller;
-    - ``tools/call`` of any other tool is refused before the SDK looks the tool up: JSON-RPC
-      error -32602 (invalid params, as for an unknown tool) naming the missing permission.
+    - ``tools/list``, ``resources/list``, ``resources/templates/list`` and ``prompts/list`` keep
+      only the items whose permission is granted: ``tool:<name>``, ``resource:<uri>``,
+      ``resource:<uriTemplate>`` and ``prompt:<name>`` (one evaluation per request); a
+      ``public`` cache scope becomes ``private``, since the list now depends on the caller;
+    - ``tools/call``, ``resources/read`` (on the concrete URI, also for a templated resource)
+      and ``prompts/get`` of anything else are refused before the SDK looks it up: JSON-RPC
+      error -32602 (invalid params, as for an unknown name) naming the missing permission. A
+      hidden item and a nonexistent one get the same answer.
 
-    Without permissions on the request (no ``permissions=`` on the token verifier), every tool
+    Without permissions on the request (no ``permissions=`` on the token verifier), everything
     is hidden and refused.
     """
 
     async def __call__(
         self, ctx: ServerRequestContext[Any, Any], call_next: CallNext
     ) -> HandlerResult:
-        if ctx.method == "tools/call":
-            name = ctx.params.get("name") if isinstance(ctx.params, Mapping) else None
-            if isinstance(name, str):
-                self._check_call(name)
+        use = _USES.get(ctx.method)
+        if use is not None:
+            params = ctx.params if isinstance(ctx.params, Mapping) else {}
+            target = params.get(use[1])
+            if isinstance(target, str):
+                self._check(ctx.method, target)
             return await call_next(ctx)
-        if ctx.method == "tools/list":
-            return self._filter(await call_next(ctx))
+        listing = _LISTINGS.get(ctx.method)
+        if listing is not None:
+            return self._filter(ctx.method, await call_next(ctx))
         return await call_next(ctx)
 
     @staticmethod
-    def _check_call(name: str) -> None:
+    def _check(method: str, target: str) -> None:
+        what, _, permission_of = _USES[method]
+        permission = permission_of(target)
         permissions = current_permissions()
-        if permissions is not None and permissions.can_call_tool(name):
+        if permissions is not None and permissions.allows(permission):
             return
         identity = current_identity()
         who = identity.username if identity is not None else "an unauthenticated caller"
-        logger.info("tools/call %r refused for %s: permission tool:%s not granted", name, who, name)
+        logger.info(
+            "%s %r refused for %s: permission %s not granted", method, target, who, permission
+        )
         raise MCPError(
             code=INVALID_PARAMS,
-            message=f"Unknown tool: {name} (permission 'tool:{name}' is not granted to {who})",
+            message=f"Unknown {what}: {target} (permission {permission!r} is not granted to {who})",
+            data={"uri": target} if what == "resource" else None,
         )
 
     @staticmethod
-    def _filter(result: HandlerResult) -> HandlerResult:
+    def _filter(method: str, result: HandlerResult) -> HandlerResult:
+        listing = _LISTINGS[method]
         permissions = current_permissions()
-        if isinstance(result, ListToolsResult):
-            names = [t.name for t in result.tools]
-            keep = set(permissions.filter_tools(names)) if permissions is not None else set()
-            update: dict[str, Any] = {"tools": [t for t in result.tools if t.name in keep]}
-            if result.cache_scope == "public":
+
+        def allowed(key: object) -> bool:
+            return (
+                isinstance(key, str)
+                and permissions is not None
+                and permissions.allows(listing.permission(key))
+            )
+
+        if isinstance(result, listing.model):
+            items = getattr(result, listing.field)
+            update: dict[str, Any] = {
+                listing.field: [i for i in items if allowed(str(getattr(i, listing.key)))]
+            }
+            if getattr(result, "cache_scope", None) == "public":
                 update["cache_scope"] = "private"
-            return result.model_copy(update=update)
-        if isinstance(result, dict) and isinstance(result.get("tools"), list):
-            tools = [t for t in result["tools"] if isinstance(t, dict)]
-            known = [n for n in (t.get("name") for t in tools) if isinstance(n, str)]
-            keep = set(permissions.filter_tools(known)) if permissions is not None else set()
-            filtered = dict(result, tools=[t for t in tools if t.get("name") in keep])
+            return cast(HandlerResult, result.model_copy(update=update))
+        if isinstance(result, dict) and isinstance(result.get(listing.wire_field), list):
+            wire = [i for i in result[listing.wire_field] if isinstance(i, dict)]
+            filtered = dict(result)
+            filtered[listing.wire_field] = [i for i in wire if allowed(i.get(listing.wire_key))]
             if filtered.get("cacheScope") == "public":
                 filtered["cacheScope"] = "private"
             return filtered
         return result
 
 
-class TeleportHeaderMiddleware:
-    """ASGI middleware in front of an MCP app (wrap ``server.streamable_http_app()``).
-
-    The verifier's header rules (``verifier.header_rules``) are read in order and the first
-    header present decides, as in ``Verifier.verify_headers``:
-
-    - ``Authorization: Bearer``: its token is passed on as it came (ID token in ``Authorization``);
-    - any other header (``Teleport-Jwt-Assertion``): every ``Authorization`` header is removed
-      and its token is passed as ``Authorization: Bearer <token>``; a present but unusable
-      header (empty, wrong scheme, repeated with different values) leaves no token at all;
-    - none: every ``Authorization`` header is removed, so the request is refused.
-
-    A 401 caused by a refused token names the reason code (``WWW-Authenticate``
-    ``error_description``, the JSON body, and ``X-Teleport-Jwt-Error``) unless
-    ``expose_reason=False``; the full message goes to the ``teleport_jwt.mcp`` logger.
-    """
-
-    def __init__(self, app: ASGIApp, verifier: Verifier, *, expose_reason: bool = True) -> None:
-        self.app = app
-        self.verifier = verifier
-        self.expose_reason = expose_reason
-
-    def _token_headers(
-        self, headers: list[tuple[bytes, bytes]]
-    ) -> tuple[list[tuple[bytes, bytes]], VerifyError | None]:
-        # The core picks the token exactly as verify_headers does; only its bearer form is
-        # handed on. When Authorization was the chosen header it is rewritten to itself.
-        rest = [(k, v) for k, v in headers if k.lower() != b"authorization"]
-        pairs = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in headers]
-        try:
-            token = self.verifier.token_from_headers(pairs)
-        except VerifyError as e:
-            return rest, e
-        return [*rest, (b"authorization", b"Bearer " + token.encode("latin-1"))], None
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope.get("type") != "http":
-            await self.app(scope, receive, send)
-            return
-        headers, early = self._token_headers(list(scope.get("headers", [])))
-        scope = dict(scope, headers=headers)
-        outcome = _Outcome(error=early)
-        reset = _outcome.set(outcome)
-        replaced = False
-
-        async def send_with_reason(message: Message) -> None:
-            nonlocal replaced
-            if (
-                message["type"] == "http.response.start"
-                and message.get("status") == 401
-                and outcome.error is not None
-                and self.expose_reason
-            ):
-                replaced = True
-                code = outcome.error.code
-                description = f"Teleport token refused: {code}"
-                body = json.dumps({"error": "invalid_token", "error_description": description})
-                kept = [
-                    (k, v)
-                    for k, v in message.get("headers", [])
-                    if k.lower() not in (b"content-length", b"www-authenticate")
-                ]
-                www = f'Bearer error="invalid_token", error_description="{description}"'
-                kept += [
-                    (b"content-length", str(len(body)).encode()),
-                    (b"www-authenticate", www.encode()),
-                    (b"x-teleport-jwt-error", code.encode()),
-                ]
-                await send(dict(message, headers=kept))
-                await send({"type": "http.response.body", "body": body.encode()})
-                return
-            if replaced and message["type"] == "http.response.body":
-                return
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_reason)
-        finally:
-            _outcome.reset(reset)
+ToolPermissionMiddleware = PermissionMiddleware
+"""The former name of :class:`PermissionMiddleware`, which now covers resources and prompts."""

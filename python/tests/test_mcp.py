@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterator
 
 import httpx2
@@ -36,7 +37,9 @@ INIT = {
 ACCEPT = {"Accept": "application/json, text/event-stream"}
 
 
-def _app(verifier: tj.Verifier, proxy: str) -> TeleportHeaderMiddleware:
+def _app(
+    verifier: tj.Verifier, proxy: str, *, expose_reason: bool = True
+) -> TeleportHeaderMiddleware:
     server = MCPServer("t", **teleport_auth(verifier, issuer_url=proxy))
 
     @server.tool()
@@ -44,7 +47,8 @@ def _app(verifier: tj.Verifier, proxy: str) -> TeleportHeaderMiddleware:
         me = require_identity()
         return f"{me.username}:{','.join(me.roles)}"
 
-    return TeleportHeaderMiddleware(server.streamable_http_app(), verifier)
+    app = server.streamable_http_app()
+    return TeleportHeaderMiddleware(app, verifier, expose_reason=expose_reason)
 
 
 @pytest.fixture(scope="module")
@@ -64,9 +68,16 @@ async def _whoami(url: str, headers: dict[str, str]) -> str:
         return " ".join(getattr(c, "text", "") for c in result.content)
 
 
-async def _status(url: str, headers: list[tuple[str, str]]) -> tuple[int, str, str]:
+async def _post(url: str, headers: list[tuple[str, str]]) -> httpx2.Response:
     async with httpx2.AsyncClient(timeout=10) as http:
-        r = await http.post(url, json=INIT, headers=[*ACCEPT.items(), *headers])
+        response: httpx2.Response = await http.post(
+            url, json=INIT, headers=[*ACCEPT.items(), *headers]
+        )
+    return response
+
+
+async def _status(url: str, headers: list[tuple[str, str]]) -> tuple[int, str, str]:
+    r = await _post(url, headers)
     return r.status_code, r.headers.get("x-teleport-jwt-error", ""), r.text
 
 
@@ -115,10 +126,66 @@ def test_denied_with_401_and_reason(served: tuple[MockTeleport, str], case: str,
         "not_a_jwt": [(a, "x")],
         "none": [],
     }[case]
-    status, reason, body = asyncio.run(_status(url, headers))
-    assert status == 401
-    assert reason == code
-    assert code in body
+    r = asyncio.run(_post(url, headers))
+    assert r.status_code == 401
+    assert r.headers["x-teleport-jwt-error"] == code
+    assert r.json()["reason"] == code
+    challenge = r.headers["www-authenticate"]
+    if code == "missing_token":  # RFC 6750 3.1: no error code without credentials
+        assert "error=" not in challenge, challenge
+    else:
+        assert challenge.startswith('Bearer error="invalid_token", error_description='), challenge
+        assert f'"Teleport token refused: {code}"' in challenge
+
+
+def test_reason_is_hidden_unless_the_server_opts_in(mock: MockTeleport) -> None:
+    srv = ServerThread(_app(verifier_for(mock, AUDIENCE), mock.proxy_url, expose_reason=False))
+    try:
+        expired = [("Teleport-Jwt-Assertion", mock.mint(issued_at=1_600_000_000))]
+        r = asyncio.run(_post(srv.url, expired))
+        assert r.status_code == 401
+        assert r.headers["www-authenticate"] == 'Bearer error="invalid_token"'
+        assert "x-teleport-jwt-error" not in r.headers
+        assert r.json() == {"error": "invalid_token", "error_description": "Teleport token refused"}
+        assert "expired" not in r.text
+        r = asyncio.run(_post(srv.url, []))
+        assert (r.status_code, r.headers["www-authenticate"]) == (401, "Bearer")
+        assert r.json()["error"] == "unauthorized" and "missing" not in r.text
+    finally:
+        srv.stop()
+
+
+def test_token_expired_within_the_leeway_is_accepted_over_http(
+    served: tuple[MockTeleport, str],
+) -> None:
+    mock, url = served
+    # exp 30 s ago: the verifier's 60 s leeway accepts it, so the SDK must not refuse it.
+    token = mock.mint(username="late", issued_at=int(time.time()) - 330, ttl=300)
+    assert mock_verifier_accepts(mock, token)
+    assert asyncio.run(_whoami(url, {"Teleport-Jwt-Assertion": token})).startswith("late:")
+
+
+def mock_verifier_accepts(mock: MockTeleport, token: str) -> bool:
+    identity = verifier_for(mock, AUDIENCE).verify(token)
+    return identity.expires_at < time.time()
+
+
+def test_key_endpoint_down_from_the_start_is_503_with_retry_after(
+    fresh_mock: MockTeleport,
+) -> None:
+    fresh_mock.set_failure("refuse")
+    srv = ServerThread(_app(verifier_for(fresh_mock, AUDIENCE), fresh_mock.proxy_url))
+    try:
+        token = fresh_mock.mint()
+        for _ in range(2):  # the fetch, then the remembered failure within the cooldown
+            r = asyncio.run(_post(srv.url, [("Teleport-Jwt-Assertion", token)]))
+            assert r.status_code == 503, r.text
+            assert r.headers["retry-after"] == "30"
+            assert r.headers["x-teleport-jwt-error"] == "key_source_unavailable"
+            assert "www-authenticate" not in r.headers
+            assert r.json()["error"] == "temporarily_unavailable"
+    finally:
+        srv.stop()
 
 
 def test_bearer_only_without_teleport_header_is_verified_by_rules(
@@ -151,7 +218,7 @@ def test_token_verifier_maps_identity_to_access_token(mock: MockTeleport) -> Non
     assert at.scopes == ["r1", "r2"]
     assert at.resource == AUDIENCE
     assert at.claims is not None and at.claims["iss"] == mock.cluster_name
-    assert at.expires_at == at.identity.expires_at
+    assert at.expires_at == at.identity.expires_at + 60  # exp + the verifier's leeway
     assert "identity" not in at.model_dump()
     assert asyncio.run(tv.verify_token("nope")) is None
     assert current_identity() is None

@@ -21,10 +21,10 @@ from mcp_types import INVALID_PARAMS, ListToolsResult, Tool
 import teleport_jwt as tj
 from teleport_jwt.mcp import (
     PermissionDenied,
+    PermissionMiddleware,
     TeleportAccessToken,
     TeleportHeaderMiddleware,
     TeleportTokenVerifier,
-    ToolPermissionMiddleware,
     current_permissions,
     require_permission,
     requires,
@@ -85,7 +85,7 @@ def _server(verifier: tj.Verifier, proxy: str, permissions: tj.SupportsPermissio
         assert isinstance(ctx, Context)
         return f"audited {limit}"
 
-    return TeleportHeaderMiddleware(server.streamable_http_app(), verifier)
+    return TeleportHeaderMiddleware(server.streamable_http_app(), verifier, expose_reason=True)
 
 
 @pytest.fixture(scope="module")
@@ -234,12 +234,12 @@ def test_python_mapper_through_mcp(mock: MockTeleport) -> None:
         # permissions with the verified token.
         assert mapper.seen.count("sam") == 1, mapper.seen
         assert threading.main_thread().name not in mapper.threads  # runs in worker threads
-        # A mapper that raises, or returns the wrong type, refuses the request: 401 with the
-        # reason, never a crash and never a tool.
+        # A mapper that raises, or returns the wrong type, refuses the request: 500 (the
+        # server's fault, not the caller's) with the reason, never a crash and never a tool.
         for user in ("mallory", "typo"):
             token = mock.mint(username=user, roles=["staff"])
             status, reason = asyncio.run(_initialize(srv.url, token))
-            assert (status, reason) == (401, "plugin_error")
+            assert (status, reason) == (500, "plugin_error")
     finally:
         srv.stop()
 
@@ -271,10 +271,12 @@ def test_token_verifier_scopes_are_the_granted_permissions(mock: MockTeleport) -
 def test_teleport_auth_arguments(mock: MockTeleport) -> None:
     v = verifier_for(mock, AUDIENCE)
     auth = teleport_auth(v, issuer_url=mock.proxy_url, permissions=POLICY)
-    assert [type(m) for m in auth["middleware"]] == [ToolPermissionMiddleware]
+    assert [type(m) for m in auth["middleware"]] == [PermissionMiddleware]
     assert auth["auth"].required_scopes is None
     assert "middleware" not in teleport_auth(v, issuer_url=mock.proxy_url)
-    no_filter = teleport_auth(v, issuer_url=mock.proxy_url, permissions=POLICY, filter_tools=False)
+    no_filter = teleport_auth(
+        v, issuer_url=mock.proxy_url, permissions=POLICY, filter_components=False
+    )
     assert "middleware" not in no_filter
     with pytest.raises(ValueError, match="required_roles"):
         teleport_auth(v, issuer_url=mock.proxy_url, permissions=POLICY, required_roles=["a"])
@@ -301,14 +303,14 @@ def test_outside_a_request_nothing_is_permitted() -> None:
     listed = ListToolsResult(
         tools=[Tool(name="a", input_schema={"type": "object"})], cache_scope="public"
     )
-    filtered = ToolPermissionMiddleware._filter(listed)
+    filtered = PermissionMiddleware._filter("tools/list", listed)
     assert isinstance(filtered, ListToolsResult)
     assert filtered.tools == [] and filtered.cache_scope == "private"
     wire = {"tools": [{"name": "a"}, {"name": "b"}], "cacheScope": "public", "ttlMs": 5}
-    assert ToolPermissionMiddleware._filter(wire) == {
+    assert PermissionMiddleware._filter("tools/list", wire) == {
         "tools": [],
         "cacheScope": "private",
         "ttlMs": 5,
     }
     with pytest.raises(MCPError, match="an unauthenticated caller"):
-        ToolPermissionMiddleware._check_call("a")
+        PermissionMiddleware._check("tools/call", "a")

@@ -71,3 +71,12 @@ def test_every_verifier_option_is_a_keyword_and_typed_in_the_stub() -> None:
         tj.Verifier.teleport_jwt("https://t.example.com", "t", "aud", bogus=1)  # type: ignore[call-arg]
     listed = set(str(e.value).split("options are ", 1)[1].split(", "))
     assert listed == core | plugins
+
+
+def test_help_of_verifier_lists_every_option() -> None:
+    core = {name for name, _ in native.VERIFIER_OPTIONS}
+    plugins = {"http_fetcher", "fixed_time", "permissions"}
+    doc = tj.Verifier.__doc__ or ""
+    listed = set(re.findall(r"^    (\w+): ", doc, re.M))
+    assert listed == core | plugins
+    assert doc.startswith("Verifies Teleport tokens.")

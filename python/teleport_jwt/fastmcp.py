@@ -1,0 +1,324 @@
+"""Protect a FastMCP server (the standalone ``fastmcp`` package, 4.x) with Teleport tokens.
+
+    import teleport_jwt as tj
+    from fastmcp import FastMCP
+    from teleport_jwt.fastmcp import teleport_auth
+
+    verifier = tj.Verifier.teleport_jwt(proxy_url=..., cluster_name=..., audience=...)
+    policy = tj.Policy.from_file("policy.yaml")             # optional: roles -> permissions
+    mcp = FastMCP("reports", **teleport_auth(verifier, permissions=policy))
+    app = mcp.http_app()                                     # serve with uvicorn
+
+- :func:`teleport_auth` returns ``auth=`` (a :class:`TeleportAuthProvider`) and, with
+  ``permissions=``, ``middleware=[PermissionMiddleware()]``. ``FastMCP(auth=TeleportAuthProvider(
+  verifier))`` alone verifies without permissions.
+- :class:`TeleportAuthProvider` is a FastMCP ``TokenVerifier``: it reads the token from the
+  verifier's header rules (``Teleport-Jwt-Assertion``, which Teleport always sets, then
+  ``Authorization: Bearer``; a client's ``Authorization`` never wins over Teleport's header) and
+  answers refusals as :class:`teleport_jwt.refusal.Refusal` does (401 ``Bearer`` without a
+  token, 401 ``invalid_token``, 503 with ``Retry-After`` when Teleport's keys are unavailable,
+  500 for a server fault; the reason code only with ``expose_reason=True``). Its access token
+  (:class:`TeleportAccessToken`) carries the :class:`~teleport_jwt.Identity` and
+  :class:`~teleport_jwt.Permissions`; ``scopes`` are the granted permissions (or the roles,
+  without ``permissions=``); ``expires_at`` is ``exp`` plus the verifier's leeway.
+- :class:`PermissionMiddleware` (FastMCP middleware) shows each caller only the tools
+  (``tool:<name>``), resources (``resource:<uri>``; templates ``resource:<uriTemplate>``,
+  reads checked on the concrete URI) and prompts (``prompt:<name>``) it is granted, and
+  answers a call, read or get of any other exactly as FastMCP answers an unknown one.
+- Per component, in FastMCP's style: ``@mcp.tool(auth=permission_required("reports:delete"))``
+  hides and refuses that tool for callers without the permission (it is an ``AuthCheck``).
+- In a handler: :func:`current_identity`, :func:`require_identity`,
+  :func:`current_permissions`, :func:`require_permission` (raises :class:`PermissionDenied`, a
+  ``ToolError``: the call's result is an error naming the permission).
+
+FastMCP's own ``JWTVerifier`` does not fit Teleport's tokens (it needs one algorithm and one
+key, so ES256 clusters, kid-less tokens and rotations break, and it reads no roles or traits);
+this provider runs every check in the teleport-jwt core. Unlike FastMCP's ``AuthMiddleware``,
+:class:`PermissionMiddleware` does not skip the stdio transport: there is no Teleport token
+there, so everything is hidden.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any, TypedDict
+
+from fastmcp.exceptions import NotFoundError, ToolError
+from fastmcp.prompts.base import Prompt
+from fastmcp.resources.base import Resource
+from fastmcp.resources.template import ResourceTemplate
+from fastmcp.server.auth import AccessToken, AuthContext, TokenVerifier
+from fastmcp.server.dependencies import get_access_token
+from fastmcp.server.middleware.middleware import CallNext, Middleware, MiddlewareContext
+from fastmcp.tools.base import Tool, ToolResult
+from mcp.server.auth.middleware.auth_context import AuthContextMiddleware
+from mcp.server.auth.middleware.bearer_auth import BearerAuthBackend
+from pydantic import ConfigDict, Field
+from starlette.middleware import Middleware as ASGIMiddleware
+from starlette.middleware.authentication import AuthenticationMiddleware
+from typing_extensions import NotRequired
+
+from teleport_jwt._bearer import TeleportHeaderMiddleware, TokenChecker
+from teleport_jwt._names import prompt_permission, resource_permission, tool_permission
+from teleport_jwt._protocols import SupportsPermissions
+from teleport_jwt._teleport_jwt import Identity, Permissions, Verifier
+
+__all__ = [
+    "PermissionDenied",
+    "PermissionMiddleware",
+    "TeleportAccessToken",
+    "TeleportAuth",
+    "TeleportAuthProvider",
+    "current_identity",
+    "current_permissions",
+    "permission_required",
+    "prompt_permission",
+    "require_identity",
+    "require_permission",
+    "resource_permission",
+    "teleport_auth",
+    "tool_permission",
+]
+
+logger = logging.getLogger("teleport_jwt.fastmcp")
+
+
+class TeleportAccessToken(AccessToken):
+    """FastMCP's ``AccessToken`` plus the verified :class:`~teleport_jwt.Identity` and, with
+    ``permissions=``, its :class:`~teleport_jwt.Permissions`. ``claims`` are the token's claims."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    identity: Identity = Field(exclude=True, repr=False)
+    permissions: Permissions | None = Field(default=None, exclude=True, repr=False)
+
+
+class TeleportAuthProvider(TokenVerifier):
+    """A FastMCP auth provider backed by a :class:`teleport_jwt.Verifier`:
+    ``FastMCP(auth=TeleportAuthProvider(verifier, permissions=policy))``.
+
+    ``permissions`` (a :class:`~teleport_jwt.Policy` or any permission mapper) is evaluated
+    through the core's ``Verifier.authorize``, once per token, in a worker thread; a mapper that
+    fails refuses the request with 500 ``plugin_error``. ``expose_reason=True`` puts the reason
+    code of a refused token in the 401 (``error_description``, the JSON body and
+    ``X-Teleport-Jwt-Error``); the full reason is logged to ``teleport_jwt.fastmcp`` either way.
+    ``base_url`` is FastMCP's (the server's public URL, for OAuth metadata; usually unset
+    behind Teleport).
+    """
+
+    def __init__(
+        self,
+        verifier: Verifier,
+        *,
+        permissions: SupportsPermissions | None = None,
+        expose_reason: bool = False,
+        base_url: str | None = None,
+    ) -> None:
+        super().__init__(base_url=base_url)
+        self.verifier = verifier
+        self.expose_reason = expose_reason
+        self._checker = TokenChecker(verifier, permissions, logger)
+
+    async def verify_token(self, token: str) -> AccessToken | None:
+        """The access token for a verified Teleport token, None for a refused one."""
+        checked = await self._checker.check(token)
+        if checked is None:
+            return None
+        identity, permissions = checked.identity, checked.permissions
+        scopes = sorted(permissions.granted) if permissions is not None else identity.roles
+        return TeleportAccessToken(
+            token=token,
+            client_id=identity.username,
+            subject=identity.sub,
+            scopes=scopes,
+            expires_at=checked.expires_at,
+            resource=checked.resource,
+            claims=identity.claims,
+            identity=identity,
+            permissions=permissions,
+        )
+
+    def get_middleware(self) -> list[Any]:
+        """FastMCP's bearer middleware behind the Teleport header handling and refusals."""
+        return [
+            ASGIMiddleware(
+                TeleportHeaderMiddleware,
+                verifier=self.verifier,
+                expose_reason=self.expose_reason,
+                logger=logger,
+            ),
+            ASGIMiddleware(AuthenticationMiddleware, backend=BearerAuthBackend(self)),
+            ASGIMiddleware(AuthContextMiddleware),
+        ]
+
+
+class TeleportAuth(TypedDict):
+    """The ``FastMCP`` arguments :func:`teleport_auth` returns."""
+
+    auth: TeleportAuthProvider
+    middleware: NotRequired[list[Middleware]]
+
+
+def teleport_auth(
+    verifier: Verifier,
+    *,
+    permissions: SupportsPermissions | None = None,
+    expose_reason: bool = False,
+    filter_components: bool = True,
+    base_url: str | None = None,
+) -> TeleportAuth:
+    """``FastMCP(name, **teleport_auth(verifier, permissions=policy))``.
+
+    With ``permissions`` (and unless ``filter_components=False``) it adds
+    :class:`PermissionMiddleware`; to add your own middleware, pass
+    ``middleware=[*auth["middleware"], *yours]``.
+    """
+    provider = TeleportAuthProvider(
+        verifier, permissions=permissions, expose_reason=expose_reason, base_url=base_url
+    )
+    result = TeleportAuth(auth=provider)
+    if permissions is not None and filter_components:
+        result["middleware"] = [PermissionMiddleware()]
+    return result
+
+
+def _token() -> TeleportAccessToken | None:
+    token = get_access_token()
+    return token if isinstance(token, TeleportAccessToken) else None
+
+
+def current_identity() -> Identity | None:
+    """The verified caller of the current request, or None outside an authenticated one."""
+    token = _token()
+    return token.identity if token is not None else None
+
+
+def require_identity() -> Identity:
+    """Like :func:`current_identity`, but raises ``PermissionError`` when there is none."""
+    identity = current_identity()
+    if identity is None:
+        raise PermissionError("no verified Teleport identity for this request")
+    return identity
+
+
+def current_permissions() -> Permissions | None:
+    """The caller's :class:`~teleport_jwt.Permissions`, or None outside an authenticated
+    request or without ``permissions=``."""
+    token = _token()
+    return token.permissions if token is not None else None
+
+
+class PermissionDenied(ToolError):
+    """A tool refused because the caller lacks ``permission``: the call's result is an error
+    with this message, for the model to read."""
+
+    def __init__(self, permission: str, username: str | None) -> None:
+        who = username if username is not None else "an unauthenticated caller"
+        super().__init__(f"permission denied: {who} does not have {permission!r}")
+        self.permission = permission
+        self.username = username
+
+
+def require_permission(permission: str) -> Identity:
+    """In a handler: the caller, if it holds ``permission``; else raises
+    :class:`PermissionDenied`. Without ``permissions=`` every permission is refused."""
+    token = _token()
+    if token is None:
+        raise PermissionDenied(permission, None)
+    if token.permissions is None or not token.permissions.allows(permission):
+        raise PermissionDenied(permission, token.identity.username)
+    return token.identity
+
+
+class _PermissionRequired:
+    """An ``AuthCheck``: true when the Teleport caller holds every permission."""
+
+    def __init__(self, permissions: tuple[str, ...]) -> None:
+        self.required = permissions
+
+    def __call__(self, ctx: AuthContext) -> bool:
+        token = ctx.token
+        if not isinstance(token, TeleportAccessToken) or token.permissions is None:
+            return False
+        return all(token.permissions.allows(p) for p in self.required)
+
+    def __repr__(self) -> str:
+        return f"permission_required{self.required!r}"
+
+
+def permission_required(*permissions: str) -> _PermissionRequired:
+    """A FastMCP ``AuthCheck`` for one component:
+    ``@mcp.tool(auth=permission_required("reports:delete"))``. A caller without every one of
+    ``permissions`` does not see the component, and calling it is answered as for an unknown
+    one. It is a check for ``auth=``; in a handler body use :func:`require_permission`."""
+    if not permissions:
+        raise ValueError("permission_required() needs at least one permission")
+    return _PermissionRequired(permissions)
+
+
+def _allowed(permission: str) -> bool:
+    permissions = current_permissions()
+    return permissions is not None and permissions.allows(permission)
+
+
+def _refuse(method: str, target: str, permission: str) -> NotFoundError:
+    identity = current_identity()
+    who = identity.username if identity is not None else "an unauthenticated caller"
+    logger.info("%s %r refused for %s: permission %s not granted", method, target, who, permission)
+    return NotFoundError(f"Unknown {method.split('/')[0].rstrip('s')}: {target!r}")
+
+
+class PermissionMiddleware(Middleware):
+    """FastMCP middleware that scopes tools, resources and prompts to the caller's
+    :class:`~teleport_jwt.Permissions` (``FastMCP(middleware=[...])``; :func:`teleport_auth`
+    adds it): lists keep what is granted (``tool:<name>``, ``resource:<uri>``,
+    ``resource:<uriTemplate>``, ``prompt:<name>``); a call, read (checked on the concrete URI)
+    or get of anything else is answered as FastMCP answers an unknown name, so a hidden
+    component and a nonexistent one look the same. Without permissions on the request,
+    everything is hidden."""
+
+    async def on_list_tools(
+        self, context: MiddlewareContext[Any], call_next: CallNext[Any, Sequence[Tool]]
+    ) -> Sequence[Tool]:
+        return [t for t in await call_next(context) if _allowed(tool_permission(t.name))]
+
+    async def on_call_tool(
+        self, context: MiddlewareContext[Any], call_next: CallNext[Any, ToolResult]
+    ) -> ToolResult:
+        name = context.message.name
+        if not _allowed(tool_permission(name)):
+            raise _refuse("tools/call", name, tool_permission(name))
+        return await call_next(context)
+
+    async def on_list_resources(
+        self, context: MiddlewareContext[Any], call_next: CallNext[Any, Sequence[Resource]]
+    ) -> Sequence[Resource]:
+        resources = await call_next(context)
+        return [r for r in resources if _allowed(resource_permission(str(r.uri)))]
+
+    async def on_list_resource_templates(
+        self,
+        context: MiddlewareContext[Any],
+        call_next: CallNext[Any, Sequence[ResourceTemplate]],
+    ) -> Sequence[ResourceTemplate]:
+        templates = await call_next(context)
+        return [t for t in templates if _allowed(resource_permission(t.uri_template))]
+
+    async def check_resource_access(self, context: MiddlewareContext[Any]) -> None:
+        uri = str(context.message.uri)
+        if not _allowed(resource_permission(uri)):
+            raise _refuse("resources/read", uri, resource_permission(uri))
+
+    async def on_list_prompts(
+        self, context: MiddlewareContext[Any], call_next: CallNext[Any, Sequence[Prompt]]
+    ) -> Sequence[Prompt]:
+        return [p for p in await call_next(context) if _allowed(prompt_permission(p.name))]
+
+    async def on_get_prompt(
+        self, context: MiddlewareContext[Any], call_next: CallNext[Any, Any]
+    ) -> Any:
+        name = context.message.name
+        if not _allowed(prompt_permission(name)):
+            raise _refuse("prompts/get", name, prompt_permission(name))
+        return await call_next(context)

@@ -1,0 +1,200 @@
+"""What to answer over HTTP when a request is refused: one decision, used by every integration.
+
+    import teleport_jwt as tj
+    from teleport_jwt.refusal import Refusal
+
+    try:
+        caller = verifier.authorize_headers(headers)
+    except tj.VerifyError as e:
+        refusal = Refusal.from_error(e)            # status, headers, body, log level
+        return Response(refusal.body_bytes(), refusal.status, refusal.headers)
+
+Every integration of this package (:mod:`teleport_jwt.mcp`, :mod:`teleport_jwt.fastmcp`,
+:mod:`teleport_jwt.asgi`, :mod:`teleport_jwt.starlette`, :mod:`teleport_jwt.flask`,
+:mod:`teleport_jwt.django`) answers with a :class:`Refusal`, so the same token gets the same
+answer whatever serves it:
+
+======================================  ======  =================================================
+reason code                              status  ``WWW-Authenticate`` / other headers
+======================================  ======  =================================================
+``missing_token`` (no credentials)       401     ``Bearer`` (no ``error``: RFC 6750 section 3.1)
+any other token problem (``expired``,    401     ``Bearer error="invalid_token"``
+``bad_signature``, ``malformed``, ...)
+``key_source_unavailable``               503     ``Retry-After: 30`` (the core's default cooldown)
+``plugin_error``, ``invalid_config``,    500     (none): the server, not the caller, is at fault
+``insecure_transport``,
+``internal_error``
+a permission the caller lacks            403     ``Bearer error="insufficient_scope"``
+======================================  ======  =================================================
+
+The reason code reaches the client only when the server opts in (``expose_reason=True``): then
+the challenge carries ``error_description="Teleport token refused: <code>"``, the JSON body a
+``reason`` member and the response an ``X-Teleport-Jwt-Error: <code>`` header. Off by default:
+codes such as ``audience_mismatch`` or ``issuer_mismatch`` tell a prober how the server is
+configured, and behind Teleport the caller cannot fix its token anyway. The full message always
+goes to the log (:meth:`Refusal.log`), never a token.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+
+from teleport_jwt._errors import VerifyError
+
+__all__ = [
+    "PERMISSION_DENIED",
+    "RETRY_AFTER_SECONDS",
+    "SERVER_FAULT_CODES",
+    "Refusal",
+]
+
+RETRY_AFTER_SECONDS = 30
+"""``Retry-After`` of a 503: the core's default key-fetch cooldown, after which it tries again."""
+
+SERVER_FAULT_CODES = frozenset({"plugin_error", "invalid_config", "insecure_transport"})
+"""Reason codes that are the server's fault (500), with ``internal_error``."""
+
+_UNAVAILABLE = "key_source_unavailable"
+_MISSING = "missing_token"
+_INTERNAL = "internal_error"
+PERMISSION_DENIED = "permission_denied"
+"""The ``code`` of a 403: a verified caller without the permission a handler requires."""
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """The HTTP answer to a refused request.
+
+    ``status`` is 401, 403, 500 or 503; ``code`` the core's reason code (or
+    ``"permission_denied"`` for a 403); ``error`` the RFC 6750 error (``None`` when no
+    credentials were sent, ``"invalid_token"``, ``"insufficient_scope"``; ``None`` for 500 and
+    503); ``message`` the full explanation, for the server's log only; ``retry_after`` the
+    seconds of a 503; ``permission`` the missing permission of a 403; ``expose_reason`` whether
+    the client is told ``code`` (and ``permission``).
+    """
+
+    status: int
+    code: str
+    error: str | None
+    message: str
+    retry_after: int | None = None
+    permission: str | None = None
+    expose_reason: bool = False
+
+    @classmethod
+    def from_error(
+        cls,
+        error: VerifyError,
+        *,
+        expose_reason: bool = False,
+        retry_after: int = RETRY_AFTER_SECONDS,
+    ) -> Refusal:
+        """The answer to a request refused with ``error``, a :class:`~teleport_jwt.VerifyError`."""
+        code = error.code
+        if code == _MISSING:
+            return cls(401, code, None, error.message, expose_reason=expose_reason)
+        if code == _UNAVAILABLE:
+            return cls(503, code, None, error.message, retry_after, expose_reason=expose_reason)
+        if code == _INTERNAL or code in SERVER_FAULT_CODES:
+            return cls(500, code, None, error.message, expose_reason=expose_reason)
+        return cls(401, code, "invalid_token", error.message, expose_reason=expose_reason)
+
+    @classmethod
+    def permission_denied(
+        cls, permission: str, username: str | None = None, *, expose_reason: bool = False
+    ) -> Refusal:
+        """403 for a verified caller that lacks ``permission``."""
+        who = username if username is not None else "the caller"
+        return cls(
+            403,
+            PERMISSION_DENIED,
+            "insufficient_scope",
+            f"{who} does not have the permission {permission!r}",
+            permission=permission,
+            expose_reason=expose_reason,
+        )
+
+    @property
+    def description(self) -> str:
+        """What the client is told (``error_description``): the code only when exposed."""
+        if self.status == 403:
+            if self.expose_reason and self.permission is not None:
+                return f"permission {self.permission!r} is not granted"
+            return "permission denied"
+        if self.status == 503:
+            base = "Teleport's signing keys are unavailable; retry later"
+        elif self.status == 500:
+            base = "the server could not check the credentials"
+        elif self.error is None:
+            base = "Teleport token required"
+        else:
+            base = "Teleport token refused"
+        return f"{base}: {self.code}" if self.expose_reason else base
+
+    def www_authenticate(self, *extra: str) -> str | None:
+        """The ``WWW-Authenticate`` challenge (401 and 403 only), with ``extra`` parameters
+        (already formatted, e.g. ``'resource_metadata="https://..."'``) after ours."""
+        if self.status not in (401, 403):
+            return None
+        params: list[str] = []
+        if self.error is not None:
+            params.append(f'error="{self.error}"')
+            if self.expose_reason:
+                params.append(f'error_description="{_quoted(self.description)}"')
+        params.extend(extra)
+        return "Bearer " + ", ".join(params) if params else "Bearer"
+
+    def headers(self, *extra_challenge: str) -> list[tuple[str, str]]:
+        """Response headers besides ``Content-Length``: ``Content-Type``, the challenge,
+        ``Retry-After`` and, when exposed, ``X-Teleport-Jwt-Error``."""
+        out = [("content-type", "application/json"), ("cache-control", "no-store")]
+        challenge = self.www_authenticate(*extra_challenge)
+        if challenge is not None:
+            out.append(("www-authenticate", challenge))
+        if self.retry_after is not None:
+            out.append(("retry-after", str(self.retry_after)))
+        if self.expose_reason:
+            out.append(("x-teleport-jwt-error", self.code))
+        return out
+
+    def body(self) -> dict[str, str]:
+        """The JSON body: ``error`` and ``error_description`` (OAuth style), ``reason`` when
+        exposed."""
+        if self.error is not None:
+            error = self.error
+        elif self.status == 401:
+            error = "unauthorized"
+        elif self.status == 503:
+            error = "temporarily_unavailable"
+        else:
+            error = "server_error"
+        body = {"error": error, "error_description": self.description}
+        if self.expose_reason:
+            body["reason"] = self.code
+        return body
+
+    def body_bytes(self) -> bytes:
+        """:meth:`body` as JSON bytes."""
+        return json.dumps(self.body()).encode()
+
+    @property
+    def log_level(self) -> int:
+        """INFO for a refused caller (401/403), WARNING for an outage (503), ERROR for a
+        server fault (500)."""
+        if self.status == 503:
+            return logging.WARNING
+        if self.status == 500:
+            return logging.ERROR
+        return logging.DEBUG if self.code == _MISSING else logging.INFO
+
+    def log(self, logger: logging.Logger, context: str = "request") -> None:
+        """One log line with the full message (never the token) at :attr:`log_level`."""
+        logger.log(
+            self.log_level, "%s refused (%d %s): %s", context, self.status, self.code, self.message
+        )
+
+
+def _quoted(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
