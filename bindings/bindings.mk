@@ -13,7 +13,7 @@
 #                 (bindings/swift/linux/swift-root.sh; ~5 min and ~2 GB the first time).
 # ffi-no-mock:    the release library (no `testing` feature) does not link the mock (rcgen and
 #                 the HTTPS test server): checked on the dependency graph, no build needed.
-EXTRA_TESTS += kotlin-test swift-test ffi-no-mock
+EXTRA_TESTS += kotlin-test kotlin-consumer swift-test ffi-no-mock
 
 BINDINGS_TARGET_DIR := $(abspath $(or $(CARGO_TARGET_DIR),target))
 FFI_LIB := $(BINDINGS_TARGET_DIR)/debug/libteleport_jwt_ffi.so
@@ -22,7 +22,7 @@ MVN ?= mvn
 
 SWIFT_DIR := bindings/swift
 
-.PHONY: ffi-lib kotlin-test swift-generate swift-test ffi-no-mock kotlin-bench ffi-size
+.PHONY: ffi-lib kotlin-test kotlin-dist kotlin-consumer swift-generate swift-test ffi-no-mock kotlin-bench ffi-size
 
 # The testing flavour (MockTeleport included), which the Kotlin and Swift tests use; apps link
 # the release library built without `--features testing`.
@@ -81,3 +81,35 @@ ffi-size:
 	    $$(stat -c %s $(BINDINGS_TARGET_DIR)/release/ffi-size.so) \
 	    $$(nm -D --defined-only $(BINDINGS_TARGET_DIR)/release/libteleport_jwt_ffi.so | grep -ci mock); \
 	done; rm -f $(BINDINGS_TARGET_DIR)/release/ffi-size.so
+
+# kotlin-dist:     installs the Maven artifacts into ~/.m2: dev.teleportjwt:teleport-jwt (the release
+#                  flavour: Kotlin generated from, and the jar carrying, the library without the
+#                  mock) and its `testing` classifier (the same with MockTeleport, for users'
+#                  tests). Neither builds a library it does not ship. KOTLIN_DIST_PROFILE=release
+#                  (the default) or dev (what make test uses: a faster build, the same packaging).
+# kotlin-consumer: a separate Maven project (bindings/kotlin/consumer) that depends on the
+#                  installed `testing` artifact and runs its main() with no JVM flags; and the
+#                  release jar is checked to carry its library and no mock.
+KOTLIN_DIST_PROFILE ?= release
+KOTLIN_DIST_DIR = $(if $(filter dev,$(KOTLIN_DIST_PROFILE)),debug,$(KOTLIN_DIST_PROFILE))
+PROJECT_VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+KOTLIN_MVN_DIST = cd $(KOTLIN_DIR) && $(MVN) -q -B -Dstyle.color=never -Dmaven.test.skip=true -Dcargo=$(CARGO) \
+	-Dcargo.profile=$(KOTLIN_DIST_PROFILE) -Dnative.dir=$(BINDINGS_TARGET_DIR)/$(KOTLIN_DIST_DIR)
+
+kotlin-dist:
+	@grep -q "<version>$(PROJECT_VERSION)</version>" $(KOTLIN_DIR)/pom.xml || \
+	  { echo "bindings/kotlin/pom.xml is not at the workspace version $(PROJECT_VERSION)" >&2; exit 1; }
+	$(KOTLIN_MVN_DIST) -Dffi.features=jvm clean install
+	@jar tf $(KOTLIN_DIR)/target/teleport-jwt-$(PROJECT_VERSION).jar > $(KOTLIN_DIR)/target/release-jar.txt
+	@grep -qx 'linux-x86-64/libteleport_jwt_ffi.so' $(KOTLIN_DIR)/target/release-jar.txt || \
+	  { echo "kotlin-dist: the jar does not carry linux-x86-64/libteleport_jwt_ffi.so" >&2; exit 1; }
+	@! grep -q 'MockTeleport' $(KOTLIN_DIR)/target/release-jar.txt || \
+	  { echo "kotlin-dist: the release jar has the mock" >&2; exit 1; }
+	$(KOTLIN_MVN_DIST) -Dffi.features=testing,jvm -Djar.classifier=testing clean package
+	cd $(KOTLIN_DIR) && $(MVN) -q -B install:install-file -Dfile=target/teleport-jwt-$(PROJECT_VERSION)-testing.jar \
+	  -DpomFile=pom.xml -Dclassifier=testing
+	@echo "kotlin: installed dev.teleportjwt:teleport-jwt:$(PROJECT_VERSION) (release library, no mock) and its testing classifier"
+
+kotlin-consumer:
+	$(MAKE) --no-print-directory kotlin-dist KOTLIN_DIST_PROFILE=dev
+	cd $(KOTLIN_DIR)/consumer && $(MVN) -q -B -Dstyle.color=never -Dteleport-jwt.version=$(PROJECT_VERSION) compile exec:java

@@ -113,3 +113,63 @@ pub extern "system" fn Java_dev_teleportjwt_JvmFastPath_release<'c>(
         drop(unsafe { Handle::from_raw_unchecked(raw).into_arc::<Verifier>() });
     }
 }
+
+/// Binds the three `JvmFastPath` natives to the functions above, in the library instance JNA
+/// already loaded: called through JNA (direct mapping passes the `JNIEnv*` and the class). A
+/// library JNA unpacked from the jar is deleted from disk once loaded, so `System.load` could
+/// only load a second copy (a second core, whose handles are not this one's); `RegisterNatives`
+/// needs no path. Returns JNI's status (0 = bound).
+///
+/// # Safety
+/// `env` is the calling thread's `JNIEnv*` (JNA's direct mapping passes it), called from a
+/// native method of a class whose loader sees `dev.teleportjwt.JvmFastPath` (JNI's
+/// `FindClass` then uses that loader).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn teleport_jwt_jvm_register_natives(
+    env: *mut jni::sys::JNIEnv,
+) -> jni::sys::jint {
+    const BYTES_SIG: &std::ffi::CStr = c"(JLjava/lang/String;)[B";
+    let method =
+        |name: &'static std::ffi::CStr, sig: &'static std::ffi::CStr, f: *mut std::ffi::c_void| {
+            jni::sys::JNINativeMethod {
+                name: name.as_ptr().cast_mut(),
+                signature: sig.as_ptr().cast_mut(),
+                fnPtr: f,
+            }
+        };
+    let methods = [
+        method(
+            c"verify",
+            BYTES_SIG,
+            Java_dev_teleportjwt_JvmFastPath_verify as *mut _,
+        ),
+        method(
+            c"authorize",
+            BYTES_SIG,
+            Java_dev_teleportjwt_JvmFastPath_authorize as *mut _,
+        ),
+        method(
+            c"release",
+            c"(J)V",
+            Java_dev_teleportjwt_JvmFastPath_release as *mut _,
+        ),
+    ];
+    if env.is_null() {
+        return jni::sys::JNI_ERR;
+    }
+    // SAFETY: the caller's contract (above) for `env`.
+    let class = unsafe { ((**env).v1_1.FindClass)(env, c"dev/teleportjwt/JvmFastPath".as_ptr()) };
+    if class.is_null() {
+        return jni::sys::JNI_ERR; // FindClass left a NoClassDefFoundError pending
+    }
+    // SAFETY: `class` is a live local reference; the method table outlives the call (JNI copies what it needs) and each entry
+    // is a function with exactly the JNI signature it is registered under.
+    unsafe {
+        ((**env).v1_1.RegisterNatives)(
+            env,
+            class,
+            methods.as_ptr(),
+            methods.len() as jni::sys::jint,
+        )
+    }
+}

@@ -1,5 +1,8 @@
 package dev.teleportjwt
 
+import com.sun.jna.JNIEnv
+import com.sun.jna.Library
+import com.sun.jna.Native
 import com.sun.jna.NativeLibrary
 import java.nio.ByteBuffer
 import java.util.concurrent.locks.ReentrantReadWriteLock
@@ -7,12 +10,20 @@ import kotlin.concurrent.read
 import kotlin.concurrent.write
 
 /**
- * The JNI entry points of the native library (`bindings/teleport-jwt-ffi/src/jvm.rs`). The
- * library JNA already loaded is loaded for JNI too, from the same file.
+ * The JNI entry points of the native library (`bindings/teleport-jwt-ffi/src/jvm.rs`), bound
+ * with `RegisterNatives` in the library instance the generated code already loaded through JNA
+ * (the same class loader option, so JNA's cache hands back that very instance): a library JNA
+ * unpacked from the jar is deleted once loaded, and loading it again would be a second copy.
  */
 internal object JvmFastPath {
     init {
-        System.load(NativeLibrary.getInstance("teleport_jwt_ffi").file.absolutePath)
+        val library = NativeLibrary.getInstance(
+            "teleport_jwt_ffi",
+            mapOf(Library.OPTION_CLASSLOADER to JvmFastPath::class.java.classLoader),
+        )
+        Native.register(Registrar::class.java, library)
+        val status = Registrar.teleport_jwt_jvm_register_natives(JNIEnv.CURRENT)
+        check(status == 0) { "teleport-jwt: binding the JNI fast path failed (JNI status $status)" }
     }
 
     @JvmStatic external fun verify(handle: Long, token: String): ByteArray
@@ -20,6 +31,11 @@ internal object JvmFastPath {
     @JvmStatic external fun authorize(handle: Long, token: String): ByteArray
 
     @JvmStatic external fun release(handle: Long)
+
+    /** JNA direct mapping of the one registration call. */
+    private object Registrar {
+        @JvmStatic external fun teleport_jwt_jvm_register_natives(env: JNIEnv): Int
+    }
 }
 
 /**
