@@ -13,14 +13,14 @@ DEMO_TARGET :=
 # A bare `make` shows the demo (the fragments above define rules first).
 .DEFAULT_GOAL := demo
 
-.PHONY: demo rust-demo test fmt-check clippy doc-check rust-test
+.PHONY: demo rust-demo test fmt-check clippy doc-check rust-test release-check
 
 demo: $(or $(DEMO_TARGET),rust-demo)
 
 rust-demo:
 	$(CARGO) run --quiet -p teleport-jwt --features mock --example demo
 
-test: fmt-check clippy doc-check rust-test $(EXTRA_TESTS)
+test: fmt-check clippy doc-check rust-test release-check $(EXTRA_TESTS)
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
@@ -34,3 +34,15 @@ doc-check:
 
 rust-test:
 	$(CARGO) test --workspace --all-features
+
+# The release pipelines (.github/workflows) can only run where their hardware is; here they are
+# linted with actionlint (built from the Go module proxy into target/tools) and the one version
+# every artifact carries is checked (.ci/check-version).
+ACTIONLINT := $(abspath $(or $(CARGO_TARGET_DIR),target))/tools/bin/actionlint
+$(ACTIONLINT):
+	GOBIN=$(dir $@) GOFLAGS=-mod=mod go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
+
+release-check: $(ACTIONLINT)
+	@echo "version $$(.ci/check-version) everywhere"
+	$(ACTIONLINT) .github/workflows/*.yml
+	@echo "workflows: actionlint clean"

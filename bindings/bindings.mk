@@ -92,13 +92,12 @@ ffi-size:
 #                  release jar is checked to carry its library and no mock.
 KOTLIN_DIST_PROFILE ?= release
 KOTLIN_DIST_DIR = $(if $(filter dev,$(KOTLIN_DIST_PROFILE)),debug,$(KOTLIN_DIST_PROFILE))
-PROJECT_VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+PROJECT_VERSION := $(shell .ci/check-version 2>/dev/null)
 KOTLIN_MVN_DIST = cd $(KOTLIN_DIR) && $(MVN) -q -B -Dstyle.color=never -Dmaven.test.skip=true -Dcargo=$(CARGO) \
 	-Dcargo.profile=$(KOTLIN_DIST_PROFILE) -Dnative.dir=$(BINDINGS_TARGET_DIR)/$(KOTLIN_DIST_DIR)
 
 kotlin-dist:
-	@grep -q "<version>$(PROJECT_VERSION)</version>" $(KOTLIN_DIR)/pom.xml || \
-	  { echo "bindings/kotlin/pom.xml is not at the workspace version $(PROJECT_VERSION)" >&2; exit 1; }
+	@.ci/check-version >/dev/null
 	$(KOTLIN_MVN_DIST) -Dffi.features=jvm clean install
 	@jar tf $(KOTLIN_DIR)/target/teleport-jwt-$(PROJECT_VERSION).jar > $(KOTLIN_DIR)/target/release-jar.txt
 	@grep -qx 'linux-x86-64/libteleport_jwt_ffi.so' $(KOTLIN_DIR)/target/release-jar.txt || \
