@@ -61,6 +61,7 @@ mod json;
 mod jws;
 pub mod keys;
 pub mod policy;
+pub mod refusal;
 mod token_cache;
 pub mod verifier;
 

@@ -18,7 +18,7 @@ use crate::http::HttpFetcher;
 use crate::identity::Claims;
 use crate::identity::Identity;
 use crate::jws::{self, KeyId, KeyMatch};
-use crate::keys::cache::{KeyCache, Snapshot};
+use crate::keys::cache::{KeyCache, Snapshot, Stop, Wait};
 use crate::keys::{KeySource, OidcDiscovery, RemoteJwks, StaticJwks};
 use crate::policy::{PermissionMapper, Permissions};
 use crate::token_cache::{Entry, TokenCache};
@@ -367,12 +367,53 @@ impl Verifier {
         token: &str,
         now: std::time::SystemTime,
     ) -> Result<Arc<Identity>, VerifyError> {
-        let now = unix_seconds(now);
+        self.verify_with(token, unix_seconds(now), Wait::Allowed)
+            .map_err(Stop::into_error)
+    }
+
+    /// [`Verifier::verify`] if it can be answered without waiting for a key fetch; `None` when
+    /// it cannot, and nothing was fetched: call [`Verifier::verify`] where blocking is fine
+    /// (`tokio::task::spawn_blocking`). For async servers, so that a cache hit, or any token
+    /// whose keys are cached, is checked on the worker thread at no thread hop, and only a
+    /// start-up fetch, a key rotation or an outage's first attempt moves to a blocking thread.
+    ///
+    /// `None` exactly where [`Verifier::verify`] would fetch keys or wait for a fetch in flight
+    /// (see [`crate::keys::cache`]): no usable key set yet (or past `max_stale`) and no recent
+    /// failed attempt to answer from, an unknown `kid` within its refetch budget, or a due
+    /// refresh when the refresher thread could not be started. Everything else gets the same
+    /// answer as [`Verifier::verify`], errors included: a key endpoint that failed less than a
+    /// cooldown ago gives `key_source_unavailable` at once. A new token costs its signature
+    /// check (about 17 µs RS256, 55 µs ES256), well within what an async task may spend
+    /// between two awaits.
+    ///
+    /// ```
+    /// # use teleport_jwt::mock::{MintSpec, MockTeleport};
+    /// # use teleport_jwt::{TrustEntry, Verifier};
+    /// # let teleport = MockTeleport::start().unwrap();
+    /// # let verifier = Verifier::builder()
+    /// #     .trust(TrustEntry::teleport_jwt(&teleport.proxy_url(), teleport.cluster_name(),
+    /// #                                     "mcp+http://127.0.0.1:8000/mcp"))
+    /// #     .configure(|o| o.ca_pem = Some(teleport.ca_pem()))
+    /// #     .build()?;
+    /// # let token = teleport.mint(&MintSpec::default()).unwrap();
+    /// assert!(verifier.try_verify(&token).is_none());        // no keys yet: it would fetch
+    /// let identity = verifier.verify(&token)?;               // fetches (blocking)
+    /// let again = verifier.try_verify(&token).expect("keys cached: no waiting")?;
+    /// assert_eq!(again.username, identity.username);
+    /// # Ok::<(), teleport_jwt::VerifyError>(())
+    /// ```
+    pub fn try_verify(&self, token: &str) -> Option<Result<Arc<Identity>, VerifyError>> {
+        let now = unix_seconds(self.inner.clock.now());
+        settled(self.verify_with(token, now, Wait::Never))
+    }
+
+    fn verify_with(&self, token: &str, now: f64, wait: Wait) -> Result<Arc<Identity>, Stop> {
         if self.inner.tokens.is_none() {
             // Nothing to share the entry with: skip allocating it.
-            return self.verify_fully(token, now).map(|e| e.identity);
+            return self.verify_fully(token, now, wait).map(|e| e.identity);
         }
-        self.verified_entry(token, now).map(|e| e.identity.clone())
+        self.verified_entry(token, now, wait)
+            .map(|e| e.identity.clone())
     }
 
     /// Verifies `token` (as [`Verifier::verify`]) and maps the identity to permissions with the
@@ -425,13 +466,27 @@ impl Verifier {
         token: &str,
         now: std::time::SystemTime,
     ) -> Result<Authorized, VerifyError> {
+        self.authorize_with(token, unix_seconds(now), Wait::Allowed)
+            .map_err(Stop::into_error)
+    }
+
+    /// [`Verifier::authorize`] if it can be answered without waiting for a key fetch; `None`
+    /// otherwise, exactly as [`Verifier::try_verify`]. The permission mapper runs on the
+    /// calling thread (once per token, then cached): the built-in
+    /// [`crate::policy::Policy`] never blocks, and a mapper of your own must not either.
+    pub fn try_authorize(&self, token: &str) -> Option<Result<Authorized, VerifyError>> {
+        let now = unix_seconds(self.inner.clock.now());
+        settled(self.authorize_with(token, now, Wait::Never))
+    }
+
+    fn authorize_with(&self, token: &str, now: f64, wait: Wait) -> Result<Authorized, Stop> {
         let mapper = self.inner.mapper.as_ref().ok_or_else(|| {
             err(
                 Reason::InvalidConfig,
                 "authorize needs a permission mapper (VerifierBuilder::permission_mapper)",
             )
         })?;
-        let entry = self.verified_entry(token, unix_seconds(now))?;
+        let entry = self.verified_entry(token, now, wait)?;
         let permissions = match entry.permissions.get() {
             Some(p) => p.clone(),
             None => {
@@ -449,17 +504,17 @@ impl Verifier {
 
     /// The cache entry for a verified token: from the cache when still good, else from a full
     /// verification (then cached).
-    fn verified_entry(&self, token: &str, now: f64) -> Result<Arc<Entry>, VerifyError> {
+    fn verified_entry(&self, token: &str, now: f64, wait: Wait) -> Result<Arc<Entry>, Stop> {
         if let Some(cache) = &self.inner.tokens {
             if let Some(hit) = cache.get(token) {
-                match self.recheck(&hit, now) {
+                match self.recheck(&hit, now, wait) {
                     Ok(true) => return Ok(hit),
                     Ok(false) => cache.remove(token),
                     Err(e) => return Err(e),
                 }
             }
         }
-        let entry = Arc::new(self.verify_fully(token, now)?);
+        let entry = Arc::new(self.verify_fully(token, now, wait)?);
         if let Some(cache) = &self.inner.tokens {
             cache.insert(token, entry.clone(), now);
         }
@@ -477,11 +532,11 @@ impl Verifier {
 
     /// Whether a cached verification still holds: its key is still trusted (`Ok(false)`:
     /// verify again from scratch) and its times still hold (else the time error).
-    fn recheck(&self, hit: &Entry, now: f64) -> Result<bool, VerifyError> {
+    fn recheck(&self, hit: &Entry, now: f64, wait: Wait) -> Result<bool, Stop> {
         let Some(trust) = self.inner.entries.get(hit.trust_index) else {
             return Ok(false);
         };
-        let snapshot = trust.cache.get()?;
+        let snapshot = trust.cache.get_with(wait)?;
         if !snapshot
             .keys
             .keys()
@@ -499,13 +554,13 @@ impl Verifier {
         Ok(true)
     }
 
-    fn verify_fully(&self, token: &str, now: f64) -> Result<Entry, VerifyError> {
+    fn verify_fully(&self, token: &str, now: f64, wait: Wait) -> Result<Entry, Stop> {
         let options = &self.inner.options;
         let jws = jws::decode(token, options.max_token_bytes)?;
         let payload = claims::Payload::read(&jws.payload)?;
         let claim_set = payload.claims();
         let (trust_index, trust) = self.trust_for(claim_set.iss)?;
-        let key = self.find_key(trust, &jws)?;
+        let key = self.find_key(trust, &jws, wait)?;
         let checked = claims::check(&claim_set, &self.rules(trust, now))?;
         let (map, heap) = payload.into_parts();
         let claims = Claims::verified(jws.payload, map, heap);
@@ -572,28 +627,30 @@ impl Verifier {
         &self,
         trust: &Trust,
         jws: &jws::CompactJws<'_>,
-    ) -> Result<Arc<crate::keys::VerifyingKey>, VerifyError> {
+        wait: Wait,
+    ) -> Result<Arc<crate::keys::VerifyingKey>, Stop> {
         if jws.kid == KeyId::NotAString {
             return Err(err(
                 Reason::UnknownKey,
                 "the token's `kid` is not a string and matches no key",
-            ));
+            )
+            .into());
         }
-        let snapshot = trust.cache.get()?;
+        let snapshot = trust.cache.get_with(wait)?;
         match jws::match_key(jws, &snapshot.keys) {
             KeyMatch::Verified(k) => return Ok(k),
             KeyMatch::Failed(e)
                 if jws.kid != KeyId::Absent || e.reason() != Reason::BadSignature =>
             {
-                return Err(e)
+                return Err(e.into())
             }
             KeyMatch::Failed(_) | KeyMatch::NoCandidate => {}
         }
-        let newer: Arc<Snapshot> = trust.cache.refresh_for_unknown_key(&snapshot);
+        let newer: Arc<Snapshot> = trust.cache.refresh_for_unknown_key(&snapshot, wait)?;
         match jws::match_key(jws, &newer.keys) {
             KeyMatch::Verified(k) => Ok(k),
-            KeyMatch::Failed(e) => Err(e),
-            KeyMatch::NoCandidate => Err(err(
+            KeyMatch::Failed(e) => Err(e.into()),
+            KeyMatch::NoCandidate => Err(Stop::Error(err(
                 Reason::UnknownKey,
                 match &jws.kid {
                     KeyId::Id(kid) => format!(
@@ -607,8 +664,17 @@ impl Verifier {
                         trust.cache.describe()
                     ),
                 },
-            )),
+            ))),
         }
+    }
+}
+
+/// The answer of a verification that may not wait, `None` when it would have had to.
+fn settled<T>(outcome: Result<T, Stop>) -> Option<Result<T, VerifyError>> {
+    match outcome {
+        Ok(v) => Some(Ok(v)),
+        Err(Stop::Error(e)) => Some(Err(e)),
+        Err(Stop::WouldWait) => None,
     }
 }
 

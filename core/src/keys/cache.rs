@@ -29,6 +29,12 @@
 //!
 //! A warm verification takes a shared read lock to clone an `Arc` and reads two atomics; it
 //! never waits for a fetch and never serialises with other verifications.
+//!
+//! A caller that must not block (an async runtime's worker thread) asks with [`Wait::Never`]:
+//! wherever the rules above would make it fetch or wait for a fetch in flight, it gets
+//! [`Stop::WouldWait`] instead, and nothing is fetched or recorded for it. Everything that
+//! does not wait (a usable set, an answer from the last failure during its cooldown, an
+//! unknown `kid` outside its refetch budget) is answered exactly as for [`Wait::Allowed`].
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -41,6 +47,43 @@ use super::set::KeySet;
 use super::source::KeySource;
 use crate::clock::Clock;
 use crate::error::{err, Reason, VerifyError};
+
+/// Whether a caller may wait for a key fetch (its own, or one in flight).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Wait {
+    /// Fetch, or wait for a fetch, when the rules say so.
+    Allowed,
+    /// Never: stop with [`Stop::WouldWait`] instead.
+    Never,
+}
+
+/// Why a key lookup (or a verification) that was not allowed to wait stopped.
+#[derive(Debug)]
+pub(crate) enum Stop {
+    /// Refused with this error.
+    Error(VerifyError),
+    /// Answering needs a key fetch, or waiting for one in flight ([`Wait::Never`] only).
+    WouldWait,
+}
+
+impl From<VerifyError> for Stop {
+    fn from(e: VerifyError) -> Self {
+        Stop::Error(e)
+    }
+}
+
+impl Stop {
+    /// The error of a caller that was allowed to wait, for which `WouldWait` cannot happen.
+    pub(crate) fn into_error(self) -> VerifyError {
+        match self {
+            Stop::Error(e) => e,
+            Stop::WouldWait => err(
+                Reason::InternalError,
+                "a verification that may wait for keys stopped as if it could not",
+            ),
+        }
+    }
+}
 
 /// How keys are cached and refreshed. See the [module docs](self) for the exact rules; the
 /// bounds are checked when the verifier is built.
@@ -196,6 +239,11 @@ impl KeyCache {
     /// A key set fit for use now. A set younger than `max_stale` is returned at once (a refresh
     /// it needs happens in the background); only without one does the caller wait for a fetch.
     pub(crate) fn get(self: &Arc<Self>) -> Result<Arc<Snapshot>, VerifyError> {
+        self.get_with(Wait::Allowed).map_err(Stop::into_error)
+    }
+
+    /// [`KeyCache::get`], or with [`Wait::Never`] `WouldWait` where it would fetch or wait.
+    pub(crate) fn get_with(self: &Arc<Self>, wait: Wait) -> Result<Arc<Snapshot>, Stop> {
         let snapshot = self.current.read().clone();
         let now = self.clock.monotonic();
         if let Some(s) = &snapshot {
@@ -205,6 +253,9 @@ impl KeyCache {
                     // No refresher thread: refresh here, but only when no fetch is in flight.
                     if age >= self.policy.max_age {
                         if let Some(state) = self.fetch.try_lock() {
+                            if wait == Wait::Never {
+                                return Err(Stop::WouldWait);
+                            }
                             let (fetched, _) = self.routine_refresh(state);
                             return Ok(fetched.unwrap_or_else(|| s.clone()));
                         }
@@ -213,25 +264,33 @@ impl KeyCache {
                 return Ok(s.clone());
             }
         }
-        self.fetch_without_usable_keys(snapshot)
+        match wait {
+            Wait::Allowed => Ok(self.fetch_without_usable_keys(snapshot)?),
+            Wait::Never => self.without_usable_keys_now(snapshot),
+        }
     }
 
     /// Called when `seen` has no key for a token: refetches at most once per cooldown (see the
     /// module docs) and returns the newest set, `seen` itself when no refetch was made.
-    pub(crate) fn refresh_for_unknown_key(self: &Arc<Self>, seen: &Arc<Snapshot>) -> Arc<Snapshot> {
+    /// With [`Wait::Never`], `WouldWait` where it would refetch (nothing is recorded then).
+    pub(crate) fn refresh_for_unknown_key(
+        self: &Arc<Self>,
+        seen: &Arc<Snapshot>,
+        wait: Wait,
+    ) -> Result<Arc<Snapshot>, Stop> {
         let newer = |cache: &Self| match cache.current.read().clone() {
             Some(current) if !Arc::ptr_eq(&current, seen) => Some(current),
             _ => None,
         };
         if let Some(current) = newer(self) {
-            return current;
+            return Ok(current);
         }
         // A fetch in flight: answer from what we have rather than queue behind it.
         let Some(mut state) = self.fetch.try_lock() else {
-            return seen.clone();
+            return Ok(seen.clone());
         };
         if let Some(current) = newer(self) {
-            return current;
+            return Ok(current);
         }
         let now = self.clock.monotonic();
         let within_cooldown =
@@ -239,14 +298,53 @@ impl KeyCache {
         if (state.last_error.is_some() && within_cooldown(state.last_attempt))
             || within_cooldown(state.last_unknown_kid_refetch)
         {
-            return seen.clone();
+            return Ok(seen.clone());
+        }
+        if wait == Wait::Never {
+            return Err(Stop::WouldWait);
         }
         state.last_unknown_kid_refetch = Some(now);
         let fetched = self.fetch_locked(&mut state, now).ok();
         self.plan(&state);
         drop(state);
         self.nudge();
-        fetched.unwrap_or_else(|| seen.clone())
+        Ok(fetched.unwrap_or_else(|| seen.clone()))
+    }
+
+    /// The cold path for a caller that may not wait: the answer of the latest failed attempt
+    /// while its cooldown lasts (as [`KeyCache::fetch_without_usable_keys`] gives it), a set
+    /// fetched meanwhile, or `WouldWait`.
+    fn without_usable_keys_now(
+        self: &Arc<Self>,
+        stale: Option<Arc<Snapshot>>,
+    ) -> Result<Arc<Snapshot>, Stop> {
+        // A fetch in flight holds the lock: waiting for it is what the caller may not do.
+        let Some(state) = self.fetch.try_lock() else {
+            return Err(Stop::WouldWait);
+        };
+        let now = self.clock.monotonic();
+        if let Some(s) = self.current.read().clone() {
+            if self.age(now, &s) < self.policy.max_stale {
+                return Ok(s);
+            }
+        }
+        if !self.backing_off(&state, now) {
+            return Err(Stop::WouldWait);
+        }
+        let e = self.unavailable(&state, stale.as_deref(), now);
+        self.plan(&state);
+        drop(state);
+        self.nudge();
+        Err(Stop::Error(e))
+    }
+
+    /// Whether the latest attempt failed less than a cooldown ago (callers then get its error
+    /// instead of a new attempt).
+    fn backing_off(&self, state: &FetchState, now: Duration) -> bool {
+        state.last_error.is_some()
+            && state
+                .last_attempt
+                .is_some_and(|t| now.saturating_sub(t) < self.policy.cooldown)
     }
 
     /// The cold path: no set, or one past `max_stale`. Waits for an in-flight fetch or makes
@@ -267,11 +365,7 @@ impl KeyCache {
             }
             return Err(self.unavailable(&state, stale.as_deref(), now));
         }
-        let backing_off = state.last_error.is_some()
-            && state
-                .last_attempt
-                .is_some_and(|t| now.saturating_sub(t) < self.policy.cooldown);
-        if !backing_off {
+        if !self.backing_off(&state, now) {
             if let Ok(s) = self.fetch_locked(&mut state, now) {
                 self.plan(&state);
                 drop(state);
