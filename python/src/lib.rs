@@ -15,6 +15,7 @@ mod logging;
 mod mock;
 mod plugins;
 mod policy;
+mod refusal;
 mod verifier;
 
 /// The native module `teleport_jwt._teleport_jwt`. Every type is immutable or internally
@@ -40,6 +41,7 @@ fn _teleport_jwt(m: &Bound<'_, PyModule>) -> PyResult<()> {
         .map(|(name, kind)| (*name, kind.as_str()))
         .collect();
     m.add("VERIFIER_OPTIONS", options)?;
+    m.add_function(wrap_pyfunction!(refusal::refusal_answer, m)?)?;
     m.add_class::<verifier::Verifier>()?;
     m.add_class::<verifier::TrustEntry>()?;
     m.add_class::<verifier::Authorized>()?;

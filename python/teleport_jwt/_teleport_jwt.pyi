@@ -22,6 +22,7 @@ __all__ = [
     "TrustEntry",
     "Verifier",
     "__version__",
+    "refusal_answer",
 ]
 __version__: str
 REASON_CODES: list[str]
@@ -29,6 +30,19 @@ REASONS: list[tuple[str, str]]  # (reason code, exception class name), from the 
 VERIFIER_OPERATIONS: list[str]  # what every language's verifier offers, from the core
 TRUST_ENTRY_OPTIONS: list[str]
 VERIFIER_OPTIONS: list[tuple[str, str]]  # (option, kind), from the core
+
+def refusal_answer(
+    code: str,
+    message: str,
+    *,
+    expose_reason: bool,
+    retry_after: int,
+    permission: str | None = None,
+    username: str | None = None,
+    extra_challenge: list[str] = ...,
+) -> tuple[int, str | None, str, int | None, list[tuple[str, str]], str]:
+    """The core's HTTP answer to a refusal (``teleport_jwt::refusal``): ``(status, error,
+    description, retry_after, headers, body_json)``, for :class:`teleport_jwt.refusal.Refusal`."""
 
 class _KeySourceLike(Protocol):
     """Anything with ``fetch_jwks()`` returning the current JWKS JSON."""

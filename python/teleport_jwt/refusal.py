@@ -42,6 +42,7 @@ import logging
 from dataclasses import dataclass
 
 from teleport_jwt._errors import VerifyError
+from teleport_jwt._teleport_jwt import refusal_answer
 
 __all__ = [
     "PERMISSION_DENIED",
@@ -56,9 +57,7 @@ RETRY_AFTER_SECONDS = 30
 SERVER_FAULT_CODES = frozenset({"plugin_error", "invalid_config", "insecure_transport"})
 """Reason codes that are the server's fault (500), with ``internal_error``."""
 
-_UNAVAILABLE = "key_source_unavailable"
 _MISSING = "missing_token"
-_INTERNAL = "internal_error"
 PERMISSION_DENIED = "permission_denied"
 """The ``code`` of a 403: a verified caller without the permission a handler requires."""
 
@@ -92,14 +91,10 @@ class Refusal:
         retry_after: int = RETRY_AFTER_SECONDS,
     ) -> Refusal:
         """The answer to a request refused with ``error``, a :class:`~teleport_jwt.VerifyError`."""
-        code = error.code
-        if code == _MISSING:
-            return cls(401, code, None, error.message, expose_reason=expose_reason)
-        if code == _UNAVAILABLE:
-            return cls(503, code, None, error.message, retry_after, expose_reason=expose_reason)
-        if code == _INTERNAL or code in SERVER_FAULT_CODES:
-            return cls(500, code, None, error.message, expose_reason=expose_reason)
-        return cls(401, code, "invalid_token", error.message, expose_reason=expose_reason)
+        status, rfc_error, _, retry, _, _ = refusal_answer(
+            error.code, error.message, expose_reason=expose_reason, retry_after=retry_after
+        )
+        return cls(status, error.code, rfc_error, error.message, retry, expose_reason=expose_reason)
 
     @classmethod
     def permission_denied(
@@ -116,68 +111,42 @@ class Refusal:
             expose_reason=expose_reason,
         )
 
+    def _answer(self, *extra_challenge: str) -> tuple[str, list[tuple[str, str]], str]:
+        """The core's description, headers and JSON body of this refusal."""
+        _, _, description, _, headers, body = refusal_answer(
+            self.code,
+            self.message,
+            expose_reason=self.expose_reason,
+            retry_after=self.retry_after or RETRY_AFTER_SECONDS,
+            permission=self.permission,
+            extra_challenge=list(extra_challenge),
+        )
+        return description, headers, body
+
     @property
     def description(self) -> str:
         """What the client is told (``error_description``): the code only when exposed."""
-        if self.status == 403:
-            if self.expose_reason and self.permission is not None:
-                return f"permission {self.permission!r} is not granted"
-            return "permission denied"
-        if self.status == 503:
-            base = "Teleport's signing keys are unavailable; retry later"
-        elif self.status == 500:
-            base = "the server could not check the credentials"
-        elif self.error is None:
-            base = "Teleport token required"
-        else:
-            base = "Teleport token refused"
-        return f"{base}: {self.code}" if self.expose_reason else base
+        return self._answer()[0]
 
     def www_authenticate(self, *extra: str) -> str | None:
         """The ``WWW-Authenticate`` challenge (401 and 403 only), with ``extra`` parameters
         (already formatted, e.g. ``'resource_metadata="https://..."'``) after ours."""
-        if self.status not in (401, 403):
-            return None
-        params: list[str] = []
-        if self.error is not None:
-            params.append(f'error="{self.error}"')
-            if self.expose_reason:
-                params.append(f'error_description="{_quoted(self.description)}"')
-        params.extend(extra)
-        return "Bearer " + ", ".join(params) if params else "Bearer"
+        return dict(self._answer(*extra)[1]).get("www-authenticate")
 
     def headers(self, *extra_challenge: str) -> list[tuple[str, str]]:
         """Response headers besides ``Content-Length``: ``Content-Type``, the challenge,
         ``Retry-After`` and, when exposed, ``X-Teleport-Jwt-Error``."""
-        out = [("content-type", "application/json"), ("cache-control", "no-store")]
-        challenge = self.www_authenticate(*extra_challenge)
-        if challenge is not None:
-            out.append(("www-authenticate", challenge))
-        if self.retry_after is not None:
-            out.append(("retry-after", str(self.retry_after)))
-        if self.expose_reason:
-            out.append(("x-teleport-jwt-error", self.code))
-        return out
+        return self._answer(*extra_challenge)[1]
 
     def body(self) -> dict[str, str]:
         """The JSON body: ``error`` and ``error_description`` (OAuth style), ``reason`` when
         exposed."""
-        if self.error is not None:
-            error = self.error
-        elif self.status == 401:
-            error = "unauthorized"
-        elif self.status == 503:
-            error = "temporarily_unavailable"
-        else:
-            error = "server_error"
-        body = {"error": error, "error_description": self.description}
-        if self.expose_reason:
-            body["reason"] = self.code
+        body: dict[str, str] = json.loads(self._answer()[2])
         return body
 
     def body_bytes(self) -> bytes:
         """:meth:`body` as JSON bytes."""
-        return json.dumps(self.body()).encode()
+        return self._answer()[2].encode()
 
     @property
     def log_level(self) -> int:
@@ -194,7 +163,3 @@ class Refusal:
         logger.log(
             self.log_level, "%s refused (%d %s): %s", context, self.status, self.code, self.message
         )
-
-
-def _quoted(text: str) -> str:
-    return text.replace("\\", "\\\\").replace('"', '\\"')

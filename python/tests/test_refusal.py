@@ -85,3 +85,33 @@ def test_log_levels_follow_who_is_at_fault(caplog: pytest.LogCaptureFixture) -> 
         (logging.ERROR, "request refused (500 plugin_error): why plugin_error"),
         (logging.DEBUG, "request refused (401 missing_token): why missing_token"),
     ]
+
+
+def _shared_cases() -> list[dict[str, object]]:
+    root = __import__("pathlib").Path(__file__).resolve().parents[2]
+    doc = json.loads((root / "tests/vectors/refusal_cases.json").read_text())
+    cases: list[dict[str, object]] = doc["cases"]
+    return cases
+
+
+@pytest.mark.parametrize("case", _shared_cases(), ids=lambda c: str(c["name"]))
+def test_the_shared_refusal_vectors(case: dict[str, object]) -> None:
+    """The same answers as the core's suite (core/tests/refusal.rs), from the same file."""
+    expose = bool(case["expose_reason"])
+    if case["code"] == "permission_denied":
+        r = Refusal.permission_denied(
+            str(case["permission"]), str(case["username"]), expose_reason=expose
+        )
+    else:
+        retry = case.get("retry_after_secs", RETRY_AFTER_SECONDS)
+        assert isinstance(retry, int)
+        r = Refusal.from_error(
+            error_for(str(case["code"]), "never shown"), expose_reason=expose, retry_after=retry
+        )
+    headers = dict(r.headers())
+    assert r.status == case["status"]
+    assert headers.get("www-authenticate") == case["www_authenticate"]
+    assert headers.get("retry-after") == case["retry_after"]
+    assert headers.get("x-teleport-jwt-error") == case["x_teleport_jwt_error"]
+    assert r.body() == case["body"]
+    assert "never shown" not in r.body_bytes().decode()

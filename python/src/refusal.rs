@@ -1,0 +1,83 @@
+//! The core's HTTP answer to a refused request (`teleport_jwt::refusal`), for
+//! `teleport_jwt.refusal.Refusal`: the Python class keeps its fields, every answer it gives
+//! (status, challenge, headers, body) is the core's, pinned by `tests/vectors/refusal_cases.json`.
+
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use teleport_jwt::refusal::{Refusal, RefusalOptions, PERMISSION_DENIED};
+use teleport_jwt::{Reason, VerifyError};
+
+/// The core's refusal for a reason `code` (or `"permission_denied"` with `permission`).
+fn refusal(
+    code: &str,
+    message: &str,
+    expose_reason: bool,
+    retry_after: u32,
+    permission: Option<&str>,
+    username: Option<&str>,
+) -> PyResult<Refusal> {
+    let options = RefusalOptions {
+        expose_reason,
+        retry_after_secs: retry_after,
+    };
+    if code == PERMISSION_DENIED {
+        let permission = permission.unwrap_or_default();
+        return Ok(Refusal::permission_denied(permission, username, options));
+    }
+    let reason: Reason = code
+        .parse()
+        .map_err(|_| PyValueError::new_err(format!("{code:?} is not a reason code")))?;
+    Ok(Refusal::from_error(
+        &VerifyError::new(reason, message),
+        options,
+    ))
+}
+
+/// `(status, error, description, retry_after, headers, body_json)` of the refusal, the
+/// challenge with `extra_challenge` parameters after the core's.
+#[pyfunction]
+#[pyo3(signature = (code, message, *, expose_reason, retry_after, permission=None, username=None, extra_challenge=Vec::new()))]
+#[allow(clippy::too_many_arguments, clippy::type_complexity)]
+pub(crate) fn refusal_answer(
+    code: &str,
+    message: &str,
+    expose_reason: bool,
+    retry_after: u32,
+    permission: Option<&str>,
+    username: Option<&str>,
+    extra_challenge: Vec<String>,
+) -> PyResult<(
+    u16,
+    Option<&'static str>,
+    String,
+    Option<u32>,
+    Vec<(&'static str, String)>,
+    String,
+)> {
+    let r = refusal(
+        code,
+        message,
+        expose_reason,
+        retry_after,
+        permission,
+        username,
+    )?;
+    let extra: Vec<&str> = extra_challenge.iter().map(String::as_str).collect();
+    let challenge = r.www_authenticate_with(&extra).unwrap_or_default();
+    let headers = r
+        .headers()
+        .into_iter()
+        .map(|(name, value)| match name {
+            "www-authenticate" => (name, challenge.clone()),
+            _ => (name, value),
+        })
+        .collect();
+    Ok((
+        r.status,
+        r.error,
+        r.description(),
+        r.retry_after_secs,
+        headers,
+        r.body(),
+    ))
+}
