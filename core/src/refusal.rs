@@ -3,7 +3,7 @@
 //!
 //! A [`Refusal`] is plain data (no HTTP framework involved): the status, the
 //! `WWW-Authenticate` challenge, `Retry-After`, the other headers and the JSON body for a
-//! refused request. The axum layer ([`crate::axum`], feature `axum`) answers with it, and it is
+//! refused request. The axum layer (`teleport_jwt::axum`, feature `axum`) answers with it, and it is
 //! meant for every other integration too, so that one token gets the same answer whatever
 //! serves it. The cases are pinned by `tests/vectors/refusal_cases.json`, which any language's
 //! suite can read.

@@ -30,11 +30,12 @@
 //! A warm verification takes a shared read lock to clone an `Arc` and reads two atomics; it
 //! never waits for a fetch and never serialises with other verifications.
 //!
-//! A caller that must not block (an async runtime's worker thread) asks with [`Wait::Never`]:
-//! wherever the rules above would make it fetch or wait for a fetch in flight, it gets
-//! [`Stop::WouldWait`] instead, and nothing is fetched or recorded for it. Everything that
-//! does not wait (a usable set, an answer from the last failure during its cooldown, an
-//! unknown `kid` outside its refetch budget) is answered exactly as for [`Wait::Allowed`].
+//! A caller that must not block (an async runtime's worker thread, through
+//! [`crate::Verifier::try_verify`]) asks with `Wait::Never`: wherever the rules above would
+//! make it fetch or wait for a fetch in flight, it gets `Stop::WouldWait` instead, and nothing
+//! is fetched or recorded for it. Everything that does not wait (a usable set, an answer from
+//! the last failure during its cooldown, an unknown `kid` outside its refetch budget) is
+//! answered exactly as for `Wait::Allowed`.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -45,8 +46,9 @@ use parking_lot::{Condvar, Mutex, MutexGuard, RwLock};
 
 use super::set::KeySet;
 use super::source::KeySource;
-use crate::clock::Clock;
+use crate::clock::{unix_seconds, Clock};
 use crate::error::{err, Reason, VerifyError};
+use crate::stats::{FetchCounters, KeySourceStats};
 
 /// Whether a caller may wait for a key fetch (its own, or one in flight).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -190,6 +192,11 @@ pub(crate) struct KeyCache {
     attempts: AtomicU64,
     /// Successful and failed fetches, for diagnostics and tests.
     pub(crate) fetches: AtomicU64,
+    /// Fetch results, latencies and unknown-`kid` refetches, for [`KeyCache::stats`].
+    counters: FetchCounters,
+    /// The failure streak as [`KeyCache::stats`] shows it: Unix seconds it began and the last
+    /// error's text. Its own lock, so that reading it never waits for a fetch in flight.
+    failing: Mutex<Option<(i64, String)>>,
     /// Monotonic nanoseconds from which the refresher has work to do ([`NOT_PLANNED`]: none).
     /// A request past it wakes the refresher (see [`KeyCache::nudge`]).
     refresh_due: AtomicU64,
@@ -223,6 +230,8 @@ impl KeyCache {
             fetch: Mutex::new(FetchState::default()),
             attempts: AtomicU64::new(0),
             fetches: AtomicU64::new(0),
+            counters: FetchCounters::default(),
+            failing: Mutex::new(None),
             refresh_due: AtomicU64::new(NOT_PLANNED),
             refresher: OnceLock::new(),
         }
@@ -230,6 +239,37 @@ impl KeyCache {
 
     pub(crate) fn describe(&self) -> String {
         self.source.describe()
+    }
+
+    /// The counters and state of this cache, for [`crate::Verifier::stats`]. Takes no lock a
+    /// fetch holds.
+    pub(crate) fn stats(&self, trust_entry: &str) -> KeySourceStats {
+        let (fetch_duration_buckets, fetch_duration_sum) = self.counters.histogram();
+        let failing = self.failing.lock().clone();
+        let current = self.current.read().clone();
+        let keys = current
+            .as_ref()
+            .map(|s| {
+                s.keys
+                    .keys()
+                    .iter()
+                    .map(|k| (k.kid().map(str::to_owned), k.algorithm()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        KeySourceStats {
+            trust_entry: trust_entry.to_owned(),
+            source: self.describe(),
+            fetches_ok: self.counters.ok.load(Ordering::Relaxed),
+            fetches_failed: self.counters.failed.load(Ordering::Relaxed),
+            fetch_duration_buckets,
+            fetch_duration_sum,
+            unknown_kid_refetches: self.counters.unknown_kid_refetches.load(Ordering::Relaxed),
+            serving_stale: failing.is_some() && current.is_some(),
+            failing_since: failing.as_ref().map(|(since, _)| *since),
+            last_fetch_error: failing.map(|(_, e)| e),
+            keys,
+        }
     }
 
     fn age(&self, now: Duration, s: &Snapshot) -> Duration {
@@ -304,6 +344,9 @@ impl KeyCache {
             return Err(Stop::WouldWait);
         }
         state.last_unknown_kid_refetch = Some(now);
+        self.counters
+            .unknown_kid_refetches
+            .fetch_add(1, Ordering::Relaxed);
         let fetched = self.fetch_locked(&mut state, now).ok();
         self.plan(&state);
         drop(state);
@@ -415,6 +458,7 @@ impl KeyCache {
         // Set before the source is called too, so that a source that panics is not retried
         // at once.
         state.last_attempt = Some(now);
+        let started = std::time::Instant::now();
         let result = self.source.fetch_jwks().and_then(|bytes| {
             KeySet::from_jwks_json(&bytes, self.policy.max_keys).map_err(|e| {
                 err(
@@ -423,6 +467,7 @@ impl KeyCache {
                 )
             })
         });
+        self.counters.fetched(result.is_ok(), started.elapsed());
         let outcome = match result {
             Ok(keys) => {
                 let fetched_at = self.clock.monotonic();
@@ -437,6 +482,7 @@ impl KeyCache {
                 }
                 state.last_error = None;
                 state.failures = 0;
+                *self.failing.lock() = None;
                 Ok(snapshot)
             }
             Err(e) => {
@@ -450,6 +496,13 @@ impl KeyCache {
                     None => log::warn!("teleport-jwt: fetching keys failed: {e}"),
                 }
                 state.last_error = Some(e.clone());
+                let mut failing = self.failing.lock();
+                let since = match failing.as_ref() {
+                    Some((since, _)) => *since,
+                    #[allow(clippy::cast_possible_truncation)]
+                    None => unix_seconds(self.clock.now()).floor() as i64,
+                };
+                *failing = Some((since, e.to_string()));
                 Err(e)
             }
         };
