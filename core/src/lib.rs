@@ -62,6 +62,7 @@ mod jws;
 pub mod keys;
 pub mod policy;
 pub mod refusal;
+pub mod stats;
 mod token_cache;
 pub mod verifier;
 

@@ -21,6 +21,7 @@ use crate::jws::{self, KeyId, KeyMatch};
 use crate::keys::cache::{KeyCache, Snapshot, Stop, Wait};
 use crate::keys::{KeySource, OidcDiscovery, RemoteJwks, StaticJwks};
 use crate::policy::{PermissionMapper, Permissions};
+use crate::stats::{Counters, Stats};
 use crate::token_cache::{Entry, TokenCache};
 
 /// Verifies Teleport tokens. Cheap to clone (an `Arc`); share one per process: its key caches
@@ -36,6 +37,8 @@ struct Inner {
     clock: Arc<dyn Clock>,
     tokens: Option<TokenCache>,
     mapper: Option<Arc<dyn PermissionMapper>>,
+    /// Outcomes and token-cache lookups (shared with the verifiers `with_permissions` makes).
+    counters: Arc<Counters>,
 }
 
 /// A verified caller and what they may do: the answer of [`Verifier::authorize`].
@@ -169,6 +172,7 @@ impl VerifierBuilder {
                 mapper,
                 options,
                 clock,
+                counters: Arc::default(),
             }),
         })
     }
@@ -238,6 +242,7 @@ impl Verifier {
                 mapper: Some(mapper),
                 options: inner.options.clone(),
                 clock: inner.clock.clone(),
+                counters: inner.counters.clone(),
             }),
         }
     }
@@ -339,7 +344,10 @@ impl Verifier {
             .iter()
             .map(|(k, v)| (k.as_ref(), v.as_ref()))
             .collect();
-        f(self.token_from_headers(&pairs)?)
+        let token = self
+            .token_from_headers(&pairs)
+            .inspect_err(|e| self.inner.counters.refused(e))?;
+        f(token)
     }
 
     /// The token the configured header rules select from `headers`, without verifying it:
@@ -408,12 +416,38 @@ impl Verifier {
     }
 
     fn verify_with(&self, token: &str, now: f64, wait: Wait) -> Result<Arc<Identity>, Stop> {
-        if self.inner.tokens.is_none() {
+        let outcome = if self.inner.tokens.is_none() {
             // Nothing to share the entry with: skip allocating it.
-            return self.verify_fully(token, now, wait).map(|e| e.identity);
+            self.verify_fully(token, now, wait).map(|e| e.identity)
+        } else {
+            self.verified_entry(token, now, wait)
+                .map(|e| e.identity.clone())
+        };
+        self.count(outcome)
+    }
+
+    /// Counts a finished verification (one that would have waited is not one).
+    fn count<T>(&self, outcome: Result<T, Stop>) -> Result<T, Stop> {
+        match &outcome {
+            Ok(_) => self.inner.counters.accepted(),
+            Err(Stop::Error(e)) => self.inner.counters.refused(e),
+            Err(Stop::WouldWait) => {}
         }
-        self.verified_entry(token, now, wait)
-            .map(|e| e.identity.clone())
+        outcome
+    }
+
+    /// The verifier's counters and its key sources' state now: verifications by outcome,
+    /// token-cache hits and misses, and per trust entry its fetches (with their latency
+    /// histogram), unknown-`kid` refetches, stale state, last fetch error and current keys.
+    /// See [`crate::stats`] for the same as Prometheus metrics. Never waits for a fetch.
+    pub fn stats(&self) -> Stats {
+        let sources = self
+            .inner
+            .entries
+            .iter()
+            .map(|t| t.cache.stats(&t.entry.name))
+            .collect();
+        self.inner.counters.snapshot(sources)
     }
 
     /// Verifies `token` (as [`Verifier::verify`]) and maps the identity to permissions with the
@@ -480,6 +514,11 @@ impl Verifier {
     }
 
     fn authorize_with(&self, token: &str, now: f64, wait: Wait) -> Result<Authorized, Stop> {
+        let outcome = self.authorize_uncounted(token, now, wait);
+        self.count(outcome)
+    }
+
+    fn authorize_uncounted(&self, token: &str, now: f64, wait: Wait) -> Result<Authorized, Stop> {
         let mapper = self.inner.mapper.as_ref().ok_or_else(|| {
             err(
                 Reason::InvalidConfig,
@@ -506,7 +545,9 @@ impl Verifier {
     /// verification (then cached).
     fn verified_entry(&self, token: &str, now: f64, wait: Wait) -> Result<Arc<Entry>, Stop> {
         if let Some(cache) = &self.inner.tokens {
-            if let Some(hit) = cache.get(token) {
+            let hit = cache.get(token);
+            self.inner.counters.cache_lookup(hit.is_some());
+            if let Some(hit) = hit {
                 match self.recheck(&hit, now, wait) {
                     Ok(true) => return Ok(hit),
                     Ok(false) => cache.remove(token),
