@@ -1,4 +1,10 @@
-"""Type stubs of the native module ``teleport_jwt._teleport_jwt`` (checked by mypy.stubtest)."""
+"""Type stubs of the native module ``teleport_jwt._teleport_jwt`` (checked by mypy.stubtest).
+
+Import its names from ``teleport_jwt`` (``import teleport_jwt as tj``), ``MockTeleport`` from
+``teleport_jwt.testing``. Every error the core reports is a ``tj.VerifyError`` subclass named
+after its reason code (``expired`` -> ``tj.Expired``; see ``teleport_jwt._errors``). Every type
+is immutable or internally synchronised: the module is safe without the GIL (free-threaded).
+"""
 
 from collections.abc import Coroutine, Iterable, Mapping, Sequence
 from os import PathLike
@@ -25,11 +31,21 @@ __all__ = [
     "refusal_answer",
 ]
 __version__: str
+"""The version of teleport-jwt (this native extension's package version)."""
 REASON_CODES: list[str]
-REASONS: list[tuple[str, str]]  # (reason code, exception class name), from the core
-VERIFIER_OPERATIONS: list[str]  # what every language's verifier offers, from the core
+"""Every reason code of the core (``"malformed"``, ``"expired"``, ...), in declaration order."""
+REASONS: list[tuple[str, str]]
+"""``(reason code, exception class name)`` of every reason, from the core, e.g.
+``("bad_signature", "BadSignature")``: the class is ``teleport_jwt.BadSignature``."""
+VERIFIER_OPERATIONS: list[str]
+"""What every language's verifier offers, from the core (for parity tests); Python spells
+``verify_at`` / ``authorize_at`` as the ``now=`` argument of ``verify`` / ``authorize``."""
 TRUST_ENTRY_OPTIONS: list[str]
-VERIFIER_OPTIONS: list[tuple[str, str]]  # (option, kind), from the core
+"""The options of a trust entry besides issuer, audiences and keys: ``name``, ``require_iat``."""
+VERIFIER_OPTIONS: list[tuple[str, str]]
+"""``(option, kind)`` of every verifier option of the core; kind is ``"duration"`` (float
+seconds), ``"count"``, ``"flag"``, ``"text"`` or ``"header_rules"``. Python adds
+``http_fetcher``, ``fixed_time`` and ``permissions``."""
 
 def refusal_answer(
     code: str,
@@ -41,8 +57,18 @@ def refusal_answer(
     username: str | None = None,
     extra_challenge: list[str] = ...,
 ) -> tuple[int, str | None, str, int | None, list[tuple[str, str]], str]:
-    """The core's HTTP answer to a refusal (``teleport_jwt::refusal``): ``(status, error,
-    description, retry_after, headers, body_json)``, for :class:`teleport_jwt.refusal.Refusal`."""
+    """The core's HTTP answer to a refusal (``teleport_jwt::refusal``), for
+    :class:`teleport_jwt.refusal.Refusal`.
+
+    ``code`` is a reason code, or ``"permission_denied"`` for a verified caller (``username``)
+    lacking ``permission``; ``message`` is for the log, never sent. ``expose_reason`` tells the
+    client the code; ``retry_after`` is the 503's ``Retry-After`` in seconds. Returns
+    ``(status, error, description, retry_after, headers, body_json)``: status 401, 403, 500 or
+    503; the RFC 6750 error (None without credentials, for 500 and 503); the
+    ``error_description``; ``Retry-After`` seconds (503 only); the headers (lower-case names,
+    the ``WWW-Authenticate`` challenge with ``extra_challenge`` auth-params after the core's);
+    the JSON body. Raises ``ValueError`` for an unknown code.
+    """
 
 class _KeySourceLike(Protocol):
     """Anything with ``fetch_jwks()`` returning the current JWKS JSON."""
@@ -81,6 +107,12 @@ _Headers = Mapping[str, str | bytes] | Iterable[tuple[str, str | bytes]] | dict[
 
 @final
 class TrustEntry:
+    """One trusted issuer: its ``iss``, accepted audiences and where its keys come from.
+
+    Immutable. Give several to :meth:`Verifier.from_entries`: a token's ``iss`` picks its
+    entry. The key source is checked when the verifier is built.
+    """
+
     def __new__(
         cls,
         issuer: str,
@@ -92,7 +124,15 @@ class TrustEntry:
         keys: _KeySourceLike | None = None,
         name: str | None = None,
         require_iat: bool | None = None,
-    ) -> Self: ...
+    ) -> Self:
+        """A general entry: any issuer, with exactly one of ``jwks`` (JSON text, bytes or a
+        dict), ``jwks_url``, ``discovery_url`` or ``keys`` (``fetch_jwks() -> str | bytes``).
+
+        ``audience`` is one accepted audience or several. ``name`` defaults to the issuer,
+        ``require_iat`` to False. Raises ``tj.InvalidConfig`` (``invalid_config``) unless exactly
+        one key source is given, ``TypeError`` for an audience that is not str or a list of str.
+        """
+
     @staticmethod
     def teleport_jwt(
         proxy_url: str,
@@ -101,7 +141,14 @@ class TrustEntry:
         *,
         name: str | None = None,
         require_iat: bool | None = None,
-    ) -> TrustEntry: ...
+    ) -> TrustEntry:
+        """Classic Teleport JWTs of one cluster: ``iss`` = ``cluster_name``, keys at
+        ``<proxy_url>/.well-known/jwks.json``.
+
+        ``kind`` is ``"teleport_jwt"``; ``name`` defaults to the cluster name, ``require_iat``
+        to False.
+        """
+
     @staticmethod
     def teleport_id_token(
         proxy_url: str,
@@ -109,60 +156,124 @@ class TrustEntry:
         *,
         name: str | None = None,
         require_iat: bool | None = None,
-    ) -> TrustEntry: ...
+    ) -> TrustEntry:
+        """Teleport OIDC ID tokens: ``iss`` = ``https://<proxy>`` (``:443`` stripped), keys
+        through ``<issuer>/.well-known/openid-configuration``.
+
+        ``kind`` is ``"id_token"``; ``name`` defaults to the issuer, ``require_iat`` to True.
+        """
+
     @property
-    def name(self) -> str: ...
+    def name(self) -> str:
+        """The entry's name (the issuer unless renamed), in logs and ``Identity.trust_entry``."""
+
     @property
-    def issuer(self) -> str: ...
+    def issuer(self) -> str:
+        """The exact ``iss`` this entry accepts (compared byte for byte)."""
+
     @property
-    def audiences(self) -> list[str]: ...
+    def audiences(self) -> list[str]:
+        """The accepted audiences; a token must name at least one."""
+
     @property
-    def require_iat(self) -> bool: ...
+    def require_iat(self) -> bool:
+        """Whether tokens must carry ``iat`` (True for ID tokens by default)."""
+
     @property
-    def kind(self) -> Literal["teleport_jwt", "id_token", "generic"]: ...
+    def kind(self) -> Literal["teleport_jwt", "id_token", "generic"]:
+        """``"teleport_jwt"``, ``"id_token"`` or ``"generic"`` (a ``TrustEntry(...)`` entry)."""
 
 @final
 class Authorized:
+    """What :meth:`Verifier.authorize` returns: the verified identity and what the verifier's
+    permission mapper grants it (both shared with the verified-token cache)."""
+
     @property
-    def identity(self) -> Identity: ...
+    def identity(self) -> Identity:
+        """Who the token proves the caller is."""
+
     @property
-    def permissions(self) -> Permissions: ...
+    def permissions(self) -> Permissions:
+        """What the mapper grants (and the denies that apply)."""
 
 @final
 class Identity:
+    """A verified Teleport identity (immutable; compares, hashes and pickles).
+
+    Built by ``Verifier.verify*``; tests of permission policies may build an unverified one
+    with :meth:`for_testing`. Only unpickle an identity you pickled: unpickling builds one no
+    token verified.
+    """
+
     @property
-    def username(self) -> str: ...
+    def username(self) -> str:
+        """The Teleport user name: the ``username`` claim, or ``sub`` when it is absent."""
+
     @property
-    def sub(self) -> str: ...
+    def sub(self) -> str:
+        """The ``sub`` claim (equal to the user name in Teleport tokens)."""
+
     @property
-    def roles(self) -> list[str]: ...
+    def roles(self) -> list[str]:
+        """Teleport roles, empty when the claim is null or absent (a new list on every access)."""
+
     @property
-    def traits(self) -> dict[str, list[str]]: ...
+    def traits(self) -> dict[str, list[str]]:
+        """Teleport traits, name to values (a new dict on every access)."""
+
     @property
-    def issuer(self) -> str: ...
+    def issuer(self) -> str:
+        """The ``iss`` claim (the issuer of the trust entry that matched)."""
+
     @property
-    def audience(self) -> list[str]: ...
+    def audience(self) -> list[str]:
+        """Every audience in the token (a one-element list when ``aud`` was a string)."""
+
     @property
-    def expires_at(self) -> int: ...
+    def expires_at(self) -> int:
+        """``exp``, in Unix seconds."""
+
     @property
-    def issued_at(self) -> int | None: ...
+    def issued_at(self) -> int | None:
+        """``iat``, in Unix seconds, when present."""
+
     @property
-    def not_before(self) -> int | None: ...
+    def not_before(self) -> int | None:
+        """``nbf``, in Unix seconds, when present."""
+
     @property
-    def jti(self) -> str | None: ...
+    def jti(self) -> str | None:
+        """``jti``, when present (a random UUID from newer clusters; not a per-request nonce)."""
+
     @property
-    def key_id(self) -> str | None: ...
+    def key_id(self) -> str | None:
+        """The ``kid`` of the key that verified the signature (None for a kid-less key)."""
+
     @property
-    def algorithm(self) -> Literal["RS256", "ES256"]: ...
+    def algorithm(self) -> Literal["RS256", "ES256"]:
+        """``"RS256"`` or ``"ES256"``: the algorithm of the trusted key that verified it."""
+
     @property
-    def trust_entry(self) -> str: ...
+    def trust_entry(self) -> str:
+        """The name of the trust entry that matched (:attr:`TrustEntry.name`)."""
+
     @property
-    def kind(self) -> Literal["teleport_jwt", "id_token", "generic"]: ...
+    def kind(self) -> Literal["teleport_jwt", "id_token", "generic"]:
+        """``"teleport_jwt"``, ``"id_token"`` or ``"generic"``: the kind of that trust entry."""
+
     @property
-    def claims(self) -> dict[str, Any]: ...
-    def has_role(self, role: str) -> bool: ...
-    def trait_values(self, name: str) -> list[str]: ...
-    def to_dict(self) -> dict[str, Any]: ...
+    def claims(self) -> dict[str, Any]:
+        """The whole verified claim set, as ``json.loads`` gives it (a new dict every access)."""
+
+    def has_role(self, role: str) -> bool:
+        """True when the identity holds this Teleport role."""
+
+    def trait_values(self, name: str) -> list[str]:
+        """The values of one trait (empty when absent)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fields as a new dict, keyed by property name (``claims`` excluded)."""
+
     @staticmethod
     def for_testing(
         username: str,
@@ -171,12 +282,33 @@ class Identity:
         traits: Mapping[str, Sequence[str]] | None = None,
         trust_entry: str | None = None,
         audience: Sequence[str] | None = None,
-    ) -> Identity: ...
-    def __eq__(self, value: object, /) -> bool: ...
-    def __hash__(self) -> int: ...
+    ) -> Identity:
+        """An identity that NO token verified, for tests of policies and mappers.
+
+        Never build one from request data: identities for authorization come from
+        ``Verifier.verify*`` only. ``sub`` is ``username``; ``issuer`` and ``trust_entry`` are
+        ``trust_entry`` (default ``"test"``); roles, traits and audience default to empty;
+        ``expires_at`` is 0, ``algorithm`` ``"RS256"``, ``kind`` ``"generic"``, ``claims``
+        empty. Raises ``TypeError`` when ``traits`` is not a mapping of str to lists of str.
+        """
+
+    def __eq__(self, value: object, /) -> bool:
+        """Equal when every field and claim is (never equal to a non-``Identity``)."""
+
+    def __hash__(self) -> int:
+        """A hash of ``username``, ``issuer``, ``expires_at`` and ``jti``."""
 
 @final
 class Verifier:
+    """Verifies Teleport tokens.
+
+    Immutable and safe to share across threads and asyncio tasks; create one per process (its
+    key cache is what makes it fast and resilient). Verification and key fetches run with the
+    GIL released. Every refusal is a ``tj.VerifyError`` subclass named after its reason code.
+    Keyword options (``leeway``, ``headers``, ``ca_pem``, ...) are listed by
+    ``help(tj.Verifier)``; unset ones take the core's defaults.
+    """
+
     def __new__(
         cls,
         issuer: str,
@@ -187,45 +319,147 @@ class Verifier:
         discovery_url: str | None = None,
         keys: _KeySourceLike | None = None,
         **options: Unpack[_VerifierOptions],
-    ) -> Self: ...
+    ) -> Self:
+        """A verifier for one issuer of any kind, with exactly one of ``jwks`` (JSON text,
+        bytes or a dict), ``jwks_url``, ``discovery_url`` or ``keys``; options as keywords.
+
+        Fetches nothing yet (see :meth:`warm_up`). Raises ``tj.InvalidConfig``
+        (``invalid_config``) for an option out of its bounds or a bad key source,
+        ``tj.InsecureTransport`` (``insecure_transport``) for a key URL that is not https, and
+        ``TypeError`` for an unknown keyword.
+        """
+
     @staticmethod
     def teleport_jwt(
         proxy_url: str,
         cluster_name: str,
         audience: str | Sequence[str],
         **options: Unpack[_VerifierOptions],
-    ) -> Verifier: ...
+    ) -> Verifier:
+        """The classic Teleport JWT preset (``Teleport-Jwt-Assertion``): ``iss`` =
+        ``cluster_name``, keys at ``<proxy_url>/.well-known/jwks.json``.
+
+        ``audience`` is the app's ``uri`` exactly as configured in Teleport. Options and errors
+        as for ``Verifier(...)``.
+        """
+
     @staticmethod
     def teleport_id_token(
         proxy_url: str, audience: str | Sequence[str], **options: Unpack[_VerifierOptions]
-    ) -> Verifier: ...
+    ) -> Verifier:
+        """The Teleport OIDC ID token preset: ``iss`` = ``https://<proxy>`` (``:443``
+        stripped), keys through OIDC discovery, ``iat`` required.
+
+        Options and errors as for ``Verifier(...)``.
+        """
+
     @staticmethod
     def from_entries(
         entries: Sequence[TrustEntry], **options: Unpack[_VerifierOptions]
-    ) -> Verifier: ...
-    def verify(self, token: str | bytes, now: float | None = None) -> Identity: ...
-    def verify_headers(self, headers: _Headers) -> Identity: ...
-    def token_from_headers(self, headers: _Headers) -> str: ...
-    def verify_async(self, token: str | bytes) -> Coroutine[Any, Any, Identity]: ...
-    def verify_headers_async(self, headers: _Headers) -> Coroutine[Any, Any, Identity]: ...
-    def authorize(self, token: str | bytes, now: float | None = None) -> Authorized: ...
-    def authorize_headers(self, headers: _Headers) -> Authorized: ...
-    def authorize_async(self, token: str | bytes) -> Coroutine[Any, Any, Authorized]: ...
-    def authorize_headers_async(self, headers: _Headers) -> Coroutine[Any, Any, Authorized]: ...
-    def with_permissions(self, permissions: _PermissionMapperLike) -> Verifier: ...
+    ) -> Verifier:
+        """Several trust entries at once; the token's ``iss`` picks the entry.
+
+        A token from an issuer no entry names is refused (``tj.IssuerMismatch``) without any
+        fetch. Raises ``tj.InvalidConfig`` for no entry or an issuer given twice; options and
+        other errors as for ``Verifier(...)``.
+        """
+
+    def verify(self, token: str | bytes, now: float | None = None) -> Identity:
+        """Verifies one token (str or UTF-8 bytes) and returns the identity it proves.
+
+        ``now`` (Unix seconds) pins the time of the claim checks, for recorded tokens and test
+        vectors; servers leave it unset. Runs with the GIL released, but may block while keys
+        are fetched (each fetch at most ``fetch_timeout``): use :meth:`verify_async` in async
+        code. Raises the ``tj.VerifyError`` subclass of its reason, e.g. ``tj.Expired``
+        (``expired``), ``tj.BadSignature``, ``tj.AudienceMismatch``, ``tj.Malformed``,
+        ``tj.TokenTooLarge``, ``tj.UnknownKey``, ``tj.KeySourceUnavailable``; ``TypeError``
+        for a token that is not str or bytes.
+        """
+
+    def verify_headers(self, headers: _Headers) -> Identity:
+        """Verifies the token found in request headers, following the configured header rules
+        (:attr:`header_rules`; the first rule whose header is present decides).
+
+        ``headers``: a mapping, ``(name, value)`` pairs, or a WSGI environ (Django's
+        ``request.META``, Flask's ``request.environ``). Raises ``tj.MissingToken``
+        (``missing_token``) when no rule's header is present, ``tj.Malformed`` when it is
+        present but unusable, and otherwise as :meth:`verify`.
+        """
+
+    def token_from_headers(self, headers: _Headers) -> str:
+        """The token the header rules select from ``headers``, unverified (for middleware that
+        hands it on).
+
+        Raises ``tj.MissingToken`` or ``tj.Malformed`` as :meth:`verify_headers` would.
+        """
+
+    def verify_async(self, token: str | bytes) -> Coroutine[Any, Any, Identity]:
+        """``await v.verify_async(token)``: :meth:`verify` in a worker thread with the GIL
+        released, so the event loop never blocks, even while keys are fetched."""
+
+    def verify_headers_async(self, headers: _Headers) -> Coroutine[Any, Any, Identity]:
+        """``await v.verify_headers_async(headers)``: :meth:`verify_headers` in a worker
+        thread; ``headers`` are read at the call, on the caller's thread."""
+
+    def authorize(self, token: str | bytes, now: float | None = None) -> Authorized:
+        """Verifies one token and maps its identity to permissions with the verifier's
+        ``permissions=`` mapper.
+
+        The answer is cached with the token (the mapper runs once per token); ``now`` as for
+        :meth:`verify`. Raises ``tj.InvalidConfig`` (``invalid_config``) without a mapper,
+        ``tj.PluginError`` (``plugin_error``) when the mapper fails, otherwise as :meth:`verify`.
+        """
+
+    def authorize_headers(self, headers: _Headers) -> Authorized:
+        """:meth:`authorize` with the token the header rules find in ``headers`` (errors as
+        :meth:`verify_headers` and :meth:`authorize`)."""
+
+    def authorize_async(self, token: str | bytes) -> Coroutine[Any, Any, Authorized]:
+        """``await v.authorize_async(token)``: :meth:`authorize` in a worker thread (a Python
+        mapper then runs there, so it must be thread-safe)."""
+
+    def authorize_headers_async(self, headers: _Headers) -> Coroutine[Any, Any, Authorized]:
+        """``await v.authorize_headers_async(headers)``: :meth:`authorize_headers` in a worker
+        thread; ``headers`` are read at the call, a Python mapper must be thread-safe."""
+
+    def with_permissions(self, permissions: _PermissionMapperLike) -> Verifier:
+        """A verifier sharing this one's trust entries, keys and options that maps identities
+        with ``permissions`` (a ``Policy`` or any permission mapper), for :meth:`authorize`.
+
+        No key is fetched again. Raises ``TypeError`` for an object without ``permissions()``.
+        """
+
     @property
-    def has_permissions(self) -> bool: ...
-    def warm_up(self) -> None: ...
+    def has_permissions(self) -> bool:
+        """True when ``permissions=`` (or :meth:`with_permissions`) configured a mapper."""
+
+    def warm_up(self) -> None:
+        """Fetches every trust entry's keys now (a start-up check) instead of on first use.
+
+        Blocks for the fetches, with the GIL released. Raises the fetch's error, usually
+        ``tj.KeySourceUnavailable`` (``key_source_unavailable``).
+        """
+
     @property
-    def key_fetch_count(self) -> int: ...
+    def key_fetch_count(self) -> int:
+        """Key fetches made so far (successful or not), over all trust entries."""
+
     @property
-    def trust_entries(self) -> list[TrustEntry]: ...
+    def trust_entries(self) -> list[TrustEntry]:
+        """The trust entries, in configuration order."""
+
     @property
-    def header_rules(self) -> list[str]: ...
+    def header_rules(self) -> list[str]:
+        """The header rules :meth:`verify_headers` follows, in order; by default
+        ``["Teleport-Jwt-Assertion", "Authorization: Bearer"]``."""
+
     @property
-    def leeway(self) -> float: ...
+    def leeway(self) -> float:
+        """The clock-skew leeway on ``exp``, ``nbf`` and ``iat``, in seconds (default 60)."""
+
     @property
-    def max_token_bytes(self) -> int: ...
+    def max_token_bytes(self) -> int:
+        """The longest token accepted, in bytes (default 16384); longer: ``tj.TokenTooLarge``."""
 
 _FailureMode = (
     None
@@ -239,6 +473,14 @@ _Ca = Literal["jwt", "oidc", "id_token"]
 
 @final
 class MockTeleport:
+    """A fake Teleport proxy on loopback HTTPS (its own CA: :attr:`ca_pem`), minting tokens
+    exactly as Teleport does.
+
+    A context manager: the server stops on exit (or :meth:`stop`); after that every method
+    but :attr:`running` and :meth:`stop` raises ``RuntimeError``. ``ca`` arguments name a
+    CA: ``"jwt"`` (classic JWTs) or ``"oidc"`` / ``"id_token"`` (ID tokens).
+    """
+
     def __new__(
         cls,
         algorithm: Literal["RS256", "ES256"] = "RS256",
@@ -248,21 +490,45 @@ class MockTeleport:
         kid_in_tokens: bool = True,
         publish_blank_kid_twin: bool = True,
         ec_short_coordinate: bool = False,
-    ) -> Self: ...
+    ) -> Self:
+        """Starts the server (with the GIL released).
+
+        ``algorithm`` is the classic JWT CA's, ``id_token_algorithm`` the OIDC CA's;
+        ``cluster_name`` is the ``iss`` of classic tokens. ``kid_in_tokens=False`` mimics a
+        cluster older than v15.x/v16.x; ``publish_blank_kid_twin`` publishes every key again
+        with ``"kid": ""``, as Teleport does; ``ec_short_coordinate`` gives every P-256 key a
+        31-byte coordinate. Raises ``ValueError`` for an unknown algorithm, ``RuntimeError``
+        when the server cannot start.
+        """
+
     @property
-    def proxy_url(self) -> str: ...
+    def proxy_url(self) -> str:
+        """``https://127.0.0.1:<port>``."""
+
     @property
-    def cluster_name(self) -> str: ...
+    def cluster_name(self) -> str:
+        """The cluster name (``iss`` of classic tokens)."""
+
     @property
-    def id_token_issuer(self) -> str: ...
+    def id_token_issuer(self) -> str:
+        """``iss`` of ID tokens (the proxy URL)."""
+
     @property
-    def ca_pem(self) -> str: ...
+    def ca_pem(self) -> str:
+        """PEM of the mock's TLS CA: pass it to the verifier as ``ca_pem=``."""
+
     @property
-    def jwks_url(self) -> str: ...
+    def jwks_url(self) -> str:
+        """``<proxy>/.well-known/jwks.json``."""
+
     @property
-    def jwks_oidc_url(self) -> str: ...
+    def jwks_oidc_url(self) -> str:
+        """``<proxy>/.well-known/jwks-oidc``."""
+
     @property
-    def discovery_url(self) -> str: ...
+    def discovery_url(self) -> str:
+        """``<proxy>/.well-known/openid-configuration``."""
+
     def mint(
         self,
         *,
@@ -279,7 +545,17 @@ class MockTeleport:
         remove_claims: Sequence[str] | None = None,
         headers: Mapping[str, Any] | None = None,
         remove_headers: Sequence[str] | None = None,
-    ) -> str: ...
+    ) -> str:
+        """Mints a token as Teleport makes it (compact JWS text).
+
+        Unset: roles ``["access"]``, no traits, audience ``"mcp+http://127.0.0.1:8000/mcp"``,
+        issued now. ``ttl`` and ``issued_at`` are seconds (``exp`` = ``iat`` + ``ttl``);
+        ``kind`` ``"jwt"`` (= ``"teleport_jwt"``) or ``"id_token"``; ``include_kid`` None
+        follows ``kid_in_tokens``. ``claims`` sets or replaces claims, ``remove_claims`` deletes
+        some; ``headers`` / ``remove_headers`` do the same for the JWS header. Raises
+        ``ValueError`` for an unknown name.
+        """
+
     def sign_raw(
         self,
         header_json: str,
@@ -287,101 +563,239 @@ class MockTeleport:
         *,
         ca: _Ca = "jwt",
         key: Literal["active", "next"] = "active",
-    ) -> str: ...
-    def jwks_json(self, ca: _Ca = "jwt") -> str: ...
-    def key_ids(self, ca: _Ca = "jwt") -> list[str]: ...
-    def signing_key_id(self, ca: _Ca = "jwt") -> str: ...
+    ) -> str:
+        """Signs exactly these header and payload JSON texts with ``ca``'s current (or next)
+        key."""
+
+    def jwks_json(self, ca: _Ca = "jwt") -> str:
+        """The JWKS ``ca`` serves now (JSON text)."""
+
+    def key_ids(self, ca: _Ca = "jwt") -> list[str]:
+        """The ``kid`` values ``ca`` publishes now, signing key first."""
+
+    def signing_key_id(self, ca: _Ca = "jwt") -> str:
+        """The ``kid`` of the key ``ca`` signs with now."""
+
     def rotation_phase(
         self, ca: _Ca = "jwt"
-    ) -> Literal["standby", "init", "update_clients", "update_servers", "rollback"]: ...
+    ) -> Literal["standby", "init", "update_clients", "update_servers", "rollback"]:
+        """The rotation phase of ``ca``."""
+
     def set_rotation_phase(
         self,
         phase: Literal["standby", "init", "update_clients", "update_servers", "rollback"],
         ca: _Ca = "jwt",
-    ) -> None: ...
-    def complete_rotation(self, ca: _Ca = "jwt") -> None: ...
-    def rotate_now(self, ca: _Ca = "jwt") -> None: ...
-    def set_failure(self, mode: _FailureMode) -> None: ...
+    ) -> None:
+        """Moves ``ca`` to a rotation phase (entering one but standby makes a next key if none)."""
+
+    def complete_rotation(self, ca: _Ca = "jwt") -> None:
+        """Completes a rotation of ``ca`` (the next key becomes the only key)."""
+
+    def rotate_now(self, ca: _Ca = "jwt") -> None:
+        """Replaces every key of ``ca`` at once (a rotation with grace period 0)."""
+
+    def set_failure(self, mode: _FailureMode) -> None:
+        """Fails every request until set back to ``None`` (or ``"none"``): serve normally.
+
+        ``"refuse"`` refuses connections; ``"hang"`` holds each request unanswered (at most 30
+        seconds); ``"garbage"`` answers 200 with bytes that are not JSON; an HTTP status
+        (``500`` or ``("status", 500)``) answers with it; ``("oversized", n_bytes)`` answers a
+        JSON body of that many bytes; ``("redirect", url)`` answers 302 to ``url``.
+        """
+
     @property
-    def request_count(self) -> int: ...
-    def request_count_for(self, path: str) -> int: ...
-    def reset_counts(self) -> None: ...
+    def request_count(self) -> int:
+        """Requests received on every path since start (or :meth:`reset_counts`)."""
+
+    def request_count_for(self, path: str) -> int:
+        """Requests received on one path, e.g. ``"/.well-known/jwks.json"``."""
+
+    def reset_counts(self) -> None:
+        """Zeroes the request counters."""
+
     @property
-    def running(self) -> bool: ...
-    def stop(self) -> None: ...
-    def __enter__(self) -> Self: ...
-    def __exit__(self, *_exc: object) -> bool: ...
+    def running(self) -> bool:
+        """Whether the server is still running."""
+
+    def stop(self) -> None:
+        """Stops the server and joins its threads. Idempotent."""
+
+    def __enter__(self) -> Self:
+        """The mock itself."""
+
+    def __exit__(self, *_exc: object) -> bool:
+        """Stops the server (:meth:`stop`); returns False, so an exception propagates."""
 
 @final
 class Permissions:
+    """What one identity may do: granted permissions and globs, and the deny patterns that
+    apply (immutable; a deny always wins).
+
+    Built by ``Policy.permissions`` or a mapper, or directly:
+    ``Permissions(granted=["tool:read_*"], denied=["tool:read_secrets"])``.
+    """
+
     def __new__(
         cls, granted: Iterable[str] | None = None, denied: Iterable[str] | None = None
-    ) -> Self: ...
+    ) -> Self:
+        """Permissions from granted permissions or globs and deny patterns (default: none).
+
+        Raises ``TypeError`` for a bare str or an item that is not a str.
+        """
+
     @property
-    def granted(self) -> frozenset[str]: ...
+    def granted(self) -> frozenset[str]:
+        """The granted permissions and globs (concrete ones a deny matches left out)."""
+
     @property
-    def denied(self) -> frozenset[str]: ...
+    def denied(self) -> frozenset[str]:
+        """The deny patterns that apply to this identity."""
+
     @property
-    def capped_rules(self) -> list[int]: ...
-    def allows(self, permission: str) -> bool: ...
-    def can_call_tool(self, tool: str) -> bool: ...
-    def filter_tools(self, tools: Iterable[str]) -> list[str]: ...
-    def __bool__(self) -> bool: ...
-    def __eq__(self, other: object, /) -> bool: ...
-    def __hash__(self) -> int: ...
+    def capped_rules(self) -> list[int]:
+        """Indexes of rules that matched but granted nothing (over the expansion cap)."""
+
+    def allows(self, permission: str) -> bool:
+        """True when ``permission`` is granted (directly or by a granted glob) and no deny
+        matches."""
+
+    def can_call_tool(self, tool: str) -> bool:
+        """May this identity list and call the MCP tool ``tool`` (permission ``tool:<tool>``)?"""
+
+    def filter_tools(self, tools: Iterable[str]) -> list[str]:
+        """The tools of ``tools`` this identity may list and call, in the order given."""
+
+    def __bool__(self) -> bool:
+        """True when anything is granted (denies alone are falsy)."""
+
+    def __eq__(self, other: object, /) -> bool:
+        """Equal when the granted sets and the denies are."""
+
+    def __hash__(self) -> int:
+        """A hash of the granted set and the denies (consistent with ``==``)."""
 
 @final
 class Explanation:
+    """Why a permission was granted, denied or not granted to an identity.
+
+    ``str()`` is one log line; truthy exactly when granted.
+    """
+
     @property
-    def permission(self) -> str: ...
+    def permission(self) -> str:
+        """The permission asked about."""
+
     @property
-    def username(self) -> str: ...
+    def username(self) -> str:
+        """The identity's user name."""
+
     @property
-    def decision(self) -> Literal["granted", "denied", "not_granted"]: ...
+    def decision(self) -> Literal["granted", "denied", "not_granted"]:
+        """``"granted"``, ``"denied"`` or ``"not_granted"``."""
+
     @property
-    def allowed(self) -> bool: ...
+    def allowed(self) -> bool:
+        """True only when granted (the same answer as ``Policy.allows``)."""
+
     @property
-    def rule_index(self) -> int | None: ...
+    def rule_index(self) -> int | None:
+        """0-based index of the rule that decided (the deny, or the first grant); None when
+        not granted."""
+
     @property
-    def rule_name(self) -> str | None: ...
+    def rule_name(self) -> str | None:
+        """The ``name`` of the rule that decided, when it has one."""
+
     @property
-    def pattern(self) -> str | None: ...
+    def pattern(self) -> str | None:
+        """The expanded grant or the deny glob that matched the permission."""
+
     @property
-    def source(self) -> str | None: ...
+    def source(self) -> str | None:
+        """The grant template or deny pattern as written in the policy."""
+
     @property
-    def conditions(self) -> list[str]: ...
+    def conditions(self) -> list[str]:
+        """The deciding rule's conditions that held."""
+
     @property
-    def overrides_rule_index(self) -> int | None: ...
+    def overrides_rule_index(self) -> int | None:
+        """For ``"denied"``: index of the first grant rule the deny overrode, if any."""
+
     @property
-    def overrides_rule_name(self) -> str | None: ...
+    def overrides_rule_name(self) -> str | None:
+        """For ``"denied"``: name of the first grant rule the deny overrode, if it has one."""
+
     @property
-    def overrides_pattern(self) -> str | None: ...
+    def overrides_pattern(self) -> str | None:
+        """For ``"denied"``: the overridden grant's expanded pattern."""
+
     @property
-    def matched_rules(self) -> list[tuple[int, str | None]]: ...
+    def matched_rules(self) -> list[tuple[int, str | None]]:
+        """Every rule whose ``match`` held, as ``(index, name)``, in policy order."""
+
     @property
-    def capped_rules(self) -> list[tuple[int, str | None]]: ...
-    def __bool__(self) -> bool: ...
+    def capped_rules(self) -> list[tuple[int, str | None]]:
+        """Rules that matched but granted nothing (over the expansion cap), as
+        ``(index, name)``."""
+
+    def __bool__(self) -> bool:
+        """True only when granted (as :attr:`allowed`)."""
 
 @final
 class Policy:
+    """A loaded, checked permission policy (immutable; load once, share across threads).
+
+    Every mistake is found at load time and raised as ``tj.InvalidConfig``
+    (``invalid_config``) with ``line`` and ``column`` set when known. Evaluation takes a few
+    microseconds, cannot fail, and runs with the GIL held.
+    """
+
     @staticmethod
-    def from_yaml(text: str) -> Policy: ...
+    def from_yaml(text: str) -> Policy:
+        """A policy from YAML text."""
+
     @staticmethod
-    def from_toml(text: str) -> Policy: ...
+    def from_toml(text: str) -> Policy:
+        """A policy from TOML text."""
+
     @staticmethod
-    def from_json(text: str) -> Policy: ...
+    def from_json(text: str) -> Policy:
+        """A policy from JSON text."""
+
     @staticmethod
-    def from_text(text: str, format: Literal["yaml", "yml", "toml", "json"]) -> Policy: ...
+    def from_text(text: str, format: Literal["yaml", "yml", "toml", "json"]) -> Policy:
+        """A policy from text in ``format`` (``tj.InvalidConfig`` for another format)."""
+
     @staticmethod
-    def from_file(path: str | PathLike[str]) -> Policy: ...
-    def permissions(self, identity: Identity) -> Permissions: ...
-    def allows(self, identity: Identity, permission: str) -> bool: ...
-    def can_call_tool(self, identity: Identity, tool: str) -> bool: ...
-    def filter_tools(self, identity: Identity, tools: Iterable[str]) -> list[str]: ...
-    def explain(self, identity: Identity, permission: str) -> Explanation: ...
+    def from_file(path: str | PathLike[str]) -> Policy:
+        """A policy file; the format comes from the extension (``.yaml``, ``.yml``, ``.toml``,
+        ``.json``). Read with the GIL released."""
+
+    def permissions(self, identity: Identity) -> Permissions:
+        """Everything ``identity`` is granted and the deny patterns that apply to it.
+
+        Compute it once per request when asking several questions.
+        """
+
+    def allows(self, identity: Identity, permission: str) -> bool:
+        """Does ``identity`` have ``permission``? (A deny always wins.)"""
+
+    def can_call_tool(self, identity: Identity, tool: str) -> bool:
+        """May ``identity`` list and call the MCP tool ``tool`` (permission ``tool:<tool>``)?"""
+
+    def filter_tools(self, identity: Identity, tools: Iterable[str]) -> list[str]:
+        """The tools of ``tools`` that ``identity`` may list and call, in the order given."""
+
+    def explain(self, identity: Identity, permission: str) -> Explanation:
+        """Why ``permission`` is granted, denied or not granted to ``identity``."""
+
     @property
-    def rule_names(self) -> list[str | None]: ...
-    def __len__(self) -> int: ...
+    def rule_names(self) -> list[str | None]:
+        """The rules' names (None for an unnamed rule), in document order."""
+
+    def __len__(self) -> int:
+        """The number of rules."""
 
 class _PermissionMapperLike(Protocol):
     """A ``Policy``, or anything with ``permissions(identity)`` returning the granted
@@ -391,8 +805,25 @@ class _PermissionMapperLike(Protocol):
 
 @final
 class PermissionMapper:
-    def __new__(cls, mapper: _PermissionMapperLike) -> Self: ...
-    def permissions(self, identity: Identity) -> Permissions: ...
-    def allows(self, identity: Identity, permission: str) -> bool: ...
-    def can_call_tool(self, identity: Identity, tool: str) -> bool: ...
-    def filter_tools(self, identity: Identity, tools: Iterable[str]) -> list[str]: ...
+    """Any permission mapper through the core's ``PermissionMapper``: a ``Policy``, another
+    ``PermissionMapper``, or any object with ``permissions(identity) -> Iterable[str] |
+    Permissions``.
+
+    A Python mapper that raises or returns something else (a str, an awaitable: mappers are
+    synchronous) gives ``tj.PluginError`` (``plugin_error``), never a crash.
+    """
+
+    def __new__(cls, mapper: _PermissionMapperLike) -> Self:
+        """Wraps ``mapper``; ``TypeError`` when it has no callable ``permissions``."""
+
+    def permissions(self, identity: Identity) -> Permissions:
+        """Everything ``identity`` is granted, and the deny patterns that apply to it."""
+
+    def allows(self, identity: Identity, permission: str) -> bool:
+        """Does ``identity`` have ``permission``?"""
+
+    def can_call_tool(self, identity: Identity, tool: str) -> bool:
+        """May ``identity`` list and call the MCP tool ``tool`` (permission ``tool:<tool>``)?"""
+
+    def filter_tools(self, identity: Identity, tools: Iterable[str]) -> list[str]:
+        """The tools of ``tools`` that ``identity`` may list and call, in the order given."""
