@@ -29,7 +29,7 @@ use crate::error::{Reason, VerifyError};
 pub const FETCH_BUCKETS: [f64; 10] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0];
 
 /// A snapshot of a verifier's counters and of its key sources' state.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Stats {
     /// Verifications that returned an identity (cached or not).
@@ -45,7 +45,7 @@ pub struct Stats {
 }
 
 /// The key cache of one trust entry.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct KeySourceStats {
     /// The trust entry's name.
@@ -69,8 +69,23 @@ pub struct KeySourceStats {
     pub failing_since: Option<i64>,
     /// The last fetch's error, while fetches fail: `"<code>: <message>"`.
     pub last_fetch_error: Option<String>,
-    /// The keys trusted now: `kid` (`None` for a kid-less key) and algorithm.
-    pub keys: Vec<(Option<String>, Algorithm)>,
+    /// The keys trusted now.
+    pub keys: Vec<KeyInfo>,
+}
+
+/// One trusted key, as [`KeySourceStats::keys`] lists it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct KeyInfo {
+    /// The key's `kid` (`None` for a kid-less key).
+    pub kid: Option<String>,
+    /// The algorithm it verifies (from the key itself).
+    #[serde(serialize_with = "algorithm_name")]
+    pub algorithm: Algorithm,
+}
+
+fn algorithm_name<S: serde::Serializer>(a: &Algorithm, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(a.as_str())
 }
 
 /// A verifier's own counters (shared by the verifiers `with_permissions` derives).

@@ -573,6 +573,40 @@ impl Verifier {
         self.inner.key_fetch_count()
     }
 
+    /// The counters and key-source state now (the core's `Verifier::stats`, as a dict with
+    /// the Rust field names): `accepted`, `refused` (every reason code), `token_cache_hits`,
+    /// `token_cache_misses` and `key_sources` (per trust entry: fetches, latency histogram,
+    /// unknown-kid refetches, `serving_stale`, `failing_since`, `last_fetch_error`, `keys`).
+    fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let value = serde_json::to_value(self.inner.stats())
+            .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))?;
+        crate::convert::from_json(py, &value)
+    }
+
+    /// The same as Prometheus metric families, `(name, help, type, samples)` with samples
+    /// `(suffix, labels, value)`: what `teleport_jwt.prometheus` exports.
+    #[allow(clippy::type_complexity)]
+    fn metrics(
+        &self,
+    ) -> Vec<(
+        &'static str,
+        &'static str,
+        &'static str,
+        Vec<(&'static str, Vec<(&'static str, String)>, f64)>,
+    )> {
+        self.inner
+            .stats()
+            .metrics()
+            .into_iter()
+            .map(|f| (f.name, f.help, f.kind, f.samples))
+            .collect()
+    }
+
+    /// The metrics in the Prometheus text exposition format.
+    fn prometheus_text(&self) -> String {
+        self.inner.stats().prometheus_text()
+    }
+
     /// The trust entries, in configuration order.
     #[getter]
     fn trust_entries(&self) -> Vec<TrustEntry> {

@@ -444,6 +444,26 @@ class Verifier:
     def key_fetch_count(self) -> int:
         """Key fetches made so far (successful or not), over all trust entries."""
 
+    def stats(self) -> dict[str, Any]:
+        """The counters and key-source state now, with the Rust field names.
+
+        ``accepted``, ``refused`` (every reason code, zeros included), ``token_cache_hits``,
+        ``token_cache_misses`` and ``key_sources``: per trust entry ``trust_entry``,
+        ``source``, ``fetches_ok``, ``fetches_failed``, ``fetch_duration_buckets`` (cumulative,
+        last is +Inf), ``fetch_duration_sum`` (seconds), ``unknown_kid_refetches``,
+        ``serving_stale``, ``failing_since`` (Unix seconds or None), ``last_fetch_error`` and
+        ``keys`` (``{"kid", "algorithm"}``). Never waits for a key fetch.
+        """
+
+    def metrics(
+        self,
+    ) -> list[tuple[str, str, str, list[tuple[str, list[tuple[str, str]], float]]]]:
+        """The same as Prometheus metric families: ``(name, help, type, samples)``, each
+        sample ``(suffix, labels, value)``; what :mod:`teleport_jwt.prometheus` exports."""
+
+    def prometheus_text(self) -> str:
+        """The metrics in the Prometheus text exposition format (version 0.0.4)."""
+
     @property
     def trust_entries(self) -> list[TrustEntry]:
         """The trust entries, in configuration order."""

@@ -48,7 +48,7 @@ use super::set::KeySet;
 use super::source::KeySource;
 use crate::clock::{unix_seconds, Clock};
 use crate::error::{err, Reason, VerifyError};
-use crate::stats::{FetchCounters, KeySourceStats};
+use crate::stats::{FetchCounters, KeyInfo, KeySourceStats};
 
 /// Whether a caller may wait for a key fetch (its own, or one in flight).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -253,7 +253,10 @@ impl KeyCache {
                 s.keys
                     .keys()
                     .iter()
-                    .map(|k| (k.kid().map(str::to_owned), k.algorithm()))
+                    .map(|k| KeyInfo {
+                        kid: k.kid().map(str::to_owned),
+                        algorithm: k.algorithm(),
+                    })
                     .collect()
             })
             .unwrap_or_default();

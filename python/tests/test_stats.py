@@ -1,0 +1,94 @@
+"""Verifier.stats() and the Prometheus collector: exact counts after a scripted sequence."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.parser import text_string_to_metric_families
+
+import teleport_jwt as tj
+from teleport_jwt.prometheus import TeleportCollector
+from teleport_jwt.testing import MockTeleport
+
+AUDIENCE = "mcp+http://127.0.0.1:8000/mcp"
+
+
+def test_counters_follow_an_outage_a_recovery_refusals_and_a_rotation(
+    fresh_mock: MockTeleport,
+) -> None:
+    m = fresh_mock
+    v = tj.Verifier.teleport_jwt(
+        m.proxy_url, m.cluster_name, AUDIENCE, ca_pem=m.ca_pem, cache_cooldown=1
+    )
+    token = m.mint()
+    m.set_failure(500)  # the key endpoint is down from the start
+    with pytest.raises(tj.KeySourceUnavailable):
+        v.verify(token)
+    s = v.stats()
+    source = s["key_sources"][0]
+    assert (source["fetches_ok"], source["fetches_failed"]) == (0, 1)
+    assert source["last_fetch_error"].startswith("key_source_unavailable: ")
+    assert source["serving_stale"] is False, "no keys at all: nothing stale to serve"
+    assert abs(source["failing_since"] - time.time()) < 60
+    assert s["refused"]["key_source_unavailable"] == 1
+
+    m.set_failure(None)
+    time.sleep(1.1)  # past the cooldown
+    for _ in range(3):
+        assert v.verify(token).username == "alice"
+    with pytest.raises(tj.Expired):
+        v.verify(m.mint(issued_at=int(time.time()) - 3600))
+    with pytest.raises(tj.MissingToken):
+        v.verify_headers({})
+    m.rotate_now()
+    assert v.verify(m.mint(username="bob")).username == "bob"  # a kid the cache lacks
+
+    s = v.stats()
+    assert s["accepted"] == 4
+    refused = {code: n for code, n in s["refused"].items() if n}
+    assert refused == {"key_source_unavailable": 1, "expired": 1, "missing_token": 1}
+    assert set(s["refused"]) == set(tj.REASON_CODES)
+    # Misses: the outage, the first good verify, the expired token, bob's; hits: 2.
+    assert (s["token_cache_hits"], s["token_cache_misses"]) == (2, 4)
+    source = s["key_sources"][0]
+    assert (source["fetches_ok"], source["fetches_failed"]) == (2, 1)
+    assert source["unknown_kid_refetches"] == 1
+    assert source["failing_since"] is None and source["last_fetch_error"] is None
+    assert {k["kid"] for k in source["keys"]} >= {m.signing_key_id()}
+    assert source["fetch_duration_buckets"][-1] == 3
+
+
+def test_a_prometheus_scrape_shows_the_documented_metrics(mock: MockTeleport) -> None:
+    mock.set_failure(None)
+    v = tj.Verifier.teleport_jwt(mock.proxy_url, mock.cluster_name, AUDIENCE, ca_pem=mock.ca_pem)
+    v.verify(mock.mint())
+    with pytest.raises(tj.Malformed):
+        v.verify("garbage")
+    registry = CollectorRegistry()
+    registry.register(TeleportCollector(v))
+    scrape = generate_latest(registry).decode()
+    families = {f.name: f for f in text_string_to_metric_families(scrape)}
+    kinds = {name: f.type for name, f in families.items()}
+    assert kinds == {
+        "teleport_jwt_verifications": "counter",
+        "teleport_jwt_token_cache_lookups": "counter",
+        "teleport_jwt_key_fetches": "counter",
+        "teleport_jwt_key_fetch_duration_seconds": "histogram",
+        "teleport_jwt_unknown_kid_refetches": "counter",
+        "teleport_jwt_keys": "gauge",
+        "teleport_jwt_serving_stale_keys": "gauge",
+        "teleport_jwt_stale_since_seconds": "gauge",
+    }
+    samples = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for f in families.values()
+        for s in f.samples
+    }
+    assert samples[("teleport_jwt_verifications_total", (("outcome", "accepted"),))] == 1
+    assert samples[("teleport_jwt_verifications_total", (("outcome", "malformed"),))] == 1
+    entry = (("result", "ok"), ("trust_entry", mock.cluster_name))
+    assert samples[("teleport_jwt_key_fetches_total", entry)] == 1
+    # The same text the core prints for Rust users.
+    assert 'teleport_jwt_verifications_total{outcome="accepted"} 1' in v.prometheus_text()
