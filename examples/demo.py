@@ -159,6 +159,16 @@ async def main() -> int:
         print(f"\nkey fetches from MockTeleport: {fetches}")
         if fetches != 1:
             failures.append("exactly one key fetch")
+        stats = verifier.stats()
+        refused = {code: n for code, n in stats["refused"].items() if n}
+        source = stats["key_sources"][0]
+        print(
+            f"verifier.stats(): {stats['accepted']} verified, refused {refused}, "
+            f"token cache {stats['token_cache_hits']} hits / {stats['token_cache_misses']} misses, "
+            f"key fetches {source['fetches_ok']} ok / {source['fetches_failed']} failed"
+        )
+        if not {"bad_signature", "expired", "audience_mismatch"} <= set(refused):
+            failures.append("the refusals counted by reason")
     if failures:
         print(f"\nFAILED: {len(failures)} check(s) went differently: {', '.join(failures)}")
         return 1

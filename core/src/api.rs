@@ -20,6 +20,7 @@ pub const VERIFIER_OPERATIONS: &[&str] = &[
     "authorize_headers",
     "warm_up",
     "key_fetch_count",
+    "stats",
     "with_permissions",
     "has_permissions",
 ];

@@ -39,6 +39,7 @@ pub mod keys;
 #[cfg(feature = "testing")]
 pub mod mock;
 pub mod policy;
+pub mod stats;
 pub mod verifier;
 
 pub use config::{TrustEntry, VerifierOptions};

@@ -266,6 +266,17 @@ impl Verifier {
     pub fn key_fetch_count(&self) -> i64 {
         i64::try_from(self.inner.key_fetch_count()).unwrap_or(i64::MAX)
     }
+
+    /// The counters and key-source state now (the core's `Verifier::stats`). Never waits for
+    /// a key fetch.
+    pub fn stats(&self) -> crate::stats::VerifierStats {
+        self.inner.stats().into()
+    }
+
+    /// The same in the Prometheus text exposition format, for a `/metrics` endpoint.
+    pub fn prometheus_text(&self) -> String {
+        self.inner.stats().prometheus_text()
+    }
 }
 
 #[cfg(test)]

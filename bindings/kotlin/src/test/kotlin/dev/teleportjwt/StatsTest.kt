@@ -1,0 +1,48 @@
+package dev.teleportjwt
+
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertFalse
+import org.junit.jupiter.api.Assertions.assertNull
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Test
+import java.time.Duration
+
+/** Verifier.stats(): exact counts after a scripted sequence, as the Rust and Python suites. */
+class StatsTest {
+    @Test
+    fun `counters follow an outage, a recovery, refusals and a rotation`() {
+        MockTeleport.start(Algorithm.ES256).use { mock ->
+            classicVerifier(mock) { it.copy(cacheCooldown = Duration.ofSeconds(1)) }.use { v ->
+                val token = mock.mint(MintSpec())
+                mock.setFailure(Failure.Status(500))
+                expectCode("key_source_unavailable") { v.verify(token) }
+                var source = v.stats().keySources.single()
+                assertEquals(0L to 1L, source.fetchesOk to source.fetchesFailed)
+                assertTrue(source.lastFetchError!!.startsWith("key_source_unavailable: "))
+                assertFalse(source.servingStale, "no keys yet: nothing stale to serve")
+
+                mock.setFailure(Failure.None)
+                Thread.sleep(1100)
+                repeat(3) { assertEquals("alice", v.verify(token).username) }
+                expectCode("expired") { v.verify(mock.mint(MintSpec(issuedAt = nowSeconds() - 3600))) }
+                expectCode("missing_token") { v.verifyHeaders(emptyList()) }
+                mock.rotateNow(Ca.JWT)
+                assertEquals("bob", v.verify(mock.mint(MintSpec(username = "bob"))).username)
+
+                val s = v.stats()
+                assertEquals(4L, s.accepted)
+                assertEquals(mapOf("key_source_unavailable" to 1L, "expired" to 1L, "missing_token" to 1L), s.refused.filterValues { it > 0 })
+                assertEquals(reasonCodes().toSet(), s.refused.keys)
+                assertEquals(2L to 4L, s.tokenCacheHits to s.tokenCacheMisses)
+                source = s.keySources.single()
+                assertEquals(2L to 1L, source.fetchesOk to source.fetchesFailed)
+                assertEquals(1L, source.unknownKidRefetches)
+                assertNull(source.failingSince)
+                assertTrue(source.keys.any { it.kid == mock.signingKeyId(Ca.JWT) && it.algorithm == Algorithm.ES256 })
+                assertEquals(fetchBucketBounds().size + 1, source.fetchDurationBuckets.size)
+                assertEquals(3L, source.fetchDurationBuckets.last())
+                assertTrue(v.prometheusText().contains("teleport_jwt_verifications_total{outcome=\"accepted\"} 4\n"))
+            }
+        }
+    }
+}

@@ -1,0 +1,40 @@
+// Mirrors StatsTest.kt: Verifier.stats() after a scripted sequence, exact counts.
+import Foundation
+import XCTest
+@testable import TeleportJWT
+
+final class StatsTests: XCTestCase {
+    func testCountersFollowAnOutageARecoveryRefusalsAndARotation() throws {
+        let mock = try MockTeleport.start(algorithm: .es256)
+        let v = try classicVerifier(mock, VerifierOptions(cacheCooldown: 1))
+        let token = try mock.mint(spec: MintSpec())
+        mock.setFailure(failure: .status(code: 500))
+        expectCode("key_source_unavailable") { try v.verify(token: token) }
+        var source = v.stats().keySources[0]
+        XCTAssertEqual(source.fetchesOk, 0)
+        XCTAssertEqual(source.fetchesFailed, 1)
+        XCTAssertTrue(source.lastFetchError?.hasPrefix("key_source_unavailable: ") ?? false)
+        XCTAssertFalse(source.servingStale)
+
+        mock.setFailure(failure: .none)
+        Thread.sleep(forTimeInterval: 1.1)
+        for _ in 0..<3 { XCTAssertEqual(try v.verify(token: token).username, "alice") }
+        expectCode("expired") { try v.verify(token: mock.mint(spec: MintSpec(issuedAt: nowSeconds() - 3600))) }
+        expectCode("missing_token") { try v.verifyHeaders(headers: []) }
+        try mock.rotateNow(ca: .jwt)
+        XCTAssertEqual(try v.verify(token: mock.mint(spec: MintSpec(username: "bob"))).username, "bob")
+
+        let s = v.stats()
+        XCTAssertEqual(s.accepted, 4)
+        XCTAssertEqual(s.refused.filter { $0.value > 0 }, ["key_source_unavailable": 1, "expired": 1, "missing_token": 1])
+        XCTAssertEqual(Set(s.refused.keys), Set(reasonCodes()))
+        XCTAssertEqual(s.tokenCacheHits, 2)
+        XCTAssertEqual(s.tokenCacheMisses, 4)
+        source = s.keySources[0]
+        XCTAssertEqual(source.fetchesOk, 2)
+        XCTAssertEqual(source.unknownKidRefetches, 1)
+        XCTAssertNil(source.failingSince)
+        XCTAssertEqual(source.fetchDurationBuckets.count, fetchBucketBounds().count + 1)
+        XCTAssertTrue(v.prometheusText().contains("teleport_jwt_verifications_total{outcome=\"accepted\"} 4\n"))
+    }
+}

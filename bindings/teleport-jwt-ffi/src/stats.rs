@@ -1,0 +1,111 @@
+//! The core's [`teleport_jwt::stats::Stats`] as records (`Verifier.stats()`), with the core's
+//! field names, and its Prometheus text (`Verifier.prometheusText()`).
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use teleport_jwt::Algorithm;
+
+fn long(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// A verifier's counters and its key sources' state (see the README's "Operate it").
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct VerifierStats {
+    /// Verifications that returned an identity.
+    pub accepted: i64,
+    /// Refused verifications by reason code (every code, zeros included).
+    pub refused: HashMap<String, i64>,
+    /// Verifications answered from the verified-token cache.
+    pub token_cache_hits: i64,
+    /// Verifications the verified-token cache could not answer.
+    pub token_cache_misses: i64,
+    /// One per trust entry, in configuration order.
+    pub key_sources: Vec<KeySourceStats>,
+}
+
+/// The key cache of one trust entry.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct KeySourceStats {
+    /// The trust entry's name.
+    pub trust_entry: String,
+    /// Where its keys come from.
+    pub source: String,
+    /// Fetches that gave a usable key set.
+    pub fetches_ok: i64,
+    /// Fetches that failed.
+    pub fetches_failed: i64,
+    /// Cumulative fetch counts per latency bucket (`fetchBucketBounds()`), then +Inf.
+    pub fetch_duration_buckets: Vec<i64>,
+    /// Total time spent fetching.
+    pub fetch_duration_sum: Duration,
+    /// Refetches made because a token named a `kid` the cached set lacks.
+    pub unknown_kid_refetches: i64,
+    /// True while fetches fail and the last good keys are still used.
+    pub serving_stale: bool,
+    /// Unix seconds at which the current failure streak began.
+    pub failing_since: Option<i64>,
+    /// The last fetch's error while fetches fail: `"<code>: <message>"`.
+    pub last_fetch_error: Option<String>,
+    /// The keys trusted now.
+    pub keys: Vec<KeyInfo>,
+}
+
+/// One trusted key.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct KeyInfo {
+    /// Its `kid` (null for a kid-less key).
+    pub kid: Option<String>,
+    /// The algorithm it verifies.
+    pub algorithm: Algorithm,
+}
+
+/// Upper bounds of the fetch-latency buckets, in seconds (the core's `FETCH_BUCKETS`).
+#[uniffi::export]
+pub fn fetch_bucket_bounds() -> Vec<f64> {
+    teleport_jwt::stats::FETCH_BUCKETS.to_vec()
+}
+
+impl From<teleport_jwt::stats::Stats> for VerifierStats {
+    fn from(s: teleport_jwt::stats::Stats) -> Self {
+        VerifierStats {
+            accepted: long(s.accepted),
+            refused: s
+                .refused
+                .into_iter()
+                .map(|(c, n)| (c.to_owned(), long(n)))
+                .collect(),
+            token_cache_hits: long(s.token_cache_hits),
+            token_cache_misses: long(s.token_cache_misses),
+            key_sources: s
+                .key_sources
+                .into_iter()
+                .map(|k| KeySourceStats {
+                    trust_entry: k.trust_entry,
+                    source: k.source,
+                    fetches_ok: long(k.fetches_ok),
+                    fetches_failed: long(k.fetches_failed),
+                    fetch_duration_buckets: k
+                        .fetch_duration_buckets
+                        .into_iter()
+                        .map(long)
+                        .collect(),
+                    fetch_duration_sum: Duration::from_secs_f64(k.fetch_duration_sum.max(0.0)),
+                    unknown_kid_refetches: long(k.unknown_kid_refetches),
+                    serving_stale: k.serving_stale,
+                    failing_since: k.failing_since,
+                    last_fetch_error: k.last_fetch_error,
+                    keys: k
+                        .keys
+                        .into_iter()
+                        .map(|key| KeyInfo {
+                            kid: key.kid,
+                            algorithm: key.algorithm,
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+}
