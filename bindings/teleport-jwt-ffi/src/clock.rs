@@ -8,12 +8,13 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use crate::error::PluginFailure;
 use crate::guard::ForeignFailure;
 
-/// A clock implemented in Kotlin or Swift.
+/// A clock implemented in Kotlin or Swift (`VerifierClock`, not `Clock`: Swift 5.7 has a
+/// `Clock` protocol of its own, and Kotlin 2 a `kotlin.time.Clock`).
 ///
 /// A clock that throws makes the verification fail with `plugin_error` (or with the
 /// reason of the `PluginFailure` it threw); the verifier stays usable.
 #[uniffi::export(foreign)]
-pub trait Clock: Send + Sync {
+pub trait VerifierClock: Send + Sync {
     /// Milliseconds since the Unix epoch (negative before it).
     fn now_unix_millis(&self) -> Result<i64, PluginFailure>;
 }
@@ -23,7 +24,7 @@ pub trait Clock: Send + Sync {
 /// The core's clock cannot fail, and no time is a safe stand-in, so a failure abandons the
 /// core call by unwinding (`resume_unwind`: no panic hook, nothing printed) up to
 /// [`crate::guard::guarded`], which returns the clock's error.
-pub(crate) struct ForeignClock(pub(crate) Arc<dyn Clock>);
+pub(crate) struct ForeignClock(pub(crate) Arc<dyn VerifierClock>);
 
 impl teleport_jwt::Clock for ForeignClock {
     fn now(&self) -> SystemTime {

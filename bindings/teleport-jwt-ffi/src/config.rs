@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use teleport_jwt::{HeaderRule, TrustEntry as CoreTrustEntry, VerifierBuilder};
 
-use crate::clock::{Clock, ForeignClock};
+use crate::clock::{ForeignClock, VerifierClock};
 use crate::error::VerifyError;
 use crate::http::{ForeignFetcher, HttpFetcher};
 use crate::keys::KeysFrom;
@@ -67,7 +67,7 @@ pub struct VerifierOptions {
     pub http_fetcher: Option<Arc<dyn HttpFetcher>>,
     /// Use this clock instead of the system's (tests).
     #[uniffi(default)]
-    pub clock: Option<Arc<dyn Clock>>,
+    pub clock: Option<Arc<dyn VerifierClock>>,
     /// Where `authorize` gets permissions from: a `Policy` or the application's own
     /// `PermissionMapper` (unset: `authorize` fails with `invalid_config`; `verify` is
     /// unaffected).

@@ -14,7 +14,7 @@
 //! | [`identity`] | `teleport_jwt::identity` | `Identity` |
 //! | [`keys`] | `teleport_jwt::keys` | `KeysFrom`, foreign trait `KeySource` |
 //! | [`http`] | `teleport_jwt::http` | foreign trait `HttpFetcher`, `HttpResponse` |
-//! | [`clock`] | `teleport_jwt::clock` | foreign trait `Clock` |
+//! | [`clock`] | `teleport_jwt::clock` | foreign trait `VerifierClock` |
 //! | `mock` (feature `testing` only) | `teleport_jwt::mock` | `MockTeleport`, `MintSpec`, `MockOptions`, `Failure`, ... |
 //! | [`policy`] | `teleport_jwt::policy` | `Policy`, `Permissions`, `PolicyException`, `Explanation`, `PermissionsFrom`, foreign trait `PermissionMapper` |
 //!

@@ -148,7 +148,7 @@ final class PluginTests: XCTestCase {
     }
 
     func testASwiftClockPinsTime() throws {
-        final class Pinned: Clock, @unchecked Sendable {
+        final class Pinned: VerifierClock, @unchecked Sendable {
             let millis: Int64
             init(_ millis: Int64) { self.millis = millis }
             func nowUnixMillis() -> Int64 { millis }

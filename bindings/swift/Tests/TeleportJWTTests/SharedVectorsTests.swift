@@ -11,7 +11,7 @@ final class SharedVectorsTests: XCTestCase {
         .deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("tests/vectors/verify_cases.json")
 
-    final class Pinned: Clock, @unchecked Sendable {
+    final class Pinned: VerifierClock, @unchecked Sendable {
         let millis: Int64
         init(_ millis: Int64) { self.millis = millis }
         func nowUnixMillis() -> Int64 { millis }
@@ -42,7 +42,7 @@ final class SharedVectorsTests: XCTestCase {
         let audience = doc["audience"] as! String
         let now = (doc["now"] as! NSNumber).int64Value
         let keys = doc["keys"] as! [String: Any]
-        func verifier(_ name: String, clock: Clock? = nil) throws -> Verifier {
+        func verifier(_ name: String, clock: VerifierClock? = nil) throws -> Verifier {
             let jwks = String(data: try JSONSerialization.data(withJSONObject: keys[name]!), encoding: .utf8)!
             return try Verifier.general(issuer: issuer, audiences: [audience], keys: .staticJwks(json: jwks),
                                         options: VerifierOptions(clock: clock))

@@ -156,13 +156,13 @@ class PluginTest {
         MockTeleport.start(Algorithm.RS256).use { mock ->
             val issued = 1_700_000_000L
             val token = mock.mint(MintSpec(issuedAt = issued))
-            val pinned = object : Clock {
+            val pinned = object : VerifierClock {
                 override fun nowUnixMillis() = (issued + 60) * 1000
             }
             classicVerifier(mock) { it.copy(clock = pinned) }.use { v ->
                 assertEquals(issued, v.verifyHeaders(listOf(Header("Teleport-Jwt-Assertion", token))).issuedAt)
             }
-            val broken = object : Clock {
+            val broken = object : VerifierClock {
                 override fun nowUnixMillis(): Long = throw IllegalStateException("no time")
             }
             classicVerifier(mock) { it.copy(clock = broken) }.use { v ->

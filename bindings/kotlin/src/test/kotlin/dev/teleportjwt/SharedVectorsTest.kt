@@ -39,10 +39,10 @@ class SharedVectorsTest {
         val issuer = doc.getString("issuer")
         val audience = doc.getString("audience")
         val now = doc.getLong("now")
-        val pinnedClock = object : Clock {
+        val pinnedClock = object : VerifierClock {
             override fun nowUnixMillis() = now * 1000
         }
-        fun verifierFor(keys: String, clock: Clock? = null) = Verifier.general(
+        fun verifierFor(keys: String, clock: VerifierClock? = null) = Verifier.general(
             issuer, listOf(audience),
             KeysFrom.StaticJwks(doc.getJSONObject("keys").getJSONObject(keys).toString()),
             VerifierOptions(clock = clock),
