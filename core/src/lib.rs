@@ -65,6 +65,8 @@ pub mod refusal;
 mod token_cache;
 pub mod verifier;
 
+#[cfg(feature = "axum")]
+pub mod axum;
 #[cfg(feature = "mock")]
 pub mod mock;
 
