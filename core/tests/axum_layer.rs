@@ -21,7 +21,8 @@ use teleport_jwt::axum::{Caller, Rejection, TeleportLayer};
 use teleport_jwt::mock::{Ca, Failure, MintSpec, MockTeleport};
 use teleport_jwt::policy::{Permissions, Policy};
 use teleport_jwt::{
-    Algorithm, Authorized, Clock, Identity, KeySource, KeysFrom, TrustEntry, Verifier, VerifyError,
+    Algorithm, Authorized, Clock, Identity, KeySource, KeysFrom, TeleportJwt, TrustEntry, Verifier,
+    VerifierOptions, VerifyError,
 };
 
 /// A server on its own single-threaded runtime: the runtime's only worker is this thread, so a
@@ -45,6 +46,16 @@ impl Drop for Served {
 }
 
 fn serve(app: Router) -> Served {
+    serve_with(|listener| async move { axum::serve(listener, app).await })
+}
+
+/// Runs `server` on a listener of its own until the `Served` is dropped.
+fn serve_with<F, Fut, E>(server: F) -> Served
+where
+    F: FnOnce(tokio::net::TcpListener) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<(), E>>,
+    E: std::fmt::Debug,
+{
     let (ready_tx, ready_rx) = std::sync::mpsc::channel();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let thread = std::thread::spawn(move || {
@@ -60,12 +71,10 @@ fn serve(app: Router) -> Served {
             ready_tx
                 .send((addr, std::thread::current().id()))
                 .expect("test waits");
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = stopped.await;
-                })
-                .await
-                .expect("serves");
+            tokio::select! {
+                served = server(listener) => served.expect("serves"),
+                _ = stopped => {}
+            }
         });
     });
     let (addr, worker) = ready_rx.recv().expect("server starts");
@@ -483,4 +492,42 @@ fn only_a_key_fetch_leaves_the_worker_thread() {
         "verified on the worker thread, no hop"
     );
     assert_eq!(keys.fetched_on.lock().len(), 1);
+}
+
+/// The README's axum quick start, verbatim between the markers: `readme_is_this_code` keeps
+/// them identical and `the_readme_axum_service_runs` runs it.
+#[rustfmt::skip]
+async fn readme_axum(proxy_url: String, cluster_name: String, audience: String, options: VerifierOptions, listener: tokio::net::TcpListener) -> Result<(), Box<dyn std::error::Error>> {
+    // README begin: axum
+    let verifier = Verifier::teleport_jwt(TeleportJwt { proxy_url, cluster_name, audience, options })?;
+    let app = Router::new()
+        .route("/whoami", get(|Caller(me): Caller| async move { me.username.clone() }))
+        .layer(TeleportLayer::new(verifier));      // refused requests never reach a handler
+    axum::serve(listener, app).await?;
+    // README end
+    Ok(())
+}
+
+#[test]
+fn the_readme_axum_service_runs() {
+    let m = mock(Algorithm::ES256);
+    let (proxy_url, cluster_name, options) = (m.proxy_url(), m.cluster_name(), options_for(&m));
+    let served = serve_with(move |listener| {
+        readme_axum(proxy_url, cluster_name, AUD.to_owned(), options, listener)
+    });
+    let token = m.mint(&MintSpec::default()).expect("mints");
+    let ok = with_token(&served, "/whoami", &token);
+    assert_eq!((ok.status, ok.body.as_str()), (200, "alice"));
+    assert_unauthorized(&get_with(&served, "/whoami", &[]), "Bearer");
+}
+
+#[test]
+fn readme_is_this_code() {
+    let readme = include_str!("../../README.md");
+    let source = include_str!("axum_layer.rs");
+    let region = common::marked_region(source, "// README begin: axum");
+    assert!(
+        common::rust_blocks(readme).iter().any(|b| *b == region),
+        "README.md has no ```rust block equal to the axum quick start in core/tests/axum_layer.rs:\n{region}"
+    );
 }

@@ -21,6 +21,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
+use axum::Router;
 use rmcp::handler::server::common::{AsRequestContext, FromContextPart};
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::tool::ToolCallContext;
@@ -36,7 +37,7 @@ use rmcp::transport::streamable_http_server::{
 use rmcp::{schemars, tool, tool_router, ServerHandler};
 use teleport_jwt::axum::TeleportLayer;
 use teleport_jwt::policy::{tool_permission, Policy};
-use teleport_jwt::{Authorized, Verifier, VerifyError};
+use teleport_jwt::{Authorized, TeleportJwt, Verifier, VerifierOptions, VerifyError};
 
 /// The Teleport app's `uri`, with Teleport's `mcp+` prefix: the tokens' audience.
 pub const AUDIENCE: &str = "mcp+http://127.0.0.1:8000/mcp";
@@ -240,4 +241,19 @@ pub fn app(verifier: Verifier) -> axum::Router {
     axum::Router::new()
         .nest_service("/mcp", mcp)
         .layer(TeleportLayer::new(verifier))
+}
+
+/// The README's rmcp quick start, verbatim between the markers (`tests/readme.rs` keeps them
+/// identical and runs it); `main` serves with it. Each MCP session gets its own `Reports`
+/// here; [`app`] shares one set between sessions.
+#[rustfmt::skip]
+pub async fn quick_start(proxy_url: String, cluster_name: String, audience: String, options: VerifierOptions, policy_file: &str, listener: tokio::net::TcpListener) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    // README begin: rmcp
+    let verifier = Verifier::teleport_jwt(TeleportJwt { proxy_url, cluster_name, audience, options })?
+        .with_permissions(Arc::new(Policy::from_file(policy_file)?));     // tool:<name> permissions
+    let mcp = StreamableHttpService::new(|| Ok(Reports::default()), LocalSessionManager::default().into(), Default::default());
+    let app = Router::new().nest_service("/mcp", mcp).layer(TeleportLayer::new(verifier));
+    axum::serve(listener, app).await?;
+    // README end
+    Ok(())
 }
