@@ -527,7 +527,7 @@ fn readme_is_this_code() {
     let source = include_str!("axum_layer.rs");
     let region = common::marked_region(source, "// README begin: axum");
     assert!(
-        common::rust_blocks(readme).iter().any(|b| *b == region),
+        common::rust_blocks(readme).contains(&region),
         "README.md has no ```rust block equal to the axum quick start in core/tests/axum_layer.rs:\n{region}"
     );
 }

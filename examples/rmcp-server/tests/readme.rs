@@ -56,7 +56,7 @@ fn readme_is_this_code() {
     let readme = include_str!("../../../README.md");
     let region = marked_region(include_str!("../src/lib.rs"), "// README begin: rmcp");
     assert!(
-        rust_blocks(readme).iter().any(|b| *b == region),
+        rust_blocks(readme).contains(&region),
         "README.md has no ```rust block equal to quick_start in examples/rmcp-server/src/lib.rs:\n{region}"
     );
     assert!(region.lines().count() <= 5, "protected in at most 5 lines");
