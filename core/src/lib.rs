@@ -66,6 +66,8 @@ pub mod stats;
 mod token_cache;
 pub mod verifier;
 
+#[cfg(feature = "axum")]
+pub mod axum;
 #[cfg(feature = "mock")]
 pub mod mock;
 

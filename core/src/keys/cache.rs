@@ -30,12 +30,12 @@
 //! A warm verification takes a shared read lock to clone an `Arc` and reads two atomics; it
 //! never waits for a fetch and never serialises with other verifications.
 //!
-//! A caller that must not block (an async runtime's worker thread, through
-//! [`crate::Verifier::try_verify`]) asks with `Wait::Never`: wherever the rules above would
-//! make it fetch or wait for a fetch in flight, it gets `Stop::WouldWait` instead, and nothing
-//! is fetched or recorded for it. Everything that does not wait (a usable set, an answer from
-//! the last failure during its cooldown, an unknown `kid` outside its refetch budget) is
-//! answered exactly as for `Wait::Allowed`.
+//! A caller that must not block (an async runtime's worker thread) asks through
+//! [`crate::Verifier::try_verify`]: wherever the rules above would make it fetch or wait for a
+//! fetch in flight, it is told so instead, and nothing is fetched or recorded for it.
+//! Everything that does not wait (a usable set, an answer from the last failure during its
+//! cooldown, an unknown `kid` outside its refetch budget) is answered exactly as for
+//! [`crate::Verifier::verify`].
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};

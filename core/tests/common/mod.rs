@@ -187,3 +187,44 @@ pub fn refresh_in_background(v: &Verifier, token: &str) {
         }
     }
 }
+
+/// The lines after the line `begin` up to `// README end`, without their common indentation:
+/// a README example kept in a tested source file.
+pub fn marked_region(source: &str, begin: &str) -> String {
+    let lines: Vec<&str> = source
+        .lines()
+        .skip_while(|l| l.trim() != begin)
+        .skip(1)
+        .take_while(|l| l.trim() != "// README end")
+        .collect();
+    assert!(!lines.is_empty(), "no region {begin:?}");
+    let indent = lines
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    lines
+        .iter()
+        .map(|l| l.get(indent..).unwrap_or("").trim_end())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The contents of every ```rust... fenced block of a Markdown text.
+pub fn rust_blocks(markdown: &str) -> Vec<String> {
+    let mut blocks = Vec::new();
+    let mut current: Option<Vec<&str>> = None;
+    for line in markdown.lines() {
+        match &mut current {
+            None if line.starts_with("```rust") => current = Some(Vec::new()),
+            Some(lines) if line.starts_with("```") => {
+                blocks.push(lines.join("\n"));
+                current = None;
+            }
+            Some(lines) => lines.push(line),
+            None => {}
+        }
+    }
+    blocks
+}
