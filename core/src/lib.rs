@@ -68,6 +68,9 @@ pub mod verifier;
 #[cfg(feature = "mock")]
 pub mod mock;
 
+#[cfg(feature = "cli")]
+pub mod cli;
+
 #[cfg(feature = "_only-for-fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
