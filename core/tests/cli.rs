@@ -586,6 +586,8 @@ fn keys_shows_each_key_with_the_library_decision() {
     run(&["keys"]).fails(2, "keys needs --proxy");
     run(&["keys", "--proxy", &url, "--only", "both"]).fails(2, "--only \"both\"");
     run(&["keys", "--proxy", &url, "--ca", "/nonexistent.pem"]).fails(1, "cannot read CA file");
+    let bad_ca = write(&temp_dir(), "bad.pem", "no certificate here\n");
+    run(&["keys", "--proxy", &url, "--ca", &bad_ca]).fails(1, "invalid_config: ca_pem");
 }
 
 /// Serves one JWKS document over plain http on loopback, for as many requests as given.

@@ -71,7 +71,7 @@ pub(super) fn run(p: &mut lexopt::Parser, out: &mut dyn Write) -> Outcome {
             ca_pem,
             allow_insecure_http_for_loopback: insecure,
         })
-        .map_err(|e| Failure::refused(&e))?,
+        .map_err(|e| Failure::input(e.to_string()))?,
     );
     let limits = FetchLimits::default();
     let mut problems = Vec::new();

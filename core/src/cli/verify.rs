@@ -37,7 +37,8 @@ options:
   --json                               print the identity, or {\"code\", \"message\"}, as JSON
   -h, --help                           this help
 
-exit codes: 0 verified, 2 bad command line, and one per refusal reason:
+exit codes: 0 verified, 1 a file (or standard input) cannot be read, 2 bad command line,
+and one per refusal reason:
   10 malformed               15 bad_signature      20 issuer_mismatch         25 insecure_transport
   11 token_too_large         16 unknown_key        21 audience_mismatch       26 invalid_config
   12 missing_token           17 expired            22 missing_claim           27 plugin_error
