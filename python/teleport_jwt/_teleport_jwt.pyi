@@ -22,6 +22,7 @@ __all__ = [
     "TrustEntry",
     "Verifier",
     "__version__",
+    "cli_main",
     "refusal_answer",
 ]
 __version__: str
@@ -30,6 +31,10 @@ REASONS: list[tuple[str, str]]  # (reason code, exception class name), from the 
 VERIFIER_OPERATIONS: list[str]  # what every language's verifier offers, from the core
 TRUST_ENTRY_OPTIONS: list[str]
 VERIFIER_OPTIONS: list[tuple[str, str]]  # (option, kind), from the core
+
+def cli_main(argv: Sequence[str]) -> int:
+    """Runs the ``teleport-jwt`` command line on ``argv`` (without the program name), writing
+    to ``sys.stdout``/``sys.stderr``; returns the exit code."""
 
 def refusal_answer(
     code: str,
