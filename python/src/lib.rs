@@ -8,6 +8,7 @@
 
 use pyo3::prelude::*;
 
+mod cli;
 mod convert;
 mod errors;
 mod identity;
@@ -42,6 +43,7 @@ fn _teleport_jwt(m: &Bound<'_, PyModule>) -> PyResult<()> {
         .collect();
     m.add("VERIFIER_OPTIONS", options)?;
     m.add_function(wrap_pyfunction!(refusal::refusal_answer, m)?)?;
+    m.add_function(wrap_pyfunction!(cli::cli_main, m)?)?;
     m.add_class::<verifier::Verifier>()?;
     m.add_class::<verifier::TrustEntry>()?;
     m.add_class::<verifier::Authorized>()?;

@@ -28,6 +28,7 @@ __all__ = [
     "TrustEntry",
     "Verifier",
     "__version__",
+    "cli_main",
     "refusal_answer",
 ]
 __version__: str
@@ -46,6 +47,10 @@ VERIFIER_OPTIONS: list[tuple[str, str]]
 """``(option, kind)`` of every verifier option of the core; kind is ``"duration"`` (float
 seconds), ``"count"``, ``"flag"``, ``"text"`` or ``"header_rules"``. Python adds
 ``http_fetcher``, ``fixed_time`` and ``permissions``."""
+
+def cli_main(argv: Sequence[str]) -> int:
+    """Runs the ``teleport-jwt`` command line on ``argv`` (without the program name), writing
+    to ``sys.stdout``/``sys.stderr``; returns the exit code."""
 
 def refusal_answer(
     code: str,

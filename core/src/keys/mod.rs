@@ -9,5 +9,5 @@ pub mod source;
 
 pub use cache::CachePolicy;
 pub use jwk::VerifyingKey;
-pub use set::{KeySet, RejectedKey};
+pub use set::{jwks_decisions, EntryDecision, KeyDecision, KeySet, RejectedKey};
 pub use source::{KeySource, OidcDiscovery, RemoteJwks, StaticJwks};

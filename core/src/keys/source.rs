@@ -169,8 +169,10 @@ impl OidcDiscovery {
         })
     }
 
-    /// Fetches and checks the discovery document; returns its `jwks_uri`.
-    fn jwks_uri(&self) -> Result<String, VerifyError> {
+    /// Fetches and checks the discovery document (its `issuer` must be the configured one);
+    /// returns its `jwks_uri`, checked like every key URL. [`KeySource::fetch_jwks`] then
+    /// fetches that URL; tools call this to show where the keys come from.
+    pub fn jwks_uri(&self) -> Result<String, VerifyError> {
         let body = fetch_checked(self.fetcher.as_ref(), &self.discovery_url, &self.limits)
             .map_err(|e| err(Reason::KeySourceUnavailable, e))?;
         let doc = json::parse_object(&body).map_err(|e| {

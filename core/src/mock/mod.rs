@@ -155,13 +155,20 @@ impl MockTeleport {
     /// Starts a mock with these options: generates both CAs' keys and the TLS material, binds
     /// `127.0.0.1:0` and starts serving.
     pub fn start_with(opts: MockOptions) -> Result<Self, MockError> {
+        Self::start_on_port(opts, 0)
+    }
+
+    /// Like [`MockTeleport::start_with`] on a fixed port of `127.0.0.1` (0: a port chosen by
+    /// the OS), for a local development setup whose URLs must not change between runs. Fails
+    /// with [`MockError::Io`] when the port is taken.
+    pub fn start_on_port(opts: MockOptions, port: u16) -> Result<Self, MockError> {
         let short = opts.ec_short_coordinate;
         let cas = Cas {
             jwt: CaState::new(opts.algorithm, short)?,
             oidc: CaState::new(opts.id_token_algorithm, short)?,
         };
         let tls = tls::generate()?;
-        let shared = Arc::new(Shared::bind(opts, cas, tls.config)?);
+        let shared = Arc::new(Shared::bind(opts, cas, tls.config, port)?);
         let accept = shared.spawn_accept_loop()?;
         Ok(MockTeleport {
             shared,

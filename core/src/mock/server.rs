@@ -93,13 +93,15 @@ impl std::fmt::Debug for Shared {
 }
 
 impl Shared {
-    /// Binds `127.0.0.1:0` and builds the shared state (the accept loop is not running yet).
+    /// Binds `127.0.0.1:<port>` (0: a port chosen by the OS) and builds the shared state (the
+    /// accept loop is not running yet).
     pub(crate) fn bind(
         options: MockOptions,
         cas: Cas,
         tls: Arc<ServerConfig>,
+        port: u16,
     ) -> Result<Self, MockError> {
-        let listener = TcpListener::bind(("127.0.0.1", 0))?;
+        let listener = TcpListener::bind(("127.0.0.1", port))?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
         Ok(Shared {
