@@ -145,8 +145,9 @@ class InvalidConfig(VerifyError):
 
 
 class PluginError(VerifyError):
-    """``plugin_error``: a user-supplied plug-in (key source, HTTP fetcher, permission mapper)
-    failed: it raised, or returned the wrong type."""
+    """``plugin_error``: a user-supplied plug-in failed: an HTTP fetcher or permission mapper
+    raised, or a plug-in returned the wrong type. (A key source that raises is an outage of its
+    keys: ``key_source_unavailable``, and the last good keys stay in use.)"""
 
 
 class InternalError(VerifyError):
