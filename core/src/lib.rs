@@ -54,6 +54,7 @@ pub mod clock;
 pub mod config;
 pub mod dangerous;
 pub mod error;
+pub mod events;
 pub mod headers;
 pub mod http;
 pub mod identity;

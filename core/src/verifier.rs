@@ -13,6 +13,7 @@ use crate::claims::{self, ClaimRules};
 use crate::clock::{unix_seconds, Clock, SystemClock};
 use crate::config::{KeysFrom, TeleportIdToken, TeleportJwt, TrustEntry, VerifierOptions};
 use crate::error::{err, Reason, VerifyError};
+use crate::events::KeyEvents;
 use crate::headers;
 use crate::http::HttpFetcher;
 use crate::identity::Claims;
@@ -86,9 +87,17 @@ pub struct VerifierBuilder {
     fetcher: Option<Arc<dyn HttpFetcher>>,
     clock: Option<Arc<dyn Clock>>,
     mapper: Option<Arc<dyn PermissionMapper>>,
+    events: Option<Arc<dyn KeyEvents>>,
 }
 
 impl VerifierBuilder {
+    /// Reports key-set changes, fetch failures and recoveries of every trust entry to
+    /// `events` (see [`crate::events`]); never called on the request path of a good token.
+    pub fn key_events(mut self, events: Arc<dyn KeyEvents>) -> Self {
+        self.events = Some(events);
+        self
+    }
+
     /// Maps verified identities to permissions for [`Verifier::authorize`]: a
     /// [`crate::policy::Policy`] or your own [`PermissionMapper`].
     pub fn permission_mapper(mut self, mapper: Arc<dyn PermissionMapper>) -> Self {
@@ -135,6 +144,7 @@ impl VerifierBuilder {
             fetcher,
             clock,
             mapper,
+            events,
         } = self;
         if entries.is_empty() {
             return Err(err(Reason::InvalidConfig, "no trust entry configured"));
@@ -159,7 +169,8 @@ impl VerifierBuilder {
                 ));
             }
             let source = key_source(&entry, fetcher.as_ref(), &options)?;
-            let cache = Arc::new(KeyCache::new(source, options.cache, clock.clone()));
+            let sink = events.clone().map(|e| (entry.name.clone(), e));
+            let cache = Arc::new(KeyCache::new(source, options.cache, clock.clone(), sink));
             trusts.push(Trust { entry, cache });
         }
         Ok(Verifier {

@@ -48,7 +48,11 @@ use super::set::KeySet;
 use super::source::KeySource;
 use crate::clock::{unix_seconds, Clock};
 use crate::error::{err, Reason, VerifyError};
+use crate::events::{KeyEvent, KeyEvents};
 use crate::stats::{FetchCounters, KeyInfo, KeySourceStats};
+
+/// Where a cache reports [`KeyEvent`]s: the trust entry's name and the receiver.
+pub(crate) type EventSink = Option<(String, Arc<dyn KeyEvents>)>;
 
 /// Whether a caller may wait for a key fetch (its own, or one in flight).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -197,6 +201,7 @@ pub(crate) struct KeyCache {
     /// The failure streak as [`KeyCache::stats`] shows it: Unix seconds it began and the last
     /// error's text. Its own lock, so that reading it never waits for a fetch in flight.
     failing: Mutex<Option<(i64, String)>>,
+    events: EventSink,
     /// Monotonic nanoseconds from which the refresher has work to do ([`NOT_PLANNED`]: none).
     /// A request past it wakes the refresher (see [`KeyCache::nudge`]).
     refresh_due: AtomicU64,
@@ -221,6 +226,7 @@ impl KeyCache {
         source: Arc<dyn KeySource>,
         policy: CachePolicy,
         clock: Arc<dyn Clock>,
+        events: EventSink,
     ) -> Self {
         KeyCache {
             source,
@@ -232,6 +238,7 @@ impl KeyCache {
             fetches: AtomicU64::new(0),
             counters: FetchCounters::default(),
             failing: Mutex::new(None),
+            events,
             refresh_due: AtomicU64::new(NOT_PLANNED),
             refresher: OnceLock::new(),
         }
@@ -239,6 +246,16 @@ impl KeyCache {
 
     pub(crate) fn describe(&self) -> String {
         self.source.describe()
+    }
+
+    /// Sends `event` (built only when someone listens); a panicking receiver is contained.
+    fn emit(&self, event: impl FnOnce(String) -> KeyEvent) {
+        if let Some((entry, sink)) = &self.events {
+            let event = event(entry.clone());
+            if catch_unwind(AssertUnwindSafe(|| sink.on_event(&event))).is_err() {
+                log::error!("teleport-jwt: a KeyEvents receiver panicked on {event:?}");
+            }
+        }
     }
 
     /// The counters and state of this cache, for [`crate::Verifier::stats`]. Takes no lock a
@@ -475,7 +492,34 @@ impl KeyCache {
             Ok(keys) => {
                 let fetched_at = self.clock.monotonic();
                 let snapshot = Arc::new(Snapshot { keys, fetched_at });
-                *self.current.write() = Some(snapshot.clone());
+                let previous = self.current.write().replace(snapshot.clone());
+                if self.events.is_some() {
+                    let kids = |s: Option<&Snapshot>| -> std::collections::BTreeSet<String> {
+                        s.map(|s| {
+                            s.keys
+                                .keys()
+                                .iter()
+                                .map(|k| k.kid().unwrap_or("").to_owned())
+                                .collect()
+                        })
+                        .unwrap_or_default()
+                    };
+                    let (old, new) = (kids(previous.as_deref()), kids(Some(&snapshot)));
+                    if old != new {
+                        self.emit(|trust_entry| KeyEvent::KeySetChanged {
+                            trust_entry,
+                            added: new.difference(&old).cloned().collect(),
+                            removed: old.difference(&new).cloned().collect(),
+                        });
+                    }
+                    if state.failures > 0 {
+                        let failed_attempts = state.failures;
+                        self.emit(|trust_entry| KeyEvent::FetchRecovered {
+                            trust_entry,
+                            failed_attempts,
+                        });
+                    }
+                }
                 if state.failures > 0 {
                     log::info!(
                         "teleport-jwt: keys from {} fetched again after {} failed attempts",
@@ -506,6 +550,13 @@ impl KeyCache {
                     None => unix_seconds(self.clock.now()).floor() as i64,
                 };
                 *failing = Some((since, e.to_string()));
+                drop(failing);
+                let serving_stale = self.current.read().is_some();
+                self.emit(|trust_entry| KeyEvent::FetchFailed {
+                    trust_entry,
+                    error: e.clone(),
+                    serving_stale,
+                });
                 Err(e)
             }
         };
