@@ -168,7 +168,7 @@ impl TrustEntry {
 
 /// The keyword options Python adds to the core's (`teleport_jwt::api::VERIFIER_OPTIONS`):
 /// its plug-ins and the test clock.
-const PLUGIN_OPTIONS: &[&str] = &["http_fetcher", "fixed_time", "permissions"];
+const PLUGIN_OPTIONS: &[&str] = &["http_fetcher", "fixed_time", "permissions", "key_events"];
 
 /// Every keyword option, for the error message on an unknown one.
 fn option_names() -> String {
@@ -188,6 +188,7 @@ struct Plugins {
     fetcher: Fetcher,
     clock: Option<Arc<dyn Clock>>,
     mapper: Option<Arc<dyn teleport_jwt::policy::PermissionMapper>>,
+    events: Option<Arc<dyn teleport_jwt::events::KeyEvents>>,
 }
 
 fn options_from(
@@ -230,6 +231,16 @@ fn options_from(
             "token_cache_max_bytes" => o.token_cache_max_bytes = value.extract()?,
             "http_fetcher" => plugins.fetcher = Some(Arc::new(PyHttpFetcher::new(&value)?)),
             "permissions" => plugins.mapper = Some(crate::policy::mapper_of(&value)?),
+            "key_events" if value.is_callable() => {
+                plugins.events = Some(Arc::new(crate::plugins::PyKeyEvents(
+                    value.clone().unbind(),
+                )))
+            }
+            "key_events" => {
+                return Err(pyo3::exceptions::PyTypeError::new_err(
+                    "key_events must be a callable taking one dict",
+                ))
+            }
             "fixed_time" => {
                 let at = system_time_from_unix(value.extract()?)
                     .map_err(|e| crate::errors::to_py(py, &e))?;
@@ -273,6 +284,9 @@ fn build(
     }
     if let Some(m) = plugins.mapper {
         b = b.permission_mapper(m);
+    }
+    if let Some(e) = plugins.events {
+        b = b.key_events(e);
     }
     // Building makes no fetch, but may load the system's trust store: no GIL needed.
     let inner = detached(py, move || b.build())?;

@@ -6,7 +6,7 @@ after its reason code (``expired`` -> ``tj.Expired``; see ``teleport_jwt._errors
 is immutable or internally synchronised: the module is safe without the GIL (free-threaded).
 """
 
-from collections.abc import Coroutine, Iterable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from os import PathLike
 from typing import Any, Literal, Protocol, final
 
@@ -46,7 +46,7 @@ TRUST_ENTRY_OPTIONS: list[str]
 VERIFIER_OPTIONS: list[tuple[str, str]]
 """``(option, kind)`` of every verifier option of the core; kind is ``"duration"`` (float
 seconds), ``"count"``, ``"flag"``, ``"text"`` or ``"header_rules"``. Python adds
-``http_fetcher``, ``fixed_time`` and ``permissions``."""
+``http_fetcher``, ``fixed_time``, ``permissions`` and ``key_events``."""
 
 def cli_main(argv: Sequence[str]) -> int:
     """Runs the ``teleport-jwt`` command line on ``argv`` (without the program name), writing
@@ -104,6 +104,7 @@ class _VerifierOptions(TypedDict, total=False):
     http_fetcher: _HttpFetcherLike | None
     fixed_time: float | None  # tests and replays only: a clock stopped at this Unix time
     permissions: _PermissionMapperLike | None  # for authorize(): a Policy or any mapper
+    key_events: Callable[[dict[str, Any]], object] | None  # key-set changes, failures, recoveries
 
 _Jwks = str | bytes | Mapping[str, Any]
 # A mapping or (name, value) pairs, or a WSGI environ (Django's request.META, Flask's

@@ -63,7 +63,7 @@ def _stub_option_names() -> set[str]:
 
 def test_every_verifier_option_is_a_keyword_and_typed_in_the_stub() -> None:
     core = {name for name, _ in native.VERIFIER_OPTIONS}
-    plugins = {"http_fetcher", "fixed_time", "permissions"}  # Python's own additions
+    plugins = {"http_fetcher", "fixed_time", "permissions", "key_events"}  # Python's own
     assert _stub_option_names() == core | plugins
     for _, kind in native.VERIFIER_OPTIONS:
         assert kind in {"duration", "count", "flag", "text", "header_rules"}, kind
@@ -75,7 +75,7 @@ def test_every_verifier_option_is_a_keyword_and_typed_in_the_stub() -> None:
 
 def test_help_of_verifier_lists_every_option() -> None:
     core = {name for name, _ in native.VERIFIER_OPTIONS}
-    plugins = {"http_fetcher", "fixed_time", "permissions"}
+    plugins = {"http_fetcher", "fixed_time", "permissions", "key_events"}
     doc = tj.Verifier.__doc__ or ""
     listed = set(re.findall(r"^    (\w+): ", doc, re.M))
     assert listed == core | plugins

@@ -92,3 +92,54 @@ def test_a_prometheus_scrape_shows_the_documented_metrics(mock: MockTeleport) ->
     assert samples[("teleport_jwt_key_fetches_total", entry)] == 1
     # The same text the core prints for Rust users.
     assert 'teleport_jwt_verifications_total{outcome="accepted"} 1' in v.prometheus_text()
+
+
+def test_key_events_report_an_outage_a_first_key_set_and_a_rotation(
+    fresh_mock: MockTeleport,
+) -> None:
+    m = fresh_mock
+    events: list[dict[str, object]] = []
+    v = tj.Verifier.teleport_jwt(
+        m.proxy_url,
+        m.cluster_name,
+        AUDIENCE,
+        ca_pem=m.ca_pem,
+        cache_cooldown=1,
+        key_events=events.append,
+    )
+    m.set_failure(500)
+    with pytest.raises(tj.KeySourceUnavailable):
+        v.verify(m.mint())
+    assert [e["event"] for e in events] == ["fetch_failed"]
+    assert events[0]["code"] == "key_source_unavailable"
+    assert events[0]["serving_stale"] is False
+    events.clear()
+    m.set_failure(None)
+    time.sleep(1.1)
+    first = m.signing_key_id()
+    v.verify(m.mint())
+    assert [e["event"] for e in events] == ["key_set_changed", "fetch_recovered"]
+    assert first in events[0]["added"] and events[0]["removed"] == []  # type: ignore[operator]
+    assert events[1] == {
+        "event": "fetch_recovered",
+        "trust_entry": m.cluster_name,
+        "failed_attempts": 1,
+    }
+    events.clear()
+    for _ in range(5):
+        v.verify(m.mint())
+    assert events == [], "nothing on the request path of cached keys"
+    m.rotate_now()
+    v.verify(m.mint(username="bob"))
+    assert [e["event"] for e in events] == ["key_set_changed"]
+    assert first in events[0]["removed"]
+
+
+def test_key_events_must_be_callable(mock: MockTeleport) -> None:
+    with pytest.raises(TypeError, match="key_events must be a callable"):
+        tj.Verifier.teleport_jwt(
+            mock.proxy_url,
+            mock.cluster_name,
+            AUDIENCE,
+            key_events=42,  # type: ignore[arg-type]
+        )
