@@ -11,6 +11,7 @@ use teleport_jwt::{HeaderRule, TrustEntry as CoreTrustEntry, VerifierBuilder};
 
 use crate::clock::{ForeignClock, VerifierClock};
 use crate::error::VerifyError;
+use crate::events::{ForeignListener, KeyEventListener};
 use crate::http::{ForeignFetcher, HttpFetcher};
 use crate::keys::KeysFrom;
 use crate::policy::PermissionsFrom;
@@ -73,6 +74,10 @@ pub struct VerifierOptions {
     /// unaffected).
     #[uniffi(default)]
     pub permissions_from: Option<PermissionsFrom>,
+    /// Hears key-set changes, fetch failures and recoveries (never on the request path of a
+    /// token whose keys are cached).
+    #[uniffi(default)]
+    pub key_events: Option<Arc<dyn KeyEventListener>>,
 }
 
 /// The core's default options, every field filled in (no fetcher, no clock, no permission
@@ -97,6 +102,7 @@ pub fn default_verifier_options() -> VerifierOptions {
         http_fetcher: None,
         clock: None,
         permissions_from: None,
+        key_events: None,
     }
 }
 
@@ -168,6 +174,9 @@ impl VerifierOptions {
         }
         if let Some(p) = self.permissions_from {
             builder = builder.permission_mapper(p.into_core());
+        }
+        if let Some(l) = self.key_events {
+            builder = builder.key_events(Arc::new(ForeignListener(l)));
         }
         Ok(builder)
     }

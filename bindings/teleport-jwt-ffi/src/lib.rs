@@ -30,6 +30,7 @@ pub mod api;
 pub mod clock;
 pub mod config;
 pub mod error;
+pub mod events;
 mod guard;
 pub mod http;
 pub mod identity;

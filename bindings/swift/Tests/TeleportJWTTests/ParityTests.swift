@@ -82,7 +82,7 @@ final class ParityTests: XCTestCase {
             }
             XCTAssertEqual(fields[name], want, "VerifierOptions.\(name) (\(o.kind))")
         }
-        let plugins: Set<String> = ["httpFetcher", "clock", "permissionsFrom"]
+        let plugins: Set<String> = ["httpFetcher", "clock", "permissionsFrom", "keyEvents"]
         let known = Set(apiVerifierOptions().map { lowerCamel($0.name) })
         XCTAssertEqual(Set(fields.keys).subtracting(known).subtracting(plugins), [])
     }

@@ -37,4 +37,36 @@ final class StatsTests: XCTestCase {
         XCTAssertEqual(source.fetchDurationBuckets.count, fetchBucketBounds().count + 1)
         XCTAssertTrue(v.prometheusText().contains("teleport_jwt_verifications_total{outcome=\"accepted\"} 4\n"))
     }
+
+    final class Recorder: KeyEventListener, @unchecked Sendable {
+        private let lock = NSLock()
+        private var _events: [KeyEvent] = []
+        var events: [KeyEvent] { lock.lock(); defer { lock.unlock() }; return _events }
+        func onEvent(event: KeyEvent) { lock.lock(); _events.append(event); lock.unlock() }
+        func clear() { lock.lock(); _events.removeAll(); lock.unlock() }
+    }
+
+    func testASwiftListenerHearsTheOutageTheRecoveryAndARotation() throws {
+        let mock = try MockTeleport.start(algorithm: .rs256)
+        let recorder = Recorder()
+        let v = try classicVerifier(mock, VerifierOptions(cacheCooldown: 1, keyEvents: recorder))
+        mock.setFailure(failure: .status(code: 500))
+        expectCode("key_source_unavailable") { try v.verify(token: mock.mint(spec: MintSpec())) }
+        guard case .fetchFailed(_, let code, _, let stale)? = recorder.events.first else {
+            return XCTFail("\(recorder.events)")
+        }
+        XCTAssertEqual(code, "key_source_unavailable")
+        XCTAssertFalse(stale)
+        recorder.clear()
+        mock.setFailure(failure: .none)
+        Thread.sleep(forTimeInterval: 1.1)
+        let first = mock.signingKeyId(ca: .jwt)
+        for _ in 0..<5 { _ = try v.verify(token: mock.mint(spec: MintSpec())) }
+        XCTAssertEqual(recorder.events.count, 2)
+        guard case .keySetChanged(_, let added, _)? = recorder.events.first else {
+            return XCTFail("\(recorder.events)")
+        }
+        XCTAssertTrue(added.contains(first))
+        XCTAssertEqual(recorder.events.last, .fetchRecovered(trustEntry: mock.clusterName(), failedAttempts: 1))
+    }
 }

@@ -67,7 +67,7 @@ class ParityTest {
             }
             assertEquals(want, type, "type of VerifierOptions.$name (${o.kind})")
         }
-        val plugins = setOf("httpFetcher", "clock", "permissionsFrom")
+        val plugins = setOf("httpFetcher", "clock", "permissionsFrom", "keyEvents")
         val known = apiVerifierOptions().map { lowerCamel(it.name) }.toSet()
         assertEquals(emptySet<String>(), fields - known - plugins, "VerifierOptions fields the core does not list")
     }

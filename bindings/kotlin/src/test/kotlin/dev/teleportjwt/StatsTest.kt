@@ -45,4 +45,34 @@ class StatsTest {
             }
         }
     }
+
+    @Test
+    fun `a Kotlin listener hears the outage, the first key set with the recovery, and a rotation`() {
+        MockTeleport.start(Algorithm.RS256).use { mock ->
+            val events = java.util.Collections.synchronizedList(mutableListOf<KeyEvent>())
+            val listener = object : KeyEventListener {
+                override fun onEvent(event: KeyEvent) { events += event }
+            }
+            classicVerifier(mock) { it.copy(cacheCooldown = Duration.ofSeconds(1), keyEvents = listener) }.use { v ->
+                mock.setFailure(Failure.Status(500))
+                expectCode("key_source_unavailable") { v.verify(mock.mint(MintSpec())) }
+                val failed = events.single() as KeyEvent.FetchFailed
+                assertEquals("key_source_unavailable", failed.code)
+                assertFalse(failed.servingStale)
+                events.clear()
+                mock.setFailure(Failure.None)
+                Thread.sleep(1100)
+                val first = mock.signingKeyId(Ca.JWT)
+                repeat(5) { v.verify(mock.mint(MintSpec())) }
+                val (changed, recovered) = events.toList()
+                assertTrue(first in (changed as KeyEvent.KeySetChanged).added)
+                assertEquals(KeyEvent.FetchRecovered(mock.clusterName(), 1L), recovered)
+                assertEquals(2, events.size, "nothing more on the request path of cached keys")
+                events.clear()
+                mock.rotateNow(Ca.JWT)
+                v.verify(mock.mint(MintSpec(username = "bob")))
+                assertTrue(first in (events.single() as KeyEvent.KeySetChanged).removed)
+            }
+        }
+    }
 }
