@@ -43,6 +43,14 @@ fn _teleport_jwt(m: &Bound<'_, PyModule>) -> PyResult<()> {
         .collect();
     m.add("VERIFIER_OPTIONS", options)?;
     m.add_function(wrap_pyfunction!(refusal::refusal_answer, m)?)?;
+    m.add(
+        "REFUSAL_RETRY_AFTER_SECONDS",
+        teleport_jwt::refusal::DEFAULT_RETRY_AFTER_SECS,
+    )?;
+    m.add(
+        "PERMISSION_DENIED",
+        teleport_jwt::refusal::PERMISSION_DENIED,
+    )?;
     m.add_function(wrap_pyfunction!(cli::cli_main, m)?)?;
     m.add_class::<verifier::Verifier>()?;
     m.add_class::<verifier::TrustEntry>()?;

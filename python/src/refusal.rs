@@ -33,8 +33,9 @@ fn refusal(
     ))
 }
 
-/// `(status, error, description, retry_after, headers, body_json)` of the refusal, the
-/// challenge with `extra_challenge` parameters after the core's.
+/// `(status, error, description, retry_after, headers, body_json, message)` of the refusal,
+/// the challenge with `extra_challenge` parameters after the core's (`message` is for the
+/// log only).
 #[pyfunction]
 #[pyo3(signature = (code, message, *, expose_reason, retry_after, permission=None, username=None, extra_challenge=Vec::new()))]
 #[allow(clippy::too_many_arguments, clippy::type_complexity)]
@@ -52,6 +53,7 @@ pub(crate) fn refusal_answer(
     String,
     Option<u32>,
     Vec<(&'static str, String)>,
+    String,
     String,
 )> {
     let r = refusal(
@@ -79,5 +81,6 @@ pub(crate) fn refusal_answer(
         r.retry_after_secs,
         headers,
         r.body(),
+        r.message,
     ))
 }

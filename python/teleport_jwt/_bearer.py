@@ -12,9 +12,10 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 from teleport_jwt._asgi import ASGIApp, Message, Receive, Scope, Send, send_refusal
 from teleport_jwt._errors import VerifyError
@@ -47,6 +48,26 @@ class Checked:
     would refuse tokens the verifier accepted within its leeway."""
     resource: str | None
     """The token's audience that the trust entry that verified it is configured for."""
+
+    def access_token_fields(
+        self, token: str, scopes: Callable[[Identity], Sequence[str]]
+    ) -> dict[str, Any]:
+        """The fields of either SDK's ``AccessToken`` (plus ``identity`` and ``permissions``):
+        the scopes are the granted permissions with a permission mapper, else ``scopes``."""
+        identity, permissions = self.identity, self.permissions
+        return {
+            "token": token,
+            "client_id": identity.username,
+            "subject": identity.sub,
+            "scopes": sorted(permissions.granted)
+            if permissions is not None
+            else list(scopes(identity)),
+            "expires_at": self.expires_at,
+            "resource": self.resource,
+            "claims": identity.claims,
+            "identity": identity,
+            "permissions": permissions,
+        }
 
 
 class TokenChecker:

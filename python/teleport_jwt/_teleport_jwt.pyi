@@ -13,8 +13,10 @@ from typing import Any, Literal, Protocol, final
 from typing_extensions import Self, TypedDict, Unpack
 
 __all__ = [
+    "PERMISSION_DENIED",
     "REASONS",
     "REASON_CODES",
+    "REFUSAL_RETRY_AFTER_SECONDS",
     "TRUST_ENTRY_OPTIONS",
     "VERIFIER_OPERATIONS",
     "VERIFIER_OPTIONS",
@@ -52,6 +54,11 @@ def cli_main(argv: Sequence[str]) -> int:
     """Runs the ``teleport-jwt`` command line on ``argv`` (without the program name), writing
     to ``sys.stdout``/``sys.stderr``; returns the exit code."""
 
+PERMISSION_DENIED: str
+"""The code of a 403: a verified caller without a permission the server requires (the core's)."""
+REFUSAL_RETRY_AFTER_SECONDS: int
+"""``Retry-After`` of a 503 unless configured: the core's default key-fetch cooldown."""
+
 def refusal_answer(
     code: str,
     message: str,
@@ -61,18 +68,18 @@ def refusal_answer(
     permission: str | None = None,
     username: str | None = None,
     extra_challenge: list[str] = ...,
-) -> tuple[int, str | None, str, int | None, list[tuple[str, str]], str]:
+) -> tuple[int, str | None, str, int | None, list[tuple[str, str]], str, str]:
     """The core's HTTP answer to a refusal (``teleport_jwt::refusal``), for
     :class:`teleport_jwt.refusal.Refusal`.
 
     ``code`` is a reason code, or ``"permission_denied"`` for a verified caller (``username``)
     lacking ``permission``; ``message`` is for the log, never sent. ``expose_reason`` tells the
     client the code; ``retry_after`` is the 503's ``Retry-After`` in seconds. Returns
-    ``(status, error, description, retry_after, headers, body_json)``: status 401, 403, 500 or
-    503; the RFC 6750 error (None without credentials, for 500 and 503); the
+    ``(status, error, description, retry_after, headers, body_json, message)``: status 401,
+    403, 500 or 503; the RFC 6750 error (None without credentials, for 500 and 503); the
     ``error_description``; ``Retry-After`` seconds (503 only); the headers (lower-case names,
     the ``WWW-Authenticate`` challenge with ``extra_challenge`` auth-params after the core's);
-    the JSON body. Raises ``ValueError`` for an unknown code.
+    the JSON body; the message for the log. Raises ``ValueError`` for an unknown code.
     """
 
 class _KeySourceLike(Protocol):

@@ -125,19 +125,7 @@ class TeleportAuthProvider(TokenVerifier):
         checked = await self._checker.check(token)
         if checked is None:
             return None
-        identity, permissions = checked.identity, checked.permissions
-        scopes = sorted(permissions.granted) if permissions is not None else identity.roles
-        return TeleportAccessToken(
-            token=token,
-            client_id=identity.username,
-            subject=identity.sub,
-            scopes=scopes,
-            expires_at=checked.expires_at,
-            resource=checked.resource,
-            claims=identity.claims,
-            identity=identity,
-            permissions=permissions,
-        )
+        return TeleportAccessToken(**checked.access_token_fields(token, lambda i: i.roles))
 
     def get_middleware(self) -> list[Any]:
         """FastMCP's bearer middleware behind the Teleport header handling and refusals."""

@@ -135,22 +135,7 @@ class TeleportTokenVerifier(TokenVerifier):
         checked = await self._checker.check(token)
         if checked is None:
             return None
-        identity, permissions = checked.identity, checked.permissions
-        if permissions is not None:
-            scopes = sorted(permissions.granted)
-        else:
-            scopes = list(self._scopes(identity))
-        return TeleportAccessToken(
-            token=token,
-            client_id=identity.username,
-            subject=identity.sub,
-            scopes=scopes,
-            expires_at=checked.expires_at,
-            resource=checked.resource,
-            claims=identity.claims,
-            identity=identity,
-            permissions=permissions,
-        )
+        return TeleportAccessToken(**checked.access_token_fields(token, self._scopes))
 
 
 class TeleportAuth(TypedDict):

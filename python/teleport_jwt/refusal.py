@@ -42,7 +42,12 @@ import logging
 from dataclasses import dataclass
 
 from teleport_jwt._errors import VerifyError
-from teleport_jwt._teleport_jwt import refusal_answer
+from teleport_jwt._teleport_jwt import (
+    PERMISSION_DENIED,
+    REASON_CODES,
+    REFUSAL_RETRY_AFTER_SECONDS,
+    refusal_answer,
+)
 
 __all__ = [
     "PERMISSION_DENIED",
@@ -51,15 +56,18 @@ __all__ = [
     "Refusal",
 ]
 
-RETRY_AFTER_SECONDS = 30
+RETRY_AFTER_SECONDS = REFUSAL_RETRY_AFTER_SECONDS
 """``Retry-After`` of a 503: the core's default key-fetch cooldown, after which it tries again."""
 
-SERVER_FAULT_CODES = frozenset({"plugin_error", "invalid_config", "insecure_transport"})
-"""Reason codes that are the server's fault (500), with ``internal_error``."""
+SERVER_FAULT_CODES = frozenset(
+    code
+    for code in REASON_CODES
+    if code != "internal_error"
+    and refusal_answer(code, "", expose_reason=False, retry_after=RETRY_AFTER_SECONDS)[0] == 500
+)
+"""Reason codes that are the server's fault (500), with ``internal_error``: the core's table."""
 
 _MISSING = "missing_token"
-PERMISSION_DENIED = "permission_denied"
-"""The ``code`` of a 403: a verified caller without the permission a handler requires."""
 
 
 @dataclass(frozen=True)
@@ -91,7 +99,7 @@ class Refusal:
         retry_after: int = RETRY_AFTER_SECONDS,
     ) -> Refusal:
         """The answer to a request refused with ``error``, a :class:`~teleport_jwt.VerifyError`."""
-        status, rfc_error, _, retry, _, _ = refusal_answer(
+        status, rfc_error, _, retry, _, _, _ = refusal_answer(
             error.code, error.message, expose_reason=expose_reason, retry_after=retry_after
         )
         return cls(status, error.code, rfc_error, error.message, retry, expose_reason=expose_reason)
@@ -101,19 +109,26 @@ class Refusal:
         cls, permission: str, username: str | None = None, *, expose_reason: bool = False
     ) -> Refusal:
         """403 for a verified caller that lacks ``permission``."""
-        who = username if username is not None else "the caller"
-        return cls(
-            403,
+        status, rfc_error, _, _, _, _, message = refusal_answer(
             PERMISSION_DENIED,
-            "insufficient_scope",
-            f"{who} does not have the permission {permission!r}",
+            "",
+            expose_reason=expose_reason,
+            retry_after=RETRY_AFTER_SECONDS,
+            permission=permission,
+            username=username,
+        )
+        return cls(
+            status,
+            PERMISSION_DENIED,
+            rfc_error,
+            message,
             permission=permission,
             expose_reason=expose_reason,
         )
 
     def _answer(self, *extra_challenge: str) -> tuple[str, list[tuple[str, str]], str]:
         """The core's description, headers and JSON body of this refusal."""
-        _, _, description, _, headers, body = refusal_answer(
+        _, _, description, _, headers, body, _ = refusal_answer(
             self.code,
             self.message,
             expose_reason=self.expose_reason,
