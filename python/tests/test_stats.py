@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import time
+import urllib.request
 
 import pytest
-from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client import CollectorRegistry, start_http_server
 from prometheus_client.parser import text_string_to_metric_families
 
 import teleport_jwt as tj
@@ -68,7 +69,15 @@ def test_a_prometheus_scrape_shows_the_documented_metrics(mock: MockTeleport) ->
         v.verify("garbage")
     registry = CollectorRegistry()
     registry.register(TeleportCollector(v))
-    scrape = generate_latest(registry).decode()
+    # A real scrape: prometheus_client's own /metrics server on loopback, read over HTTP.
+    server, thread = start_http_server(0, addr="127.0.0.1", registry=registry)
+    try:
+        port = server.server_address[1]
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as r:
+            scrape = r.read().decode()
+    finally:
+        server.shutdown()
+        thread.join(10)
     families = {f.name: f for f in text_string_to_metric_families(scrape)}
     kinds = {name: f.type for name, f in families.items()}
     assert kinds == {
