@@ -51,6 +51,7 @@ fn _teleport_jwt(m: &Bound<'_, PyModule>) -> PyResult<()> {
         "PERMISSION_DENIED",
         teleport_jwt::refusal::PERMISSION_DENIED,
     )?;
+    m.add("FETCH_BUCKETS", teleport_jwt::stats::FETCH_BUCKETS.to_vec())?;
     m.add_function(wrap_pyfunction!(cli::cli_main, m)?)?;
     m.add_class::<verifier::Verifier>()?;
     m.add_class::<verifier::TrustEntry>()?;

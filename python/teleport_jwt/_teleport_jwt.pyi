@@ -13,6 +13,7 @@ from typing import Any, Literal, Protocol, final
 from typing_extensions import Self, TypedDict, Unpack
 
 __all__ = [
+    "FETCH_BUCKETS",
     "PERMISSION_DENIED",
     "REASONS",
     "REASON_CODES",
@@ -54,6 +55,9 @@ def cli_main(argv: Sequence[str]) -> int:
     """Runs the ``teleport-jwt`` command line on ``argv`` (without the program name), writing
     to ``sys.stdout``/``sys.stderr``; returns the exit code."""
 
+FETCH_BUCKETS: list[float]
+"""Upper bounds (seconds) of the key-fetch latency buckets in ``Verifier.stats()``
+(``fetch_duration_buckets`` has one more entry: +Inf)."""
 PERMISSION_DENIED: str
 """The code of a 403: a verified caller without a permission the server requires (the core's)."""
 REFUSAL_RETRY_AFTER_SECONDS: int

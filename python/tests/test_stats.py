@@ -59,6 +59,7 @@ def test_counters_follow_an_outage_a_recovery_refusals_and_a_rotation(
     assert source["failing_since"] is None and source["last_fetch_error"] is None
     assert {k["kid"] for k in source["keys"]} >= {m.signing_key_id()}
     assert source["fetch_duration_buckets"][-1] == 3
+    assert len(source["fetch_duration_buckets"]) == len(tj._teleport_jwt.FETCH_BUCKETS) + 1
 
 
 def test_a_prometheus_scrape_shows_the_documented_metrics(mock: MockTeleport) -> None:
