@@ -55,7 +55,7 @@ class KotlinApiTest {
     }
 
     @Test
-    fun `suspending variants verify off the caller's dispatcher`() {
+    fun `suspending variants give the blocking calls' answers and errors from coroutines`() {
         MockTeleport.start(Algorithm.RS256).use { mock ->
             val policy = Policy.fromJson("""{"rules":[{"match":{"roles_any":["access"]},"grant":["tool:*"]}]}""")
             classicVerifier(mock) { it.copy(permissionsFrom = PermissionsFrom.Policy(policy)) }.use { v ->
