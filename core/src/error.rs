@@ -184,6 +184,18 @@ pub struct VerifyError {
     message: String,
 }
 
+/// As `{"code": ..., "message": ...}` (how [`crate::events::KeyEvent`] and the bindings show
+/// it).
+impl serde::Serialize for VerifyError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut m = s.serialize_struct("VerifyError", 2)?;
+        m.serialize_field("code", self.reason.code())?;
+        m.serialize_field("message", &self.message)?;
+        m.end()
+    }
+}
+
 impl VerifyError {
     /// An error with this reason and message.
     pub fn new(reason: Reason, message: impl Into<String>) -> Self {

@@ -10,7 +10,7 @@ use common::*;
 use parking_lot::Mutex;
 use teleport_jwt::events::{KeyEvent, KeyEvents};
 use teleport_jwt::mock::{Ca, Failure};
-use teleport_jwt::{Algorithm, ManualClock, TrustEntry, Verifier};
+use teleport_jwt::{Algorithm, CachePolicy, ManualClock, TrustEntry, Verifier};
 
 #[derive(Default)]
 struct Recorded(Mutex<Vec<KeyEvent>>);
@@ -82,15 +82,21 @@ fn rotation_outage_and_recovery_are_reported_once_each() {
     m.set_failure(Failure::Status(503));
     clock.advance(Duration::from_secs(601));
     v.verify(&m.mint(&spec_at(T0 + 601)).unwrap()).unwrap();
-    wait_until("the failed refresh's event", || !events.0.lock().is_empty());
+    wait_until("the failed refresh's events", || events.0.lock().len() >= 2);
     match events.take().as_slice() {
         [KeyEvent::FetchFailed {
             error,
             serving_stale,
             ..
+        }, KeyEvent::ServingStaleStarted {
+            keys_age,
+            remaining,
+            ..
         }] => {
             assert_eq!(error.reason(), teleport_jwt::Reason::KeySourceUnavailable);
             assert!(serving_stale);
+            assert_eq!(keys_age.as_secs(), 601);
+            assert_eq!(remaining.as_secs(), 24 * 3600 - 601);
         }
         other => panic!("outage: {other:?}"),
     }
@@ -98,14 +104,112 @@ fn rotation_outage_and_recovery_are_reported_once_each() {
     m.set_failure(Failure::None);
     clock.advance(Duration::from_secs(31));
     v.verify(&m.mint(&spec_at(T0 + 632)).unwrap()).unwrap();
-    wait_until("the recovery's event", || !events.0.lock().is_empty());
+    wait_until("the recovery's events", || events.0.lock().len() >= 2);
     assert_eq!(
         events.take(),
-        vec![KeyEvent::FetchRecovered {
-            trust_entry: entry,
-            failed_attempts: 1
-        }]
+        vec![
+            KeyEvent::ServingStaleEnded {
+                trust_entry: entry.clone(),
+                stale_for: Duration::from_secs(31)
+            },
+            KeyEvent::FetchRecovered {
+                trust_entry: entry,
+                failed_attempts: 1
+            }
+        ]
     );
+}
+
+#[test]
+fn keys_past_max_stale_are_reported_once_and_tokens_refused() {
+    let m = mock(Algorithm::RS256);
+    let clock = Arc::new(ManualClock::at_unix(T0));
+    let events = Arc::new(Recorded::default());
+    let mut options = options_for(&m);
+    options.cache = CachePolicy {
+        max_age: Duration::from_secs(600),
+        cooldown: Duration::from_secs(30),
+        max_stale: Duration::from_secs(900),
+        ..CachePolicy::default()
+    };
+    let v = Verifier::builder()
+        .trust(TrustEntry::teleport_jwt(
+            &m.proxy_url(),
+            m.cluster_name(),
+            AUD,
+        ))
+        .options(options)
+        .clock(clock.clone())
+        .key_events(events.clone())
+        .build()
+        .unwrap();
+    let entry = m.cluster_name();
+    v.verify(&m.mint(&spec_at(T0)).unwrap()).unwrap();
+    events.take();
+
+    // Stale from 601 s on; the keys serve until they are 900 s old.
+    m.set_failure(Failure::Refuse);
+    clock.advance(Duration::from_secs(601));
+    v.verify(&m.mint(&spec_at(T0 + 601)).unwrap()).unwrap();
+    wait_until("stale serving to start", || events.0.lock().len() >= 2);
+    assert!(matches!(
+        events.take().as_slice(),
+        [
+            KeyEvent::FetchFailed {
+                serving_stale: true,
+                ..
+            },
+            KeyEvent::ServingStaleStarted { .. }
+        ]
+    ));
+    assert!(v.stats().key_sources[0].serving_stale);
+
+    // Past max_stale: the next request's fetch fails too, and its token is refused.
+    clock.advance(Duration::from_secs(300));
+    let late = m.mint(&spec_at(T0 + 901)).unwrap();
+    assert_reason(v.verify(&late), teleport_jwt::Reason::KeySourceUnavailable);
+    wait_until("max_stale to be reported", || events.0.lock().len() >= 3);
+    assert_eq!(
+        events.take()[1..],
+        [
+            KeyEvent::ServingStaleEnded {
+                trust_entry: entry.clone(),
+                stale_for: Duration::from_secs(300)
+            },
+            KeyEvent::MaxStaleExceeded {
+                trust_entry: entry.clone(),
+                keys_age: Duration::from_secs(901),
+                max_stale: Duration::from_secs(900)
+            }
+        ]
+    );
+    let k = &v.stats().key_sources[0];
+    assert!(!k.serving_stale, "keys past max_stale do not serve");
+    assert_eq!(k.keys_age_seconds, Some(901.0));
+
+    // Further failures say only that they failed.
+    clock.advance(Duration::from_secs(31));
+    assert_reason(v.verify(&late), teleport_jwt::Reason::KeySourceUnavailable);
+    wait_until("the next failure", || !events.0.lock().is_empty());
+    assert!(matches!(
+        events.take().as_slice(),
+        [KeyEvent::FetchFailed {
+            serving_stale: false,
+            ..
+        }]
+    ));
+
+    // Recovery.
+    m.set_failure(Failure::None);
+    clock.advance(Duration::from_secs(31));
+    v.verify(&m.mint(&spec_at(T0 + 963)).unwrap()).unwrap();
+    assert!(events.take().iter().any(|e| matches!(
+        e,
+        KeyEvent::FetchRecovered {
+            failed_attempts: 3,
+            ..
+        }
+    )));
 }
 
 struct Panics;

@@ -177,6 +177,10 @@ struct FetchState {
     failures: u64,
     /// Monotonic time of the latest refetch caused by an unknown `kid` (its own budget).
     last_unknown_kid_refetch: Option<Duration>,
+    /// Monotonic time stale keys began serving in the current outage (`None`: they are not).
+    stale_since: Option<Duration>,
+    /// Whether this outage's [`KeyEvent::MaxStaleExceeded`] was sent.
+    max_stale_reported: bool,
 }
 
 /// "Nothing planned" in [`KeyCache::refresh_due`].
@@ -264,6 +268,8 @@ impl KeyCache {
         let (fetch_duration_buckets, fetch_duration_sum) = self.counters.histogram();
         let failing = self.failing.lock().clone();
         let current = self.current.read().clone();
+        let now = self.clock.monotonic();
+        let age = current.as_deref().map(|s| self.age(now, s));
         let keys = current
             .as_ref()
             .map(|s| {
@@ -285,7 +291,8 @@ impl KeyCache {
             fetch_duration_buckets,
             fetch_duration_sum,
             unknown_kid_refetches: self.counters.unknown_kid_refetches.load(Ordering::Relaxed),
-            serving_stale: failing.is_some() && current.is_some(),
+            serving_stale: failing.is_some() && age.is_some_and(|a| a < self.policy.max_stale),
+            keys_age_seconds: age.map(|a| a.as_secs_f64()),
             failing_since: failing.as_ref().map(|(since, _)| *since),
             last_fetch_error: failing.map(|(_, e)| e),
             keys,
@@ -512,6 +519,13 @@ impl KeyCache {
                             removed: old.difference(&new).cloned().collect(),
                         });
                     }
+                    if let Some(since) = state.stale_since {
+                        let stale_for = fetched_at.saturating_sub(since);
+                        self.emit(|trust_entry| KeyEvent::ServingStaleEnded {
+                            trust_entry,
+                            stale_for,
+                        });
+                    }
                     if state.failures > 0 {
                         let failed_attempts = state.failures;
                         self.emit(|trust_entry| KeyEvent::FetchRecovered {
@@ -529,6 +543,8 @@ impl KeyCache {
                 }
                 state.last_error = None;
                 state.failures = 0;
+                state.stale_since = None;
+                state.max_stale_reported = false;
                 *self.failing.lock() = None;
                 Ok(snapshot)
             }
@@ -551,12 +567,47 @@ impl KeyCache {
                 };
                 *failing = Some((since, e.to_string()));
                 drop(failing);
-                let serving_stale = self.current.read().is_some();
+                let ended = self.clock.monotonic();
+                let keys_age = self.current.read().as_deref().map(|s| self.age(ended, s));
+                let max_stale = self.policy.max_stale;
+                let serving_stale = keys_age.is_some_and(|age| age < max_stale);
                 self.emit(|trust_entry| KeyEvent::FetchFailed {
                     trust_entry,
                     error: e.clone(),
                     serving_stale,
                 });
+                match keys_age {
+                    Some(keys_age) if serving_stale && state.stale_since.is_none() => {
+                        state.stale_since = Some(ended);
+                        self.emit(|trust_entry| KeyEvent::ServingStaleStarted {
+                            trust_entry,
+                            keys_age,
+                            remaining: max_stale.saturating_sub(keys_age),
+                        });
+                    }
+                    Some(keys_age) if !serving_stale && !state.max_stale_reported => {
+                        state.max_stale_reported = true;
+                        if let Some(since) = state.stale_since.take() {
+                            let stale_for = ended.saturating_sub(since);
+                            self.emit(|trust_entry| KeyEvent::ServingStaleEnded {
+                                trust_entry,
+                                stale_for,
+                            });
+                        }
+                        log::error!(
+                            "teleport-jwt: the last good keys from {} are {}s old, past max_stale ({}s): refusing its tokens until a fetch succeeds",
+                            self.describe(),
+                            keys_age.as_secs(),
+                            max_stale.as_secs()
+                        );
+                        self.emit(|trust_entry| KeyEvent::MaxStaleExceeded {
+                            trust_entry,
+                            keys_age,
+                            max_stale,
+                        });
+                    }
+                    _ => {}
+                }
                 Err(e)
             }
         };
