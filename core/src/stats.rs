@@ -17,6 +17,10 @@
 //! | `teleport_jwt_keys` | gauge | `trust_entry`: keys trusted now |
 //! | `teleport_jwt_serving_stale_keys` | gauge | `trust_entry`: 1 while fetches fail and the last good keys serve |
 //! | `teleport_jwt_stale_since_seconds` | gauge | `trust_entry`: Unix time the current failure streak began (only while stale) |
+//! | `teleport_jwt_keys_age_seconds` | gauge | `trust_entry`: age of the cached key set (absent before the first fetch) |
+//! | `teleport_jwt_permission_mappings_total` | counter | identities mapped to permissions by `authorize` (once per token) |
+//! | `teleport_jwt_policy_capped_rules_total` | counter | rules that matched but granted nothing: their expansion was over the cap |
+//! | `teleport_jwt_permission_checks_total` | counter | `decision` = `allowed` / `denied`: checks on permissions `authorize` returned |
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -40,6 +44,18 @@ pub struct Stats {
     pub token_cache_hits: u64,
     /// Verifications the verified-token cache could not answer (0 when it is off).
     pub token_cache_misses: u64,
+    /// Identities `authorize` mapped to permissions (once per token; a repeated token reuses
+    /// its answer).
+    pub permission_mappings: u64,
+    /// Policy rules that matched an identity but granted nothing because their expansion was
+    /// over [`MAX_EXPANSION_PER_RULE`](crate::policy::MAX_EXPANSION_PER_RULE), summed over
+    /// mappings (each is also logged).
+    pub policy_capped_rules: u64,
+    /// Checks (`allows`, `can_call_tool`, each tool of `filter_tools`) on permissions that
+    /// `authorize` returned, that allowed.
+    pub permission_checks_allowed: u64,
+    /// The same checks that denied.
+    pub permission_checks_denied: u64,
     /// One entry per trust entry, in configuration order.
     pub key_sources: Vec<KeySourceStats>,
 }
@@ -69,6 +85,9 @@ pub struct KeySourceStats {
     pub failing_since: Option<i64>,
     /// The last fetch's error, while fetches fail: `"<code>: <message>"`.
     pub last_fetch_error: Option<String>,
+    /// Seconds since the cached key set was fetched (`None` before the first success). Past
+    /// `max_stale`, its tokens are refused.
+    pub keys_age_seconds: Option<f64>,
     /// The keys trusted now.
     pub keys: Vec<KeyInfo>,
 }
@@ -95,6 +114,10 @@ pub(crate) struct Counters {
     refused: [AtomicU64; Reason::ALL.len()],
     hits: AtomicU64,
     misses: AtomicU64,
+    mappings: AtomicU64,
+    capped_rules: AtomicU64,
+    allowed: AtomicU64,
+    denied: AtomicU64,
 }
 
 impl Default for Counters {
@@ -104,6 +127,10 @@ impl Default for Counters {
             refused: std::array::from_fn(|_| AtomicU64::new(0)),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
+            mappings: AtomicU64::new(0),
+            capped_rules: AtomicU64::new(0),
+            allowed: AtomicU64::new(0),
+            denied: AtomicU64::new(0),
         }
     }
 }
@@ -125,6 +152,21 @@ impl Counters {
         counter.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// One identity mapped to permissions, with `capped` rules over the expansion cap.
+    pub(crate) fn mapped(&self, capped: usize) {
+        self.mappings.fetch_add(1, Ordering::Relaxed);
+        if capped > 0 {
+            let capped = u64::try_from(capped).unwrap_or(u64::MAX);
+            self.capped_rules.fetch_add(capped, Ordering::Relaxed);
+        }
+    }
+
+    /// One permission check's decision.
+    pub(crate) fn decided(&self, allowed: bool) {
+        let counter = if allowed { &self.allowed } else { &self.denied };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
     pub(crate) fn snapshot(&self, key_sources: Vec<KeySourceStats>) -> Stats {
         Stats {
             accepted: self.accepted.load(Ordering::Relaxed),
@@ -135,6 +177,10 @@ impl Counters {
                 .collect(),
             token_cache_hits: self.hits.load(Ordering::Relaxed),
             token_cache_misses: self.misses.load(Ordering::Relaxed),
+            permission_mappings: self.mappings.load(Ordering::Relaxed),
+            policy_capped_rules: self.capped_rules.load(Ordering::Relaxed),
+            permission_checks_allowed: self.allowed.load(Ordering::Relaxed),
+            permission_checks_denied: self.denied.load(Ordering::Relaxed),
             key_sources,
         }
     }
@@ -291,6 +337,36 @@ impl Stats {
                     (true, Some(t)) => vec![("", vec![entry(s)], t as f64)],
                     _ => vec![],
                 }),
+            ),
+            family(
+                "teleport_jwt_keys_age_seconds",
+                "Seconds since the cached key set was fetched.",
+                "gauge",
+                per_entry(&|s| match s.keys_age_seconds {
+                    Some(age) => vec![("", vec![entry(s)], age)],
+                    None => vec![],
+                }),
+            ),
+            family(
+                "teleport_jwt_permission_mappings_total",
+                "Identities mapped to permissions by authorize (once per token).",
+                "counter",
+                vec![("", vec![], n(self.permission_mappings))],
+            ),
+            family(
+                "teleport_jwt_policy_capped_rules_total",
+                "Policy rules that matched but granted nothing because their expansion was over the cap.",
+                "counter",
+                vec![("", vec![], n(self.policy_capped_rules))],
+            ),
+            family(
+                "teleport_jwt_permission_checks_total",
+                "Permission checks on permissions authorize returned, by decision.",
+                "counter",
+                vec![
+                    ("", vec![("decision", "allowed".to_owned())], n(self.permission_checks_allowed)),
+                    ("", vec![("decision", "denied".to_owned())], n(self.permission_checks_denied)),
+                ],
             ),
         ]
     }

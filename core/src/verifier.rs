@@ -540,7 +540,9 @@ impl Verifier {
         let permissions = match entry.permissions.get() {
             Some(p) => p.clone(),
             None => {
-                let p = Arc::new(mapper.permissions(&entry.identity)?);
+                let p = mapper.permissions(&entry.identity)?;
+                self.inner.counters.mapped(p.capped_rules().len());
+                let p = Arc::new(p.counted_in(self.inner.counters.clone()));
                 // A concurrent caller may have set it first; both answers are equal.
                 let _ = entry.permissions.set(p.clone());
                 p

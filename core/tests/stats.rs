@@ -110,6 +110,68 @@ fn counters_follow_a_scripted_sequence_exactly() {
     });
     let k = &v.stats().key_sources[0];
     assert!(!k.serving_stale && k.failing_since.is_none());
+    assert_eq!(
+        k.keys_age_seconds,
+        Some(0.0),
+        "just fetched, on the manual clock"
+    );
+}
+
+#[test]
+fn policy_decisions_are_counted() {
+    let m = mock(Algorithm::RS256);
+    let policy = teleport_jwt::policy::Policy::from_yaml_str(
+        "rules:\n  - match: { roles_any: [access] }\n    grant: [\"tool:read_*\"]\n  - match: {}\n    deny: [\"tool:read_secrets\"]\n  - name: huge\n    match: {}\n    grant: [\"p:{{traits.a}}\"]\n",
+    )
+    .unwrap();
+    let v = verifier(&m).with_permissions(Arc::new(policy));
+    let plain = m.mint(&MintSpec::default()).unwrap();
+    let many: Vec<String> = (0..1001).map(|i| format!("v{i}")).collect();
+    let big = m
+        .mint(&MintSpec {
+            username: "bob".into(),
+            traits: BTreeMap::from([("a".to_owned(), many)]),
+            ..MintSpec::default()
+        })
+        .unwrap();
+    let caller = v.authorize(&plain).unwrap();
+    assert!(caller.permissions.allows("tool:read_file"));
+    assert!(!caller.permissions.allows("tool:read_secrets"));
+    assert_eq!(
+        caller
+            .permissions
+            .filter_tools(["read_a", "write_b", "read_c"]),
+        ["read_a", "read_c"]
+    );
+    // A repeated token reuses its mapping; its checks still count.
+    assert!(v
+        .authorize(&plain)
+        .unwrap()
+        .permissions
+        .can_call_tool("read_x"));
+    // The second rule's expansion is over the cap for this caller.
+    assert!(v
+        .authorize(&big)
+        .unwrap()
+        .permissions
+        .can_call_tool("read_y"));
+    // Permissions made outside `authorize` are not the verifier's decisions.
+    assert!(teleport_jwt::policy::Permissions::new(["x"], [""; 0]).allows("x"));
+    let s = v.stats();
+    assert_eq!(s.permission_mappings, 2);
+    assert_eq!(s.policy_capped_rules, 1);
+    assert_eq!(
+        (s.permission_checks_allowed, s.permission_checks_denied),
+        (5, 2)
+    );
+    let text = s.prometheus_text();
+    assert!(
+        text.contains("teleport_jwt_permission_mappings_total 2\n"),
+        "{text}"
+    );
+    assert!(text.contains("teleport_jwt_policy_capped_rules_total 1\n"));
+    assert!(text.contains("teleport_jwt_permission_checks_total{decision=\"allowed\"} 5\n"));
+    assert!(text.contains("teleport_jwt_permission_checks_total{decision=\"denied\"} 2\n"));
 }
 
 #[test]
@@ -148,6 +210,10 @@ fn the_prometheus_text_has_every_documented_metric() {
         ("teleport_jwt_keys", "gauge"),
         ("teleport_jwt_serving_stale_keys", "gauge"),
         ("teleport_jwt_stale_since_seconds", "gauge"),
+        ("teleport_jwt_keys_age_seconds", "gauge"),
+        ("teleport_jwt_permission_mappings_total", "counter"),
+        ("teleport_jwt_policy_capped_rules_total", "counter"),
+        ("teleport_jwt_permission_checks_total", "counter"),
     ] {
         assert_eq!(types.get(name).map(String::as_str), Some(kind), "{name}");
     }

@@ -11,9 +11,10 @@
 //! name starts with `read_`.
 
 use std::collections::BTreeSet;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use super::glob::{has_wildcard, Glob};
+use crate::stats::Counters;
 
 /// The permission prefix of MCP tools: calling tool `NAME` needs permission `tool:NAME`.
 pub const TOOL_PREFIX: &str = "tool:";
@@ -47,6 +48,9 @@ pub struct Permissions {
     deny_globs: Vec<Glob>,
     capped_rules: Vec<usize>,
     sorted: OnceLock<BTreeSet<String>>,
+    /// The counters of the verifier whose `authorize` returned these permissions: each
+    /// decision is counted there (see [`crate::stats::Stats::permission_checks_allowed`]).
+    decisions: Option<Arc<Counters>>,
 }
 
 impl PartialEq for Permissions {
@@ -104,6 +108,7 @@ impl Permissions {
             deny_globs,
             capped_rules: Vec::new(),
             sorted: OnceLock::new(),
+            decisions: None,
         }
     }
 
@@ -112,14 +117,22 @@ impl Permissions {
         self
     }
 
+    /// Counts this value's decisions in `counters` (for the permissions `authorize` returns).
+    pub(crate) fn counted_in(mut self, counters: Arc<Counters>) -> Permissions {
+        self.decisions = Some(counters);
+        self
+    }
+
     /// True when `permission` is granted (equal to a granted permission or matched by a granted
     /// glob) and matched by no deny pattern.
     pub fn allows(&self, permission: &str) -> bool {
-        if self.deny_globs.iter().any(|d| d.matches(permission)) {
-            return false;
+        let allowed = !self.deny_globs.iter().any(|d| d.matches(permission))
+            && (self.concrete.iter().any(|g| g == permission)
+                || self.grant_globs.iter().any(|g| g.matches(permission)));
+        if let Some(counters) = &self.decisions {
+            counters.decided(allowed);
         }
-        self.concrete.iter().any(|g| g == permission)
-            || self.grant_globs.iter().any(|g| g.matches(permission))
+        allowed
     }
 
     /// The granted permissions and globs, without the concrete ones a deny matches. Granted
