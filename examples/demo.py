@@ -165,10 +165,14 @@ async def main() -> int:
         print(
             f"verifier.stats(): {stats['accepted']} verified, refused {refused}, "
             f"token cache {stats['token_cache_hits']} hits / {stats['token_cache_misses']} misses, "
-            f"key fetches {source['fetches_ok']} ok / {source['fetches_failed']} failed"
+            f"key fetches {source['fetches_ok']} ok / {source['fetches_failed']} failed, "
+            f"permission checks {stats['permission_checks_allowed']} allowed / "
+            f"{stats['permission_checks_denied']} denied"
         )
         if not {"bad_signature", "expired", "audience_mismatch"} <= set(refused):
             failures.append("the refusals counted by reason")
+        if not stats["permission_checks_denied"]:
+            failures.append("the hidden tools counted as denied permission checks")
     if failures:
         print(f"\nFAILED: {len(failures)} check(s) went differently: {', '.join(failures)}")
         return 1

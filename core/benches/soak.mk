@@ -10,7 +10,14 @@ SOAK_SAVED_DEFAULT_GOAL := $(.DEFAULT_GOAL)
 
 SOAK_ARGS ?=
 
-.PHONY: soak
+.PHONY: soak bench-ab
+
+# `make bench-ab AB_BASE=<commit>`: the verification benchmark of that commit and of the working
+# tree, run in alternating rounds in one run, medians and ratios (core/benches/ab.py).
+AB_BASE ?= HEAD
+AB_ARGS ?=
+bench-ab:
+	python3 core/benches/ab.py $(AB_BASE) $(AB_ARGS)
 
 soak:
 	$(CARGO) bench -p teleport-jwt --features mock --bench soak -- $(SOAK_ARGS)

@@ -243,56 +243,20 @@ impl PermissionMapper for PyPermissionMapper {
     }
 }
 
-/// A Python callable receiving the core's key events (`key_events=` option) as dicts:
-/// `{"event": "key_set_changed", "trust_entry", "added", "removed"}`, `{"event":
-/// "fetch_failed", "trust_entry", "code", "message", "serving_stale"}` or `{"event":
-/// "fetch_recovered", "trust_entry", "failed_attempts"}`. Called on the fetching thread (with the
-/// GIL taken there); what it raises is reported through `sys.unraisablehook`.
+/// A Python callable receiving the core's key events (`key_events=` option) as dicts: the
+/// core's own serialized form, `{"event": "<snake_case variant>", "trust_entry": ..., ...}`
+/// (see `teleport_jwt::events::KeyEvent`). Called on the fetching thread (with the GIL taken
+/// there); what it raises is reported through `sys.unraisablehook`.
 pub(crate) struct PyKeyEvents(pub(crate) Py<PyAny>);
 
 impl PyKeyEvents {
     fn dict<'py>(
         py: Python<'py>,
         event: &teleport_jwt::events::KeyEvent,
-    ) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
-        use teleport_jwt::events::KeyEvent;
-        let d = pyo3::types::PyDict::new(py);
-        match event {
-            KeyEvent::KeySetChanged {
-                trust_entry,
-                added,
-                removed,
-            } => {
-                d.set_item("event", "key_set_changed")?;
-                d.set_item("trust_entry", trust_entry)?;
-                d.set_item("added", added.clone())?;
-                d.set_item("removed", removed.clone())?;
-            }
-            KeyEvent::FetchFailed {
-                trust_entry,
-                error,
-                serving_stale,
-            } => {
-                d.set_item("event", "fetch_failed")?;
-                d.set_item("trust_entry", trust_entry)?;
-                d.set_item("code", error.reason().code())?;
-                d.set_item("message", error.message())?;
-                d.set_item("serving_stale", *serving_stale)?;
-            }
-            KeyEvent::FetchRecovered {
-                trust_entry,
-                failed_attempts,
-            } => {
-                d.set_item("event", "fetch_recovered")?;
-                d.set_item("trust_entry", trust_entry)?;
-                d.set_item("failed_attempts", *failed_attempts)?;
-            }
-            other => {
-                d.set_item("event", "other")?;
-                d.set_item("repr", format!("{other:?}"))?;
-            }
-        }
-        Ok(d)
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let value = serde_json::to_value(event)
+            .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))?;
+        crate::convert::from_json(py, &value)
     }
 }
 

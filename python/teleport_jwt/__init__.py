@@ -73,7 +73,7 @@ _OPTION_HELP = {
     "http_fetcher": "an object with get(url, timeout, max_body_bytes) -> (status, body)",
     "fixed_time": "tests and replays only: a clock stopped at this Unix time",
     "permissions": "a Policy or permission mapper, for authorize*()",
-    "key_events": "a callable receiving key-set changes, fetch failures and recoveries as dicts",
+    "key_events": "a callable receiving key events (rotations, failures, stale keys) as dicts",
 }
 
 

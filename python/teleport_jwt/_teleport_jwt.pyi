@@ -115,7 +115,7 @@ class _VerifierOptions(TypedDict, total=False):
     http_fetcher: _HttpFetcherLike | None
     fixed_time: float | None  # tests and replays only: a clock stopped at this Unix time
     permissions: _PermissionMapperLike | None  # for authorize(): a Policy or any mapper
-    key_events: Callable[[dict[str, Any]], object] | None  # key-set changes, failures, recoveries
+    key_events: Callable[[dict[str, Any]], object] | None  # key-set changes, failures, stale keys
 
 _Jwks = str | bytes | Mapping[str, Any]
 # A mapping or (name, value) pairs, or a WSGI environ (Django's request.META, Flask's
@@ -465,11 +465,14 @@ class Verifier:
         """The counters and key-source state now, with the Rust field names.
 
         ``accepted``, ``refused`` (every reason code, zeros included), ``token_cache_hits``,
-        ``token_cache_misses`` and ``key_sources``: per trust entry ``trust_entry``,
-        ``source``, ``fetches_ok``, ``fetches_failed``, ``fetch_duration_buckets`` (cumulative,
-        last is +Inf), ``fetch_duration_sum`` (seconds), ``unknown_kid_refetches``,
-        ``serving_stale``, ``failing_since`` (Unix seconds or None), ``last_fetch_error`` and
-        ``keys`` (``{"kid", "algorithm"}``). Never waits for a key fetch.
+        ``token_cache_misses``, the policy's decisions (``permission_mappings``,
+        ``policy_capped_rules``, ``permission_checks_allowed``, ``permission_checks_denied``:
+        checks on permissions :meth:`authorize` returned) and ``key_sources``: per trust entry
+        ``trust_entry``, ``source``, ``fetches_ok``, ``fetches_failed``,
+        ``fetch_duration_buckets`` (cumulative, last is +Inf), ``fetch_duration_sum``
+        (seconds), ``unknown_kid_refetches``, ``serving_stale``, ``failing_since`` (Unix
+        seconds or None), ``last_fetch_error``, ``keys_age_seconds`` (None before the first
+        fetch) and ``keys`` (``{"kid", "algorithm"}``). Never waits for a key fetch.
         """
 
     def metrics(

@@ -5,18 +5,9 @@
 
     REGISTRY.register(TeleportCollector(verifier))
 
-Every scrape reads :meth:`Verifier.stats` once. The metric names, help texts and labels are the
-core's (``teleport_jwt::stats``), the same that Rust's ``Stats::prometheus_text`` prints:
-
-- ``teleport_jwt_verifications_total{outcome}``: ``accepted`` or the reason code of a refusal;
-- ``teleport_jwt_token_cache_lookups_total{result}``: ``hit`` / ``miss``;
-- ``teleport_jwt_key_fetches_total{trust_entry,result}``: ``ok`` / ``failed``;
-- ``teleport_jwt_key_fetch_duration_seconds{trust_entry}``: a histogram;
-- ``teleport_jwt_unknown_kid_refetches_total{trust_entry}``;
-- ``teleport_jwt_keys{trust_entry}``: keys trusted now;
-- ``teleport_jwt_serving_stale_keys{trust_entry}``: 1 while fetches fail and the last good keys
-  serve;
-- ``teleport_jwt_stale_since_seconds{trust_entry}``: when that began (only while stale).
+Every scrape reads :meth:`Verifier.stats` once. The metric families, their help texts and
+labels are the core's (``teleport_jwt::stats``, listed in the README's "Operate it"), the same
+that Rust's ``Stats::prometheus_text`` prints, so a family added there appears here unchanged.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import urllib.request
+from collections.abc import Callable
 
 import pytest
 from prometheus_client import CollectorRegistry, start_http_server
@@ -90,6 +91,10 @@ def test_a_prometheus_scrape_shows_the_documented_metrics(mock: MockTeleport) ->
         "teleport_jwt_keys": "gauge",
         "teleport_jwt_serving_stale_keys": "gauge",
         "teleport_jwt_stale_since_seconds": "gauge",
+        "teleport_jwt_keys_age_seconds": "gauge",
+        "teleport_jwt_permission_mappings": "counter",
+        "teleport_jwt_policy_capped_rules": "counter",
+        "teleport_jwt_permission_checks": "counter",
     }
     samples = {
         (s.name, tuple(sorted(s.labels.items()))): s.value
@@ -153,3 +158,69 @@ def test_key_events_must_be_callable(mock: MockTeleport) -> None:
             AUDIENCE,
             key_events=42,  # type: ignore[arg-type]
         )
+
+
+def _wait_for(what: str, done: Callable[[], bool], timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not done():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.02)
+
+
+def test_key_events_report_stale_serving_and_max_stale(fresh_mock: MockTeleport) -> None:
+    m = fresh_mock
+    events: list[dict[str, object]] = []
+    v = tj.Verifier.teleport_jwt(
+        m.proxy_url,
+        m.cluster_name,
+        AUDIENCE,
+        ca_pem=m.ca_pem,
+        cache_cooldown=1,
+        cache_max_age=1,
+        cache_max_stale=2,
+        key_events=events.append,
+    )
+    token = m.mint()
+    v.verify(token)
+    events.clear()
+    m.set_failure(500)
+    # The background refresher fails at 0.75 s (stale serving starts), then once a second
+    # until the keys are past 2 s old.
+    _wait_for("max_stale_exceeded", lambda: any(e["event"] == "max_stale_exceeded" for e in events))
+    names = [e["event"] for e in events]
+    assert names[:2] == ["fetch_failed", "serving_stale_started"]
+    assert names[-2:] == ["serving_stale_ended", "max_stale_exceeded"]
+    assert set(names[2:-2]) <= {"fetch_failed"}
+    started, ended, exceeded = events[1], events[-2], events[-1]
+    assert 0 < started["keys_age"] < 2 and started["remaining"] > 0  # type: ignore[operator]
+    assert ended["stale_for"] >= 1  # type: ignore[operator]
+    assert exceeded["max_stale"] == 2.0 and exceeded["keys_age"] >= 2  # type: ignore[operator]
+    with pytest.raises(tj.KeySourceUnavailable):
+        v.verify(token)
+    source = v.stats()["key_sources"][0]
+    assert source["serving_stale"] is False and source["keys_age_seconds"] >= 2
+
+    m.set_failure(None)
+    _wait_for("fetch_recovered", lambda: events[-1]["event"] == "fetch_recovered")
+    assert v.verify(token).username == "alice"
+    assert v.stats()["key_sources"][0]["keys_age_seconds"] < 2
+
+
+def test_permission_decisions_are_counted(mock: MockTeleport) -> None:
+    mock.set_failure(None)
+    policy = tj.Policy.from_yaml(
+        'rules:\n  - match: { roles_any: [access] }\n    grant: ["tool:read_*"]\n'
+    )
+    v = tj.Verifier.teleport_jwt(
+        mock.proxy_url, mock.cluster_name, AUDIENCE, ca_pem=mock.ca_pem, permissions=policy
+    )
+    token = mock.mint()
+    caller = v.authorize(token)
+    assert caller.permissions.can_call_tool("read_file")
+    assert not caller.permissions.allows("tool:write_file")
+    assert v.authorize(token).permissions.filter_tools(["read_a", "drop_b"]) == ["read_a"]
+    s = v.stats()
+    assert s["permission_mappings"] == 1, "a repeated token reuses its permissions"
+    assert (s["permission_checks_allowed"], s["permission_checks_denied"]) == (2, 2)
+    assert s["policy_capped_rules"] == 0
+    assert 'teleport_jwt_permission_checks_total{decision="denied"} 2' in v.prometheus_text()

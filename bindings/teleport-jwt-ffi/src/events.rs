@@ -1,9 +1,10 @@
 //! The core's key events (`teleport_jwt::events`) for Kotlin and Swift: a foreign
 //! [`KeyEventListener`] given as `VerifierOptions.keyEvents` hears key-set changes, fetch
-//! failures and recoveries, on the fetching thread, never on the request path of a token whose
+//! failures, stale serving and recoveries, on the fetching thread, never on the request path of a token whose
 //! keys are cached. What it throws is logged and dropped.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use teleport_jwt::events as core;
 
@@ -30,6 +31,34 @@ pub enum KeyEvent {
         detail: String,
         /// Whether the last good keys keep verifying.
         serving_stale: bool,
+    },
+    /// The first failed fetch of an outage found usable keys cached: they keep verifying until
+    /// they are `cacheMaxStale` old.
+    ServingStaleStarted {
+        /// The trust entry's name.
+        trust_entry: String,
+        /// How old the cached keys were.
+        keys_age: Duration,
+        /// How long they may keep serving.
+        remaining: Duration,
+    },
+    /// Stale keys stopped serving: a fetch succeeded (`FetchRecovered` follows) or they passed
+    /// `cacheMaxStale` (`MaxStaleExceeded` follows).
+    ServingStaleEnded {
+        /// The trust entry's name.
+        trust_entry: String,
+        /// How long the stale keys served.
+        stale_for: Duration,
+    },
+    /// A fetch failed and the cached keys are past `cacheMaxStale`: this entry's tokens are
+    /// refused (`key_source_unavailable`) until a fetch succeeds. Once per outage.
+    MaxStaleExceeded {
+        /// The trust entry's name.
+        trust_entry: String,
+        /// How old the cached keys are.
+        keys_age: Duration,
+        /// The configured maximum staleness.
+        max_stale: Duration,
     },
     /// A fetch succeeded after failed ones.
     FetchRecovered {
@@ -72,6 +101,31 @@ impl core::KeyEvents for ForeignListener {
                 code: error.reason().code().to_owned(),
                 detail: error.message().to_owned(),
                 serving_stale: *serving_stale,
+            },
+            core::KeyEvent::ServingStaleStarted {
+                trust_entry,
+                keys_age,
+                remaining,
+            } => KeyEvent::ServingStaleStarted {
+                trust_entry: trust_entry.clone(),
+                keys_age: *keys_age,
+                remaining: *remaining,
+            },
+            core::KeyEvent::ServingStaleEnded {
+                trust_entry,
+                stale_for,
+            } => KeyEvent::ServingStaleEnded {
+                trust_entry: trust_entry.clone(),
+                stale_for: *stale_for,
+            },
+            core::KeyEvent::MaxStaleExceeded {
+                trust_entry,
+                keys_age,
+                max_stale,
+            } => KeyEvent::MaxStaleExceeded {
+                trust_entry: trust_entry.clone(),
+                keys_age: *keys_age,
+                max_stale: *max_stale,
             },
             core::KeyEvent::FetchRecovered {
                 trust_entry,

@@ -21,6 +21,14 @@ pub struct VerifierStats {
     pub token_cache_hits: i64,
     /// Verifications the verified-token cache could not answer.
     pub token_cache_misses: i64,
+    /// Identities `authorize` mapped to permissions (once per token).
+    pub permission_mappings: i64,
+    /// Policy rules that matched but granted nothing: their expansion was over the cap.
+    pub policy_capped_rules: i64,
+    /// Checks on permissions `authorize` returned that allowed.
+    pub permission_checks_allowed: i64,
+    /// The same checks that denied.
+    pub permission_checks_denied: i64,
     /// One per trust entry, in configuration order.
     pub key_sources: Vec<KeySourceStats>,
 }
@@ -48,6 +56,8 @@ pub struct KeySourceStats {
     pub failing_since: Option<i64>,
     /// The last fetch's error while fetches fail: `"<code>: <message>"`.
     pub last_fetch_error: Option<String>,
+    /// How old the cached key set is (null before the first fetch).
+    pub keys_age: Option<Duration>,
     /// The keys trusted now.
     pub keys: Vec<KeyInfo>,
 }
@@ -78,6 +88,10 @@ impl From<teleport_jwt::stats::Stats> for VerifierStats {
                 .collect(),
             token_cache_hits: long(s.token_cache_hits),
             token_cache_misses: long(s.token_cache_misses),
+            permission_mappings: long(s.permission_mappings),
+            policy_capped_rules: long(s.policy_capped_rules),
+            permission_checks_allowed: long(s.permission_checks_allowed),
+            permission_checks_denied: long(s.permission_checks_denied),
             key_sources: s
                 .key_sources
                 .into_iter()
@@ -96,6 +110,9 @@ impl From<teleport_jwt::stats::Stats> for VerifierStats {
                     serving_stale: k.serving_stale,
                     failing_since: k.failing_since,
                     last_fetch_error: k.last_fetch_error,
+                    keys_age: k
+                        .keys_age_seconds
+                        .map(|a| Duration::from_secs_f64(a.max(0.0))),
                     keys: k
                         .keys
                         .into_iter()

@@ -229,9 +229,12 @@ impl ServerHandler for Reports {
     }
 }
 
-/// The MCP service at `/mcp`, every request behind Teleport: what `main` serves and the tests
-/// run. `verifier` must have a permission mapper (`policy()`).
+/// The MCP service at `/mcp`, every request behind Teleport, and the verifier's Prometheus
+/// metrics at `/metrics` (outside the layer: a scraper has no Teleport token; serve it on an
+/// internal port in production): what `main` serves and the tests run. `verifier` must have a
+/// permission mapper (`policy()`).
 pub fn app(verifier: Verifier) -> axum::Router {
+    let scraped = verifier.clone();
     let reports = Reports::default();
     let mcp: StreamableHttpService<Reports, LocalSessionManager> = StreamableHttpService::new(
         move || Ok(reports.clone()),
@@ -241,6 +244,13 @@ pub fn app(verifier: Verifier) -> axum::Router {
     axum::Router::new()
         .nest_service("/mcp", mcp)
         .layer(TeleportLayer::new(verifier))
+        .route(
+            "/metrics",
+            axum::routing::get(move || {
+                let text = scraped.stats().prometheus_text();
+                async move { ([("content-type", "text/plain; version=0.0.4")], text) }
+            }),
+        )
 }
 
 /// The README's rmcp quick start, verbatim between the markers (`tests/readme.rs` keeps them

@@ -399,3 +399,82 @@ async fn post(served: &Served, token: Option<String>, session: Option<&str>, bod
     .await
     .expect("the request thread ends")
 }
+
+/// `/metrics` after a session: a Prometheus scrape, parsed line by line, shows every
+/// documented family with the counts this session produced.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_are_scraped_from_the_example_server() {
+    let teleport = MockTeleport::start().expect("mock starts");
+    let served = serve(verifier(&teleport)).await;
+    let alice = connect(&served, Some(&reader(&teleport)))
+        .await
+        .expect("a reader connects");
+    let _ = tool_names(&alice).await;
+    let denied = alice
+        .call_tool(call("read_report", Some("finance-q3")))
+        .await
+        .expect("a tool result");
+    assert_eq!(denied.is_error, Some(true));
+    let _ = alice.cancel().await;
+    assert_eq!(
+        post_initialize(&served, Some(expired(&teleport)))
+            .await
+            .status,
+        401
+    );
+
+    let url = format!("http://{}/metrics", served.addr);
+    let scrape = tokio::task::spawn_blocking(move || {
+        ureq::get(&url)
+            .call()
+            .expect("/metrics answers without a token")
+            .body_mut()
+            .read_to_string()
+            .expect("text")
+    })
+    .await
+    .expect("the scrape thread ends");
+    let mut kinds = BTreeMap::new();
+    let mut samples = HashMap::new();
+    for line in scrape.lines() {
+        if let Some(rest) = line.strip_prefix("# TYPE ") {
+            let (name, kind) = rest.split_once(' ').expect("name and type");
+            kinds.insert(name.to_owned(), kind.to_owned());
+        } else if !line.starts_with('#') {
+            let (series, value) = line.rsplit_once(' ').expect("series and value");
+            let value: f64 = value.parse().expect("a number");
+            samples.insert(series.to_owned(), value);
+        }
+    }
+    for family in [
+        "teleport_jwt_verifications_total",
+        "teleport_jwt_token_cache_lookups_total",
+        "teleport_jwt_key_fetches_total",
+        "teleport_jwt_key_fetch_duration_seconds",
+        "teleport_jwt_unknown_kid_refetches_total",
+        "teleport_jwt_keys",
+        "teleport_jwt_serving_stale_keys",
+        "teleport_jwt_keys_age_seconds",
+        "teleport_jwt_permission_mappings_total",
+        "teleport_jwt_policy_capped_rules_total",
+        "teleport_jwt_permission_checks_total",
+    ] {
+        assert!(
+            kinds.contains_key(family),
+            "{family} missing from:\n{scrape}"
+        );
+    }
+    let sample = |s: &str| samples.get(s).copied().unwrap_or(-1.0);
+    assert!(sample("teleport_jwt_verifications_total{outcome=\"accepted\"}") >= 3.0);
+    assert_eq!(
+        sample("teleport_jwt_verifications_total{outcome=\"expired\"}"),
+        1.0
+    );
+    assert_eq!(
+        sample("teleport_jwt_permission_mappings_total"),
+        1.0,
+        "one token, mapped once"
+    );
+    assert!(sample("teleport_jwt_permission_checks_total{decision=\"denied\"}") >= 2.0);
+    assert!(sample("teleport_jwt_permission_checks_total{decision=\"allowed\"}") >= 3.0);
+}

@@ -69,4 +69,60 @@ final class StatsTests: XCTestCase {
         XCTAssertTrue(added.contains(first))
         XCTAssertEqual(recorder.events.last, .fetchRecovered(trustEntry: mock.clusterName(), failedAttempts: 1))
     }
+
+    private func waitFor(_ what: String, _ done: () -> Bool) {
+        let deadline = Date().addingTimeInterval(15)
+        while !done() {
+            if Date() > deadline { return XCTFail("timed out waiting for \(what)") }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+    }
+
+    func testStaleServingStartsPassesMaxStaleAndRecovers() throws {
+        let mock = try MockTeleport.start(algorithm: .rs256)
+        let recorder = Recorder()
+        let v = try classicVerifier(
+            mock, VerifierOptions(cacheMaxAge: 1, cacheCooldown: 1, cacheMaxStale: 2, keyEvents: recorder))
+        let token = try mock.mint(spec: MintSpec())
+        _ = try v.verify(token: token)
+        recorder.clear()
+        mock.setFailure(failure: .status(code: 500))
+        waitFor("maxStaleExceeded") {
+            recorder.events.contains { if case .maxStaleExceeded = $0 { return true } else { return false } }
+        }
+        let seen = recorder.events
+        guard seen.count >= 4, case .fetchFailed(_, _, _, true) = seen[0],
+              case .servingStaleStarted(_, let age, let remaining) = seen[1],
+              case .servingStaleEnded = seen[seen.count - 2],
+              case .maxStaleExceeded(_, _, let maxStale) = seen[seen.count - 1]
+        else { return XCTFail("\(seen)") }
+        XCTAssertLessThan(age, 2)
+        XCTAssertGreaterThan(remaining, 0)
+        XCTAssertEqual(maxStale, 2)
+        expectCode("key_source_unavailable") { try v.verify(token: token) }
+        let source = v.stats().keySources[0]
+        XCTAssertFalse(source.servingStale)
+        XCTAssertGreaterThanOrEqual(source.keysAge ?? 0, 2)
+        mock.setFailure(failure: .none)
+        waitFor("fetchRecovered") {
+            if case .fetchRecovered? = recorder.events.last { return true } else { return false }
+        }
+        XCTAssertEqual(try v.verify(token: token).username, "alice")
+    }
+
+    func testPermissionChecksOnAuthorizesAnswersAreCounted() throws {
+        let mock = try MockTeleport.start(algorithm: .rs256)
+        let policy = try Policy.fromYaml(text: "rules:\n  - match: { roles_any: [access] }\n    grant: [\"tool:read_*\"]\n")
+        let v = try classicVerifier(mock, VerifierOptions(permissionsFrom: .policy(policy: policy)))
+        let token = try mock.mint(spec: MintSpec())
+        let caller = try v.authorize(token: token)
+        XCTAssertTrue(caller.permissions.canCallTool(tool: "read_file"))
+        XCTAssertFalse(caller.permissions.allows(permission: "tool:write_file"))
+        XCTAssertEqual(try v.authorize(token: token).permissions.filterTools(tools: ["read_a", "drop_b"]), ["read_a"])
+        let s = v.stats()
+        XCTAssertEqual(s.permissionMappings, 1)
+        XCTAssertEqual(s.permissionChecksAllowed, 2)
+        XCTAssertEqual(s.permissionChecksDenied, 2)
+        XCTAssertEqual(s.policyCappedRules, 0)
+    }
 }

@@ -75,4 +75,72 @@ class StatsTest {
             }
         }
     }
+
+    @Test
+    fun `stale serving starts, passes max stale, and recovers, each heard once`() {
+        MockTeleport.start(Algorithm.RS256).use { mock ->
+            val events = java.util.Collections.synchronizedList(mutableListOf<KeyEvent>())
+            val listener = object : KeyEventListener {
+                override fun onEvent(event: KeyEvent) { events += event }
+            }
+            val options = { o: VerifierOptions ->
+                o.copy(
+                    cacheCooldown = Duration.ofSeconds(1),
+                    cacheMaxAge = Duration.ofSeconds(1),
+                    cacheMaxStale = Duration.ofSeconds(2),
+                    keyEvents = listener,
+                )
+            }
+            classicVerifier(mock, options).use { v ->
+                val token = mock.mint(MintSpec())
+                v.verify(token)
+                events.clear()
+                mock.setFailure(Failure.Status(500))
+                // The refresher fails at 0.75 s (stale serving starts), then each second until
+                // the keys are past 2 s old.
+                waitFor("MaxStaleExceeded") { events.toList().any { it is KeyEvent.MaxStaleExceeded } }
+                val seen = events.toList()
+                assertTrue(seen[0] is KeyEvent.FetchFailed && (seen[0] as KeyEvent.FetchFailed).servingStale, "$seen")
+                val started = seen[1] as KeyEvent.ServingStaleStarted
+                assertTrue(started.keysAge < Duration.ofSeconds(2) && !started.remaining.isNegative, "$started")
+                assertTrue(seen[seen.size - 2] is KeyEvent.ServingStaleEnded, "$seen")
+                val exceeded = seen.last() as KeyEvent.MaxStaleExceeded
+                assertEquals(Duration.ofSeconds(2), exceeded.maxStale)
+                expectCode("key_source_unavailable") { v.verify(token) }
+                val source = v.stats().keySources.single()
+                assertFalse(source.servingStale)
+                assertTrue(source.keysAge!! >= Duration.ofSeconds(2), "${source.keysAge}")
+
+                mock.setFailure(Failure.None)
+                waitFor("FetchRecovered") { events.toList().last() is KeyEvent.FetchRecovered }
+                assertEquals("alice", v.verify(token).username)
+            }
+        }
+    }
+
+    @Test
+    fun `permission checks on authorize's answers are counted`() {
+        MockTeleport.start(Algorithm.RS256).use { mock ->
+            val policy = Policy.fromYaml("rules:\n  - match: { roles_any: [access] }\n    grant: [\"tool:read_*\"]\n")
+            classicVerifier(mock) { it.copy(permissionsFrom = PermissionsFrom.Policy(policy)) }.use { v ->
+                val token = mock.mint(MintSpec())
+                val caller = v.authorize(token)
+                assertTrue(caller.permissions.canCallTool("read_file"))
+                assertFalse(caller.permissions.allows("tool:write_file"))
+                assertEquals(listOf("read_a"), v.authorize(token).permissions.filterTools(listOf("read_a", "drop_b")))
+                val s = v.stats()
+                assertEquals(1L, s.permissionMappings, "a repeated token reuses its permissions")
+                assertEquals(2L to 2L, s.permissionChecksAllowed to s.permissionChecksDenied)
+                assertEquals(0L, s.policyCappedRules)
+            }
+        }
+    }
+
+    private fun waitFor(what: String, done: () -> Boolean) {
+        val deadline = System.nanoTime() + 15_000_000_000L
+        while (!done()) {
+            check(System.nanoTime() < deadline) { "timed out waiting for $what" }
+            Thread.sleep(20)
+        }
+    }
 }
