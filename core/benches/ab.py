@@ -108,7 +108,7 @@ def main() -> int:
     base = base_tree(args.base)
     try:
         binaries = {
-            "base": bench_binary(base, WORK / "target-base"),
+            "base": bench_binary(base, ROOT / "target"),  # path deps hash apart; shared deps reused
             "head": bench_binary(ROOT, ROOT / "target"),
         }
         results: dict[str, dict[str, list[float]]] = {"base": {}, "head": {}}
