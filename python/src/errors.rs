@@ -55,14 +55,41 @@ pub(crate) fn no_panic<T>(f: impl FnOnce() -> T) -> Result<T, String> {
     })
 }
 
-/// Runs a core call without the GIL and without letting a panic escape; maps its error.
-pub(crate) fn detached<T: Send>(
-    py: Python<'_>,
-    f: impl FnOnce() -> Result<T, VerifyError> + Send,
-) -> PyResult<T> {
-    match py.detach(|| no_panic(f)) {
+/// A failure that becomes a Python exception: a core error here, a policy error in
+/// `policy.rs` (which also sets `line` and `column`).
+pub(crate) trait IntoPyErr {
+    fn into_py_err(self, py: Python<'_>) -> PyErr;
+}
+
+impl IntoPyErr for VerifyError {
+    fn into_py_err(self, py: Python<'_>) -> PyErr {
+        to_py(py, &self)
+    }
+}
+
+/// What a call under [`no_panic`] gave, as a Python result: its error mapped, a panic as
+/// `internal_error`.
+fn settle<T, E: IntoPyErr>(py: Python<'_>, outcome: Result<Result<T, E>, String>) -> PyResult<T> {
+    match outcome {
         Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => Err(to_py(py, &e)),
+        Ok(Err(e)) => Err(e.into_py_err(py)),
         Err(panic) => Err(from_code(py, Reason::InternalError.code(), &panic)),
     }
+}
+
+/// Runs a core call with the GIL held (it is quick) without letting a panic escape; maps its
+/// error.
+pub(crate) fn guarded<T, E: IntoPyErr>(
+    py: Python<'_>,
+    f: impl FnOnce() -> Result<T, E>,
+) -> PyResult<T> {
+    settle(py, no_panic(f))
+}
+
+/// Runs a core call without the GIL and without letting a panic escape; maps its error.
+pub(crate) fn detached<T: Send, E: IntoPyErr + Send>(
+    py: Python<'_>,
+    f: impl FnOnce() -> Result<T, E> + Send,
+) -> PyResult<T> {
+    settle(py, py.detach(|| no_panic(f)))
 }

@@ -13,23 +13,20 @@ use pyo3::types::{PyFrozenSet, PyList, PyString};
 use teleport_jwt::policy::{self as core, PolicyFormat};
 use teleport_jwt::{Reason, VerifyError};
 
-use crate::errors::{self, no_panic};
+use crate::errors::{self, detached, guarded, IntoPyErr};
 use crate::identity::Identity;
 use crate::plugins::PyPermissionMapper;
 
 /// A core `PolicyError` as `InvalidConfig`, with `line` and `column` set when known.
-fn policy_error(py: Python<'_>, e: core::PolicyError) -> PyErr {
-    let err = errors::to_py(py, &VerifyError::from(e.clone()));
-    let value = err.value(py);
-    // The attributes are a convenience: the message already carries the position.
-    let _ = value.setattr("line", e.line());
-    let _ = value.setattr("column", e.column());
-    err
-}
-
-/// A core call that cannot fail, with a panic turned into `internal_error`.
-fn guarded<T>(py: Python<'_>, f: impl FnOnce() -> T) -> PyResult<T> {
-    no_panic(f).map_err(|m| errors::from_code(py, Reason::InternalError.code(), &m))
+impl IntoPyErr for core::PolicyError {
+    fn into_py_err(self, py: Python<'_>) -> PyErr {
+        let err = errors::to_py(py, &VerifyError::from(self.clone()));
+        let value = err.value(py);
+        // The attributes are a convenience: the message already carries the position.
+        let _ = value.setattr("line", self.line());
+        let _ = value.setattr("column", self.column());
+        err
+    }
 }
 
 /// Strings from any iterable of `str` (a bare `str` is refused: it would be its characters).
@@ -292,24 +289,84 @@ impl Explanation {
     }
 }
 
+/// The four questions `Policy` and `PermissionMapper` both answer, asked through the core's
+/// `PermissionMapper` trait (which a core `Policy` implements with the same answers as its own
+/// methods). `#[pymethods]` takes one block per class, so this macro writes that block: the
+/// four shared methods, then the class's own (`$own`). The class gives `fn mapper(&self)`.
+macro_rules! mapper_pymethods {
+    ($class:ident { $($own:tt)* }) => {
+        #[pymethods]
+        impl $class {
+            $($own)*
+
+            /// Everything `identity` is granted and the deny patterns that apply to it. Compute
+            /// it once per request when asking several questions.
+            fn permissions(
+                &self,
+                py: Python<'_>,
+                identity: PyRef<'_, Identity>,
+            ) -> PyResult<Permissions> {
+                let inner = guarded(py, || self.mapper().permissions(&identity.inner))?;
+                Ok(Permissions {
+                    inner: Arc::new(inner),
+                })
+            }
+
+            /// Does `identity` have `permission`? (A deny always wins.)
+            fn allows(
+                &self,
+                py: Python<'_>,
+                identity: PyRef<'_, Identity>,
+                permission: &str,
+            ) -> PyResult<bool> {
+                guarded(py, || self.mapper().allows(&identity.inner, permission))
+            }
+
+            /// May `identity` list and call the MCP tool `tool` (permission `tool:<tool>`)?
+            fn can_call_tool(
+                &self,
+                py: Python<'_>,
+                identity: PyRef<'_, Identity>,
+                tool: &str,
+            ) -> PyResult<bool> {
+                guarded(py, || self.mapper().can_call_tool(&identity.inner, tool))
+            }
+
+            /// The tools of `tools` that `identity` may list and call, in the order given.
+            fn filter_tools(
+                &self,
+                py: Python<'_>,
+                identity: PyRef<'_, Identity>,
+                tools: &Bound<'_, PyAny>,
+            ) -> PyResult<Vec<String>> {
+                let tools = strings(tools, "tools")?;
+                guarded(py, || self.mapper().filter_tools(&identity.inner, &tools))
+            }
+        }
+    };
+}
+
 /// A loaded, checked permission policy (immutable; load once, share across threads). Every
 /// mistake is found at load time and raised as `InvalidConfig` with its line and column.
 #[pyclass(frozen, module = "teleport_jwt", name = "Policy")]
 pub(crate) struct Policy {
-    pub(crate) inner: core::Policy,
+    pub(crate) inner: Arc<core::Policy>,
 }
 
 impl Policy {
+    fn mapper(&self) -> &dyn core::PermissionMapper {
+        self.inner.as_ref()
+    }
+
     fn load(py: Python<'_>, text: &str, format: PolicyFormat) -> PyResult<Self> {
-        match guarded(py, || core::Policy::from_str_as(text, format))? {
-            Ok(inner) => Ok(Policy { inner }),
-            Err(e) => Err(policy_error(py, e)),
-        }
+        let inner = guarded(py, || core::Policy::from_str_as(text, format))?;
+        Ok(Policy {
+            inner: Arc::new(inner),
+        })
     }
 }
 
-#[pymethods]
-impl Policy {
+mapper_pymethods!(Policy {
     /// A policy from YAML text.
     #[staticmethod]
     fn from_yaml(py: Python<'_>, text: &str) -> PyResult<Self> {
@@ -344,51 +401,10 @@ impl Policy {
     /// A policy file; the format comes from the extension (`.yaml`, `.yml`, `.toml`, `.json`).
     #[staticmethod]
     fn from_file(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
-        match py.detach(|| no_panic(|| core::Policy::from_file(&path))) {
-            Ok(Ok(inner)) => Ok(Policy { inner }),
-            Ok(Err(e)) => Err(policy_error(py, e)),
-            Err(panic) => Err(errors::from_code(py, Reason::InternalError.code(), &panic)),
-        }
-    }
-
-    /// Everything `identity` is granted and the deny patterns that apply to it. Compute it once
-    /// per request when asking several questions.
-    fn permissions(&self, py: Python<'_>, identity: PyRef<'_, Identity>) -> PyResult<Permissions> {
-        let inner = guarded(py, || self.inner.permissions(&identity.inner))?;
-        Ok(Permissions {
+        let inner = detached(py, || core::Policy::from_file(&path))?;
+        Ok(Policy {
             inner: Arc::new(inner),
         })
-    }
-
-    /// Does `identity` have `permission`? (A deny always wins.)
-    fn allows(
-        &self,
-        py: Python<'_>,
-        identity: PyRef<'_, Identity>,
-        permission: &str,
-    ) -> PyResult<bool> {
-        guarded(py, || self.inner.allows(&identity.inner, permission))
-    }
-
-    /// May `identity` list and call the MCP tool `tool` (permission `tool:<tool>`)?
-    fn can_call_tool(
-        &self,
-        py: Python<'_>,
-        identity: PyRef<'_, Identity>,
-        tool: &str,
-    ) -> PyResult<bool> {
-        guarded(py, || self.inner.can_call_tool(&identity.inner, tool))
-    }
-
-    /// The tools of `tools` that `identity` may list and call, in the order given.
-    fn filter_tools(
-        &self,
-        py: Python<'_>,
-        identity: PyRef<'_, Identity>,
-        tools: &Bound<'_, PyAny>,
-    ) -> PyResult<Vec<String>> {
-        let tools = strings(tools, "tools")?;
-        guarded(py, || self.inner.filter_tools(&identity.inner, tools))
     }
 
     /// Why `permission` is granted, denied or not granted to `identity`.
@@ -398,7 +414,9 @@ impl Policy {
         identity: PyRef<'_, Identity>,
         permission: &str,
     ) -> PyResult<Explanation> {
-        let inner = guarded(py, || self.inner.explain(&identity.inner, permission))?;
+        let inner = guarded(py, || {
+            Ok::<_, VerifyError>(self.inner.explain(&identity.inner, permission))
+        })?;
         Ok(Explanation { inner })
     }
 
@@ -415,7 +433,7 @@ impl Policy {
     fn __repr__(&self) -> String {
         format!("Policy(rules={})", self.inner.rules().len())
     }
-}
+});
 
 /// Any permission mapper through the core's `PermissionMapper` trait: a `Policy` (evaluated by
 /// the core directly), another `PermissionMapper`, or any object with
@@ -428,16 +446,8 @@ pub(crate) struct PermissionMapper {
 }
 
 impl PermissionMapper {
-    fn call<T>(
-        &self,
-        py: Python<'_>,
-        f: impl FnOnce(&dyn core::PermissionMapper) -> Result<T, VerifyError>,
-    ) -> PyResult<T> {
-        match no_panic(|| f(self.inner.as_ref())) {
-            Ok(Ok(v)) => Ok(v),
-            Ok(Err(e)) => Err(errors::to_py(py, &e)),
-            Err(panic) => Err(errors::from_code(py, Reason::InternalError.code(), &panic)),
-        }
+    fn mapper(&self) -> &dyn core::PermissionMapper {
+        self.inner.as_ref()
     }
 }
 
@@ -447,13 +457,12 @@ pub(crate) fn mapper_of(obj: &Bound<'_, PyAny>) -> PyResult<Arc<dyn core::Permis
     PermissionMapper::new(obj).map(|m| m.inner)
 }
 
-#[pymethods]
-impl PermissionMapper {
+mapper_pymethods!(PermissionMapper {
     #[new]
     fn new(mapper: &Bound<'_, PyAny>) -> PyResult<Self> {
         if let Ok(p) = mapper.cast::<Policy>() {
             return Ok(PermissionMapper {
-                inner: Arc::new(p.get().inner.clone()),
+                inner: p.get().inner.clone(),
                 describe: p.get().__repr__(),
             });
         }
@@ -471,46 +480,7 @@ impl PermissionMapper {
         })
     }
 
-    /// Everything `identity` is granted, and the deny patterns that apply to it.
-    fn permissions(&self, py: Python<'_>, identity: PyRef<'_, Identity>) -> PyResult<Permissions> {
-        let inner = self.call(py, |m| m.permissions(&identity.inner))?;
-        Ok(Permissions {
-            inner: Arc::new(inner),
-        })
-    }
-
-    /// Does `identity` have `permission`?
-    fn allows(
-        &self,
-        py: Python<'_>,
-        identity: PyRef<'_, Identity>,
-        permission: &str,
-    ) -> PyResult<bool> {
-        self.call(py, |m| m.allows(&identity.inner, permission))
-    }
-
-    /// May `identity` list and call the MCP tool `tool` (permission `tool:<tool>`)?
-    fn can_call_tool(
-        &self,
-        py: Python<'_>,
-        identity: PyRef<'_, Identity>,
-        tool: &str,
-    ) -> PyResult<bool> {
-        self.call(py, |m| m.can_call_tool(&identity.inner, tool))
-    }
-
-    /// The tools of `tools` that `identity` may list and call, in the order given.
-    fn filter_tools(
-        &self,
-        py: Python<'_>,
-        identity: PyRef<'_, Identity>,
-        tools: &Bound<'_, PyAny>,
-    ) -> PyResult<Vec<String>> {
-        let tools = strings(tools, "tools")?;
-        self.call(py, |m| m.filter_tools(&identity.inner, &tools))
-    }
-
     fn __repr__(&self) -> String {
         format!("PermissionMapper({})", self.describe)
     }
-}
+});
