@@ -11,7 +11,11 @@ use crate::alg::{Algorithm, TokenKind};
 
 /// A verified Teleport identity. Every field comes from a token whose signature, issuer,
 /// audience and times have been checked.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// It serializes as an object of its fields (`algorithm` and `kind` by name, `claims` as an
+/// object), for logs, sessions and the bindings (Python's `Identity.to_dict` and pickling).
+/// Deserializing builds an identity that no token verified: read back only what you wrote.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Identity {
     /// The Teleport user name: the `username` claim, or `sub` when `username` is absent.
     pub username: String,
@@ -132,6 +136,19 @@ impl From<Map<String, Value>> for Claims {
             map: OnceLock::from(map),
             heap: None,
         }
+    }
+}
+
+/// Serialized as the claim set's object.
+impl serde::Serialize for Claims {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        serde::Serialize::serialize(self.as_map(), s)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Claims {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Claims, D::Error> {
+        <Map<String, Value> as serde::Deserialize>::deserialize(d).map(Claims::from)
     }
 }
 

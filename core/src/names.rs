@@ -1,9 +1,10 @@
 //! Stable names for the enums the bindings show: one list per enum, from which `as_str`,
-//! `Display`, `FromStr` and `ALL` are all derived, so no binding keeps a string table of its own.
+//! `Display`, `FromStr`, serde and `ALL` are all derived, so no binding keeps a string table of
+//! its own.
 
-/// Implements `ALL`, `as_str`, `Display` and `FromStr` for a field-less enum from one list of
-/// `Variant => "name"` pairs (`| "alias"` for extra spellings `FromStr` accepts). An unknown
-/// name is `invalid_config` naming the accepted ones.
+/// Implements `ALL`, `as_str`, `Display`, `FromStr` and serde (as the name) for a field-less
+/// enum from one list of `Variant => "name"` pairs (`| "alias"` for extra spellings `FromStr`
+/// and `Deserialize` accept). An unknown name is `invalid_config` naming the accepted ones.
 macro_rules! named_enum {
     ($ty:ident { $($variant:ident => $name:literal $(| $alias:literal)*),+ $(,)? }) => {
         impl $ty {
@@ -40,6 +41,20 @@ macro_rules! named_enum {
                 }
             }
         }
+
+        impl ::serde::Serialize for $ty {
+            fn serialize<S: ::serde::Serializer>(&self, s: S) -> ::std::result::Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for $ty {
+            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> ::std::result::Result<$ty, D::Error> {
+                let name = <::std::string::String as ::serde::Deserialize>::deserialize(d)?;
+                name.parse()
+                    .map_err(|e: $crate::error::VerifyError| ::serde::de::Error::custom(e.message()))
+            }
+        }
     };
 }
 
@@ -62,6 +77,19 @@ mod tests {
         assert_eq!(e.reason(), crate::Reason::InvalidConfig);
         assert!(
             e.message().contains("teleport_jwt, id_token, generic"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn serde_reads_and_writes_the_names() {
+        let kind: TokenKind = serde_json::from_str("\"jwt\"").unwrap();
+        assert_eq!(kind, TokenKind::TeleportJwt);
+        assert_eq!(serde_json::to_string(&kind).unwrap(), "\"teleport_jwt\"");
+        let e = serde_json::from_str::<TokenKind>("\"jwk\"").unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("(one of: teleport_jwt, id_token, generic)"),
             "{e}"
         );
     }

@@ -38,7 +38,13 @@ crate::names::named_enum!(JwtClaims {
 ///
 /// The default is a classic Teleport JWT for user `alice` with role `access`, audience
 /// `mcp+http://127.0.0.1:8000/mcp` and a 5-minute lifetime, issued now.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// It deserializes from an object whose members all default (the Python binding's
+/// `MockTeleport.mint(**spec)` keywords): `ttl` in whole seconds, `audience` a string or a
+/// list, `kind` and `jwt_claims` by name, `claims` and `headers` for the overrides. An unknown
+/// member is an error that lists the known ones.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct MintSpec {
     /// `sub` and `username`.
     pub username: String,
@@ -48,8 +54,10 @@ pub struct MintSpec {
     pub traits: BTreeMap<String, Vec<String>>,
     /// The audiences. Exactly one makes `aud` a plain string, as Teleport sends it; otherwise
     /// `aud` is a list (an empty list gives `"aud": []`).
+    #[serde(deserialize_with = "one_or_many")]
     pub audience: Vec<String>,
     /// Lifetime: `exp = iat + ttl` (whole seconds).
+    #[serde(deserialize_with = "whole_seconds")]
     pub ttl: Duration,
     /// [`TokenKind::TeleportJwt`] (JWT CA, `iss` = cluster name) or [`TokenKind::IdToken`]
     /// (OIDC CA, `iss` = proxy URL). [`TokenKind::Generic`] is refused.
@@ -61,12 +69,14 @@ pub struct MintSpec {
     /// Whether the header carries `kid`; `None` follows [`super::MockOptions::kid_in_tokens`].
     pub include_kid: Option<bool>,
     /// Claims to set or replace after the Teleport claims are built (`Value::Null` writes a
-    /// JSON `null`; use [`MintSpec::remove_claims`] to delete a claim).
+    /// JSON `null`; use [`MintSpec::remove_claims`] to delete a claim). Serde name: `claims`.
+    #[serde(rename = "claims")]
     pub claim_overrides: Map<String, Value>,
     /// Claims to delete (applied after `claim_overrides`).
     pub remove_claims: Vec<String>,
     /// Header members to set or replace (e.g. `"typ"`, `"kid"`, `"crit"`). The signature is
-    /// still made with the CA's signing key whatever `alg` says.
+    /// still made with the CA's signing key whatever `alg` says. Serde name: `headers`.
+    #[serde(rename = "headers")]
     pub header_overrides: Map<String, Value>,
     /// Header members to delete (applied after `header_overrides`).
     pub remove_headers: Vec<String>,
@@ -90,6 +100,36 @@ impl Default for MintSpec {
             remove_headers: Vec::new(),
         }
     }
+}
+
+/// A string (one audience) or a list of strings.
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    struct OneOrMany;
+    impl<'de> serde::de::Visitor<'de> for OneOrMany {
+        type Value = Vec<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a string or a list of strings")
+        }
+        fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Vec<String>, E> {
+            Ok(vec![s.to_owned()])
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Vec<String>, A::Error> {
+            let mut all = Vec::new();
+            while let Some(one) = seq.next_element()? {
+                all.push(one);
+            }
+            Ok(all)
+        }
+    }
+    d.deserialize_any(OneOrMany)
+}
+
+/// A duration given as whole seconds.
+fn whole_seconds<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    <u64 as serde::Deserialize>::deserialize(d).map(Duration::from_secs)
 }
 
 /// Seconds since the Unix epoch (0 if the clock is before 1970).

@@ -84,8 +84,11 @@ pub enum Failure {
     Redirect(String),
 }
 
-/// How a [`MockTeleport`] behaves. Start from `MockOptions::default()`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// How a [`MockTeleport`] behaves. Start from `MockOptions::default()`. It deserializes from
+/// an object whose members all default (algorithms by name); an unknown member is an error
+/// that lists the known ones.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct MockOptions {
     /// Algorithm of the classic JWT CA: RS256 (legacy suite, default) or ES256 (balanced-v1).
     pub algorithm: Algorithm,
