@@ -3,9 +3,10 @@
 use std::borrow::Cow;
 use std::time::Duration;
 
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyBytes, PyDict, PyList, PyString};
-use serde_json::Value;
+use pyo3::types::{PyBytes, PyDict, PyString};
+use serde::de::DeserializeOwned;
 use teleport_jwt::{Reason, VerifyError};
 
 use crate::errors;
@@ -35,7 +36,7 @@ pub(crate) fn text<'a>(obj: &'a Bound<'_, PyAny>, what: &str) -> PyResult<Cow<'a
             )),
         };
     }
-    Err(pyo3::exceptions::PyTypeError::new_err(format!(
+    Err(PyTypeError::new_err(format!(
         "{what} must be str or bytes, not {}",
         obj.get_type().name()?
     )))
@@ -52,15 +53,9 @@ pub(crate) fn seconds(py: Python<'_>, value: f64, what: &str) -> PyResult<Durati
     })
 }
 
-/// Any JSON-serialisable Python value (through the `json` module) to a JSON value.
-pub(crate) fn to_json(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
-    let py = obj.py();
-    let text: String = py
-        .import("json")?
-        .call_method1("dumps", (obj,))?
-        .extract()?;
-    serde_json::from_str(&text)
-        .map_err(|e| pyo3::exceptions::PyValueError::new_err(format!("not JSON: {e}")))
+/// A dict, list, str, number, bool or None as a JSON value (e.g. a JWKS given as a dict).
+pub(crate) fn to_json(obj: &Bound<'_, PyAny>) -> PyResult<serde_json::Value> {
+    pythonize::depythonize(obj).map_err(|e| PyValueError::new_err(format!("not JSON: {e}")))
 }
 
 /// A JWKS document given as JSON text, UTF-8 bytes or a dict.
@@ -71,34 +66,31 @@ pub(crate) fn jwks_text(obj: &Bound<'_, PyAny>) -> PyResult<String> {
     Ok(to_json(obj)?.to_string())
 }
 
-/// A JSON value to the Python value `json.loads` would give.
-pub(crate) fn from_json<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
-    Ok(match v {
-        Value::Null => py.None().into_bound(py),
-        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
-        Value::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                i.into_pyobject(py)?.into_any()
-            } else if let Some(u) = n.as_u64() {
-                u.into_pyobject(py)?.into_any()
-            } else {
-                n.as_f64().unwrap_or(f64::NAN).into_pyobject(py)?.into_any()
-            }
+/// Keyword arguments as a core spec, through its serde form (every member optional; `None`
+/// counts as not given). They are read as JSON first, by their Python types, so a `str` is
+/// never taken for a list of characters. An unknown keyword or a value of the wrong type is a
+/// `TypeError`, any other refusal (an unknown name, a number out of range) a `ValueError`; the
+/// message is serde's (an unknown keyword's lists the known ones), after `what`.
+pub(crate) fn from_kwargs<T: DeserializeOwned>(
+    py: Python<'_>,
+    kwargs: Option<&Bound<'_, PyDict>>,
+    what: &str,
+) -> PyResult<T> {
+    let given = PyDict::new(py);
+    for (k, v) in kwargs.into_iter().flat_map(|d| d.iter()) {
+        if !v.is_none() {
+            given.set_item(k, v)?;
         }
-        Value::String(s) => PyString::new(py, s).into_any(),
-        Value::Array(items) => {
-            let list = PyList::empty(py);
-            for item in items {
-                list.append(from_json(py, item)?)?;
-            }
-            list.into_any()
-        }
-        Value::Object(map) => {
-            let dict = PyDict::new(py);
-            for (k, item) in map {
-                dict.set_item(k, from_json(py, item)?)?;
-            }
-            dict.into_any()
+    }
+    let json: serde_json::Value = pythonize::depythonize(given.as_any())
+        .map_err(|e| PyTypeError::new_err(format!("{what}: {e}")))?;
+    serde_json::from_value(json).map_err(|e| {
+        let e = e.to_string();
+        // serde's wording for `de::Error::unknown_field` and `invalid_type`.
+        if e.starts_with("unknown field") || e.starts_with("invalid type") {
+            PyTypeError::new_err(format!("{what}: {e}"))
+        } else {
+            PyValueError::new_err(format!("{what}: {e}"))
         }
     })
 }
@@ -108,9 +100,8 @@ pub(crate) fn one_or_many(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<St
     if let Ok(s) = obj.cast::<PyString>() {
         return Ok(vec![s.to_str()?.to_owned()]);
     }
-    obj.extract::<Vec<String>>().map_err(|_| {
-        pyo3::exceptions::PyTypeError::new_err(format!("{what} must be a str or a list of str"))
-    })
+    obj.extract::<Vec<String>>()
+        .map_err(|_| PyTypeError::new_err(format!("{what} must be a str or a list of str")))
 }
 
 /// Used where a core error is built from a binding-side check.

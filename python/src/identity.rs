@@ -2,10 +2,9 @@
 
 use std::collections::BTreeMap;
 
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyMapping};
-
-use crate::convert::from_json;
 
 /// A verified Teleport identity (immutable). Built by `Verifier.verify*`; tests of permission
 /// policies may build an unverified one with `Identity.for_testing`.
@@ -157,10 +156,7 @@ impl Identity {
     /// The whole verified claim set (a new dict on every access).
     #[getter]
     fn claims<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        from_json(
-            py,
-            &serde_json::Value::Object(self.inner.claims.as_map().clone()),
-        )
+        Ok(pythonize::pythonize(py, self.inner.claims.as_map())?)
     }
 
     /// True when the identity holds this Teleport role.
@@ -175,21 +171,8 @@ impl Identity {
 
     /// The fields as a dict (claims excluded).
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let d = PyDict::new(py);
-        d.set_item("username", self.username())?;
-        d.set_item("sub", self.sub())?;
-        d.set_item("roles", self.roles())?;
-        d.set_item("traits", self.traits(py)?)?;
-        d.set_item("issuer", self.issuer())?;
-        d.set_item("audience", self.audience())?;
-        d.set_item("expires_at", self.expires_at())?;
-        d.set_item("issued_at", self.issued_at())?;
-        d.set_item("not_before", self.not_before())?;
-        d.set_item("jti", self.jti())?;
-        d.set_item("key_id", self.key_id())?;
-        d.set_item("algorithm", self.algorithm())?;
-        d.set_item("trust_entry", self.trust_entry())?;
-        d.set_item("kind", self.kind())?;
+        let d = pythonize::pythonize(py, &*self.inner)?.cast_into::<PyDict>()?;
+        d.del_item("claims")?;
         Ok(d)
     }
 
@@ -210,56 +193,22 @@ impl Identity {
         h.finish()
     }
 
-    /// Pickling: an identity pickles as its fields and claims, and unpickles equal to itself.
-    /// Like any pickle, only load one you wrote: unpickling builds an identity no token
-    /// verified.
+    /// Pickling: an identity pickles as its fields and claims (the core's serde form, as JSON
+    /// text), and unpickles equal to itself. Like any pickle, only load one you wrote:
+    /// unpickling builds an identity no token verified.
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
-        let i = &slf.get().inner;
-        let state = serde_json::json!({
-            "username": i.username, "sub": i.sub, "roles": i.roles, "traits": i.traits,
-            "issuer": i.issuer, "audience": i.audience, "expires_at": i.expires_at,
-            "issued_at": i.issued_at, "not_before": i.not_before, "jti": i.jti,
-            "key_id": i.key_id, "algorithm": i.algorithm.as_str(),
-            "trust_entry": i.trust_entry, "kind": i.kind.as_str(),
-            "claims": serde_json::Value::Object(i.claims.as_map().clone()),
-        });
-        Ok((slf.get_type().getattr("_restore")?, (state.to_string(),)))
+        let state = serde_json::to_string(&*slf.get().inner)
+            .map_err(|e| PyValueError::new_err(format!("Identity cannot be pickled: {e}")))?;
+        Ok((slf.get_type().getattr("_restore")?, (state,)))
     }
 
     /// The inverse of `__reduce__` (private: pickle's constructor).
     #[staticmethod]
     fn _restore(state: &str) -> PyResult<Self> {
-        let bad = |what: &str| {
-            pyo3::exceptions::PyValueError::new_err(format!("not a pickled Identity: {what}"))
-        };
-        let v: serde_json::Value = serde_json::from_str(state).map_err(|e| bad(&e.to_string()))?;
-        let field = |k: &str| v.get(k).cloned().unwrap_or(serde_json::Value::Null);
-        fn take<T: serde::de::DeserializeOwned>(v: serde_json::Value, k: &str) -> PyResult<T> {
-            serde_json::from_value(v).map_err(|e| {
-                pyo3::exceptions::PyValueError::new_err(format!("not a pickled Identity: {k}: {e}"))
-            })
-        }
-        let algorithm: String = take(field("algorithm"), "algorithm")?;
-        let kind: String = take(field("kind"), "kind")?;
-        let claims: serde_json::Map<String, serde_json::Value> = take(field("claims"), "claims")?;
+        let inner = serde_json::from_str(state)
+            .map_err(|e| PyValueError::new_err(format!("not a pickled Identity: {e}")))?;
         Ok(Identity {
-            inner: std::sync::Arc::new(teleport_jwt::Identity {
-                username: take(field("username"), "username")?,
-                sub: take(field("sub"), "sub")?,
-                roles: take(field("roles"), "roles")?,
-                traits: take(field("traits"), "traits")?,
-                issuer: take(field("issuer"), "issuer")?,
-                audience: take(field("audience"), "audience")?,
-                expires_at: take(field("expires_at"), "expires_at")?,
-                issued_at: take(field("issued_at"), "issued_at")?,
-                not_before: take(field("not_before"), "not_before")?,
-                jti: take(field("jti"), "jti")?,
-                key_id: take(field("key_id"), "key_id")?,
-                algorithm: algorithm.parse().map_err(|_| bad("algorithm"))?,
-                trust_entry: take(field("trust_entry"), "trust_entry")?,
-                kind: kind.parse().map_err(|_| bad("kind"))?,
-                claims: claims.into(),
-            }),
+            inner: std::sync::Arc::new(inner),
         })
     }
 

@@ -1,27 +1,18 @@
 //! `teleport_jwt.testing.MockTeleport`: the core's fake Teleport proxy.
 
-use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
-use std::time::Duration;
 
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString, PyTuple};
-use serde_json::{Map, Value};
-use teleport_jwt::mock::{
-    Ca, Failure, JwtClaims, KeyChoice, MintSpec, MockError, MockOptions, RotationPhase,
-};
-use teleport_jwt::{Algorithm, TokenKind};
+use teleport_jwt::mock::{Ca, Failure, KeyChoice, MintSpec, MockError, MockOptions, RotationPhase};
+use teleport_jwt::TokenKind;
 
-use crate::convert::{one_or_many, to_json};
+use crate::convert::from_kwargs;
 use crate::errors::no_panic;
 
 fn mock_err(e: MockError) -> PyErr {
     PyRuntimeError::new_err(format!("MockTeleport: {e}"))
-}
-
-fn algorithm(name: &str) -> PyResult<Algorithm> {
-    named(name, "algorithm")
 }
 
 /// A name the core's enum reads (`FromStr`), or `ValueError` listing the accepted ones.
@@ -36,16 +27,6 @@ fn named<T: std::str::FromStr<Err = teleport_jwt::VerifyError>>(
 
 fn ca(name: &str) -> PyResult<Ca> {
     named(name, "ca")
-}
-
-fn object(obj: Option<&Bound<'_, PyAny>>, what: &str) -> PyResult<Map<String, Value>> {
-    match obj {
-        None => Ok(Map::new()),
-        Some(o) => match to_json(o)? {
-            Value::Object(m) => Ok(m),
-            _ => Err(PyValueError::new_err(format!("{what} must be a dict"))),
-        },
-    }
 }
 
 /// A fake Teleport proxy on loopback HTTPS (its own CA: `ca_pem`), minting tokens exactly as
@@ -67,25 +48,17 @@ impl MockTeleport {
 
 #[pymethods]
 impl MockTeleport {
+    /// Starts the server (with the GIL released). The keywords are the core's `MockOptions`:
+    /// `id_token_algorithm="RS256"`, `cluster_name="teleport.example.com"`,
+    /// `kid_in_tokens=True`, `publish_blank_kid_twin=True`, `ec_short_coordinate=False`.
+    /// `ValueError` for an unknown algorithm, `TypeError` for an unknown keyword,
+    /// `RuntimeError` when the server cannot start.
     #[new]
-    #[pyo3(signature = (algorithm="RS256", *, id_token_algorithm="RS256", cluster_name="teleport.example.com", kid_in_tokens=true, publish_blank_kid_twin=true, ec_short_coordinate=false))]
-    fn new(
-        py: Python<'_>,
-        algorithm: &str,
-        id_token_algorithm: &str,
-        cluster_name: &str,
-        kid_in_tokens: bool,
-        publish_blank_kid_twin: bool,
-        ec_short_coordinate: bool,
-    ) -> PyResult<Self> {
-        let opts = MockOptions {
-            algorithm: self::algorithm(algorithm)?,
-            id_token_algorithm: self::algorithm(id_token_algorithm)?,
-            cluster_name: cluster_name.to_owned(),
-            kid_in_tokens,
-            publish_blank_kid_twin,
-            ec_short_coordinate,
-        };
+    #[pyo3(signature = (algorithm="RS256", **options))]
+    fn new(py: Python<'_>, algorithm: &str, options: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+        let options = options.cloned().unwrap_or_else(|| PyDict::new(py));
+        options.set_item("algorithm", algorithm)?;
+        let opts: MockOptions = from_kwargs(py, Some(&options), "MockTeleport")?;
         let mock = py
             .detach(|| no_panic(|| teleport_jwt::mock::MockTeleport::start_with(opts)))
             .map_err(PyRuntimeError::new_err)?
@@ -137,53 +110,22 @@ impl MockTeleport {
         Ok(self.get()?.discovery_url())
     }
 
-    /// Mints a token as Teleport makes it. `claims` sets or replaces claims, `remove_claims`
-    /// deletes some; `headers` / `remove_headers` do the same for the JWS header.
-    #[pyo3(signature = (*, username="alice", roles=None, traits=None, audience=None, ttl=300, kind="jwt", jwt_claims="roles_and_traits", include_kid=None, issued_at=None, claims=None, remove_claims=None, headers=None, remove_headers=None))]
-    #[allow(clippy::too_many_arguments)]
-    fn mint(
-        &self,
-        username: &str,
-        roles: Option<Vec<String>>,
-        traits: Option<BTreeMap<String, Vec<String>>>,
-        audience: Option<&Bound<'_, PyAny>>,
-        ttl: u64,
-        kind: &str,
-        jwt_claims: &str,
-        include_kid: Option<bool>,
-        issued_at: Option<i64>,
-        claims: Option<&Bound<'_, PyDict>>,
-        remove_claims: Option<Vec<String>>,
-        headers: Option<&Bound<'_, PyDict>>,
-        remove_headers: Option<Vec<String>>,
-    ) -> PyResult<String> {
-        let mut spec = MintSpec {
-            username: username.to_owned(),
-            ttl: Duration::from_secs(ttl),
-            include_kid,
-            issued_at,
-            ..MintSpec::default()
-        };
-        if let Some(r) = roles {
-            spec.roles = r;
-        }
-        if let Some(t) = traits {
-            spec.traits = t;
-        }
-        if let Some(a) = audience {
-            spec.audience = one_or_many(a, "audience")?;
-        }
-        spec.kind = named(kind, "kind")?;
+    /// Mints a token as Teleport makes it. The keywords are the core's `MintSpec`, each
+    /// optional (None = unset): `username="alice"`, `roles=["access"]`, `traits={}`,
+    /// `audience="mcp+http://127.0.0.1:8000/mcp"` (a str or a list), `ttl=300` and
+    /// `issued_at` (Unix seconds, default now) in seconds, `kind="jwt"` or `"id_token"`,
+    /// `jwt_claims="roles_and_traits"`, `include_kid` (None follows `kid_in_tokens`);
+    /// `claims` sets or replaces claims, `remove_claims` deletes some, `headers` /
+    /// `remove_headers` do the same for the JWS header. `ValueError` for an unknown name,
+    /// `TypeError` for an unknown keyword or a value of the wrong type.
+    #[pyo3(signature = (**spec))]
+    fn mint(&self, py: Python<'_>, spec: Option<&Bound<'_, PyDict>>) -> PyResult<String> {
+        let spec: MintSpec = from_kwargs(py, spec, "mint")?;
         if spec.kind == TokenKind::Generic {
             return Err(PyValueError::new_err(
                 "kind: the mock mints \"jwt\" or \"id_token\" tokens",
             ));
         }
-        spec.jwt_claims = named::<JwtClaims>(jwt_claims, "jwt_claims")?;
-        spec.claim_overrides = object(claims.map(|c| c.as_any()), "claims")?;
-        spec.remove_claims = remove_claims.unwrap_or_default();
-        spec.header_overrides = object(headers.map(|c| c.as_any()), "headers")?;
-        spec.remove_headers = remove_headers.unwrap_or_default();
         self.get()?.mint(&spec).map_err(mock_err)
     }
 

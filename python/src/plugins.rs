@@ -249,22 +249,12 @@ impl PermissionMapper for PyPermissionMapper {
 /// there); what it raises is reported through `sys.unraisablehook`.
 pub(crate) struct PyKeyEvents(pub(crate) Py<PyAny>);
 
-impl PyKeyEvents {
-    fn dict<'py>(
-        py: Python<'py>,
-        event: &teleport_jwt::events::KeyEvent,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let value = serde_json::to_value(event)
-            .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))?;
-        crate::convert::from_json(py, &value)
-    }
-}
-
 impl teleport_jwt::events::KeyEvents for PyKeyEvents {
     fn on_event(&self, event: &teleport_jwt::events::KeyEvent) {
         Python::attach(|py| {
-            let result =
-                Self::dict(py, event).and_then(|d| self.0.bind(py).call1((d,)).map(|_| ()));
+            let result = pythonize::pythonize(py, event)
+                .map_err(PyErr::from)
+                .and_then(|d| self.0.bind(py).call1((d,)).map(|_| ()));
             if let Err(e) = result {
                 e.write_unraisable(py, Some(self.0.bind(py)));
             }

@@ -592,9 +592,7 @@ impl Verifier {
     /// `token_cache_misses` and `key_sources` (per trust entry: fetches, latency histogram,
     /// unknown-kid refetches, `serving_stale`, `failing_since`, `last_fetch_error`, `keys`).
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let value = serde_json::to_value(self.inner.stats())
-            .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))?;
-        crate::convert::from_json(py, &value)
+        Ok(pythonize::pythonize(py, &self.inner.stats())?)
     }
 
     /// The same as Prometheus metric families, `(name, help, type, samples)` with samples

@@ -537,8 +537,9 @@ class MockTeleport:
         ``cluster_name`` is the ``iss`` of classic tokens. ``kid_in_tokens=False`` mimics a
         cluster older than v15.x/v16.x; ``publish_blank_kid_twin`` publishes every key again
         with ``"kid": ""``, as Teleport does; ``ec_short_coordinate`` gives every P-256 key a
-        31-byte coordinate. Raises ``ValueError`` for an unknown algorithm, ``RuntimeError``
-        when the server cannot start.
+        31-byte coordinate. The keywords are the core's ``MockOptions`` (``None`` = the
+        default). Raises ``ValueError`` for an unknown algorithm, ``TypeError`` for an unknown
+        keyword or a value of the wrong type, ``RuntimeError`` when the server cannot start.
         """
 
     @property
@@ -592,8 +593,11 @@ class MockTeleport:
         issued now. ``ttl`` and ``issued_at`` are seconds (``exp`` = ``iat`` + ``ttl``);
         ``kind`` ``"jwt"`` (= ``"teleport_jwt"``) or ``"id_token"``; ``include_kid`` None
         follows ``kid_in_tokens``. ``claims`` sets or replaces claims, ``remove_claims`` deletes
-        some; ``headers`` / ``remove_headers`` do the same for the JWS header. Raises
-        ``ValueError`` for an unknown name.
+        some; ``headers`` / ``remove_headers`` do the same for the JWS header. The keywords
+        are the core's ``MintSpec``; ``None`` is the default, a ``str`` is never a list.
+        Raises ``ValueError`` for an unknown name (``kind``, ``jwt_claims``) or a negative
+        ``ttl``, ``TypeError`` for an unknown keyword or a value of the wrong type,
+        ``RuntimeError`` when the mock cannot mint.
         """
 
     def sign_raw(

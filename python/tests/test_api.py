@@ -261,6 +261,28 @@ def test_mock_names_come_from_the_core_and_list_the_choices(fresh_mock: MockTele
     assert fresh_mock.mint(kind="teleport_jwt") and fresh_mock.jwks_json("id_token")
 
 
+def test_mock_keywords_are_the_core_specs_read_strictly(fresh_mock: MockTeleport) -> None:
+    # mint(**spec) and MockTeleport(**options) are the core's MintSpec / MockOptions (serde).
+    with pytest.raises(TypeError, match="unknown field `user`, expected one of `username`"):
+        fresh_mock.mint(user="bob")  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="unknown field `cluster`"):
+        MockTeleport(cluster="x")  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="expected a sequence"):
+        fresh_mock.mint(roles="admin")  # a str is never a list of characters
+    with pytest.raises(TypeError, match="expected a sequence"):
+        fresh_mock.mint(traits={"logins": "root"})
+    with pytest.raises(TypeError, match="a string or a list of strings"):
+        fresh_mock.mint(audience=5)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="expected u64"):
+        fresh_mock.mint(ttl=-1)
+    # None is unset; tuples are lists; any JSON value may go in claims.
+    token = fresh_mock.mint(roles=None, audience=("a", "b"), claims={"x": (1, None)})
+    v = verifier_for(fresh_mock, audience="a")
+    identity = v.verify(token)
+    assert identity.roles == ["access"] and identity.audience == ["a", "b"]
+    assert identity.claims["x"] == [1, None]
+
+
 def test_context_manager_stops(fresh_mock: MockTeleport) -> None:
     with MockTeleport() as m:
         assert m.running
