@@ -9,6 +9,8 @@ use teleport_jwt::{
     FetchLimits, HttpFetcher, HttpResponse, Identity, KeySource, Reason, VerifyError,
 };
 
+use crate::convert::type_name;
+
 /// `"TypeName: message"` of a Python exception.
 fn describe_exception(py: Python<'_>, e: &PyErr) -> String {
     let name = e
@@ -72,10 +74,7 @@ impl KeySource for PyKeySource {
                     format!(
                         "key source {}: fetch_jwks() returned {}, not str or bytes",
                         self.name,
-                        v.get_type()
-                            .name()
-                            .map(|n| n.to_string())
-                            .unwrap_or_default()
+                        type_name(&v)
                     ),
                 )
             }),
@@ -162,12 +161,12 @@ impl PyPermissionMapper {
             return Err(pyo3::exceptions::PyTypeError::new_err(format!(
                 "a permission mapper must be a teleport_jwt.Policy or an object with \
                  permissions(identity) -> Iterable[str] | Permissions, not {}",
-                crate::policy::type_name(obj)
+                type_name(obj)
             )));
         }
         Ok(PyPermissionMapper {
             obj: obj.clone().unbind(),
-            name: crate::policy::type_name(obj),
+            name: type_name(obj),
         })
     }
 
@@ -186,18 +185,18 @@ impl PyPermissionMapper {
                 self.name
             ))
         };
-        let type_name = crate::policy::type_name(result);
+        let kind = type_name(result);
         if result.hasattr("__await__").unwrap_or(false) {
             // Close it, so Python does not warn that it was never awaited.
             let _ = result.call_method0("close");
             return Err(wrong(format!(
-                "an awaitable ({type_name}): permission mappers must be synchronous"
+                "an awaitable ({kind}): permission mappers must be synchronous"
             )));
         }
         if result.is_instance_of::<PyString>() || result.is_instance_of::<PyBytes>() {
-            return Err(wrong(format!("a single {type_name}")));
+            return Err(wrong(format!("a single {kind}")));
         }
-        let items = result.try_iter().map_err(|_| wrong(type_name.clone()))?;
+        let items = result.try_iter().map_err(|_| wrong(kind.clone()))?;
         let mut granted = Vec::new();
         for item in items {
             let item = item.map_err(|e| {
@@ -209,12 +208,7 @@ impl PyPermissionMapper {
             })?;
             match item.cast::<PyString>().ok().and_then(|s| s.to_str().ok()) {
                 Some(s) => granted.push(s.to_owned()),
-                None => {
-                    return Err(wrong(format!(
-                        "an iterable holding a {}",
-                        crate::policy::type_name(&item)
-                    )))
-                }
+                None => return Err(wrong(format!("an iterable holding a {}", type_name(&item)))),
             }
         }
         Ok(Permissions::new(granted, std::iter::empty::<String>()))

@@ -13,6 +13,7 @@ use pyo3::types::{PyFrozenSet, PyList, PyString};
 use teleport_jwt::policy::{self as core, PolicyFormat};
 use teleport_jwt::{Reason, VerifyError};
 
+use crate::convert::type_name;
 use crate::errors::{self, detached, guarded, IntoPyErr};
 use crate::identity::Identity;
 use crate::plugins::PyPermissionMapper;
@@ -53,13 +54,6 @@ fn strings(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<String>> {
         out.push(s.to_str()?.to_owned());
     }
     Ok(out)
-}
-
-pub(crate) fn type_name(obj: &Bound<'_, PyAny>) -> String {
-    obj.get_type()
-        .name()
-        .map(|n| n.to_string())
-        .unwrap_or_else(|_| "object".into())
 }
 
 fn frozenset<'py>(

@@ -7,35 +7,9 @@ use pyo3::prelude::*;
 use teleport_jwt::refusal::{Refusal, RefusalOptions, PERMISSION_DENIED};
 use teleport_jwt::{Reason, VerifyError};
 
-/// The core's refusal for a reason `code` (or `"permission_denied"` with `permission`).
-fn refusal(
-    code: &str,
-    message: &str,
-    expose_reason: bool,
-    retry_after: u32,
-    permission: Option<&str>,
-    username: Option<&str>,
-) -> PyResult<Refusal> {
-    let options = RefusalOptions {
-        expose_reason,
-        retry_after_secs: retry_after,
-    };
-    if code == PERMISSION_DENIED {
-        let permission = permission.unwrap_or_default();
-        return Ok(Refusal::permission_denied(permission, username, options));
-    }
-    let reason: Reason = code
-        .parse()
-        .map_err(|_| PyValueError::new_err(format!("{code:?} is not a reason code")))?;
-    Ok(Refusal::from_error(
-        &VerifyError::new(reason, message),
-        options,
-    ))
-}
-
-/// `(status, error, description, retry_after, headers, body_json, message)` of the refusal,
-/// the challenge with `extra_challenge` parameters after the core's (`message` is for the
-/// log only).
+/// `(status, error, description, retry_after, headers, body_json, message)` of the core's
+/// refusal for a reason `code` (or `"permission_denied"` with `permission`), the challenge with
+/// `extra_challenge` parameters after the core's (`message` is for the log only).
 #[pyfunction]
 #[pyo3(signature = (code, message, *, expose_reason, retry_after, permission=None, username=None, extra_challenge=Vec::new()))]
 #[allow(clippy::too_many_arguments, clippy::type_complexity)]
@@ -56,14 +30,18 @@ pub(crate) fn refusal_answer(
     String,
     String,
 )> {
-    let r = refusal(
-        code,
-        message,
+    let options = RefusalOptions {
         expose_reason,
-        retry_after,
-        permission,
-        username,
-    )?;
+        retry_after_secs: retry_after,
+    };
+    let r = if code == PERMISSION_DENIED {
+        Refusal::permission_denied(permission.unwrap_or_default(), username, options)
+    } else {
+        let reason: Reason = code
+            .parse()
+            .map_err(|_| PyValueError::new_err(format!("{code:?} is not a reason code")))?;
+        Refusal::from_error(&VerifyError::new(reason, message), options)
+    };
     let extra: Vec<&str> = extra_challenge.iter().map(String::as_str).collect();
     let challenge = r.www_authenticate_with(&extra).unwrap_or_default();
     let headers = r

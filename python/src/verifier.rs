@@ -461,20 +461,20 @@ impl Verifier {
         token: &Bound<'_, PyAny>,
         now: Option<f64>,
     ) -> PyResult<Identity> {
-        let inner = &self.inner;
         let identity = with_token(py, token, now, |token, at| match at {
-            None => inner.verify(token),
-            Some(at) => inner.verify_at(token, at),
+            None => self.inner.verify(token),
+            Some(at) => self.inner.verify_at(token, at),
         })?;
         Ok(Identity { inner: identity })
     }
 
-    /// Verifies the token found in request headers (any mapping, or (name, value) pairs),
-    /// following the configured header rules.
+    /// Verifies the token found in request headers, following the configured header rules
+    /// (the first rule whose header is present decides). `headers`: any mapping, `(name,
+    /// value)` pairs, or a WSGI environ (Django's `request.META`, Flask's `request.environ`),
+    /// whose `HTTP_*` entries are its headers.
     fn verify_headers(&self, py: Python<'_>, headers: &Bound<'_, PyAny>) -> PyResult<Identity> {
         let pairs = header_pairs(headers)?;
-        let inner = &self.inner;
-        let identity = detached(py, || inner.verify_headers(pairs))?;
+        let identity = detached(py, || self.inner.verify_headers(pairs))?;
         Ok(Identity { inner: identity })
     }
 
@@ -482,13 +482,12 @@ impl Verifier {
     /// hands it on); raises `MissingToken` or `Malformed` as `verify_headers` would.
     fn token_from_headers(&self, py: Python<'_>, headers: &Bound<'_, PyAny>) -> PyResult<String> {
         let pairs = header_pairs(headers)?;
-        let inner = &self.inner;
         detached(py, || {
             let refs: Vec<(&str, &str)> = pairs
                 .iter()
                 .map(|(k, v)| (k.as_str(), v.as_str()))
                 .collect();
-            inner.token_from_headers(&refs).map(str::to_owned)
+            self.inner.token_from_headers(&refs).map(str::to_owned)
         })
     }
 
@@ -521,10 +520,9 @@ impl Verifier {
         token: &Bound<'_, PyAny>,
         now: Option<f64>,
     ) -> PyResult<Authorized> {
-        let inner = &self.inner;
         let authorized = with_token(py, token, now, |token, at| match at {
-            None => inner.authorize(token),
-            Some(at) => inner.authorize_at(token, at),
+            None => self.inner.authorize(token),
+            Some(at) => self.inner.authorize_at(token, at),
         })?;
         Ok(Authorized { inner: authorized })
     }
@@ -536,8 +534,7 @@ impl Verifier {
         headers: &Bound<'_, PyAny>,
     ) -> PyResult<Authorized> {
         let pairs = header_pairs(headers)?;
-        let inner = &self.inner;
-        let authorized = detached(py, || inner.authorize_headers(pairs))?;
+        let authorized = detached(py, || self.inner.authorize_headers(pairs))?;
         Ok(Authorized { inner: authorized })
     }
 
@@ -577,8 +574,7 @@ impl Verifier {
 
     /// Fetches every trust entry's keys now (a start-up check) instead of on first use.
     fn warm_up(&self, py: Python<'_>) -> PyResult<()> {
-        let inner = &self.inner;
-        detached(py, || inner.warm_up())
+        detached(py, || self.inner.warm_up())
     }
 
     /// Key fetches made so far (successful or not), over all trust entries.
