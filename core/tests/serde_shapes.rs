@@ -75,3 +75,18 @@ fn mock_options_read_algorithms_by_name() {
     assert_eq!(o.cluster_name, MockOptions::default().cluster_name);
     assert!(serde_json::from_value::<MockOptions>(json!({"algorithm": "HS256"})).is_err());
 }
+
+#[test]
+fn a_failure_reads_by_name_or_name_and_argument() {
+    use teleport_jwt::mock::Failure;
+    let read = |v| serde_json::from_value::<Failure>(v);
+    assert_eq!(read(json!("refuse")).unwrap(), Failure::Refuse);
+    assert_eq!(read(json!("none")).unwrap(), Failure::None);
+    assert_eq!(read(json!({"status": 503})).unwrap(), Failure::Status(503));
+    assert_eq!(
+        read(json!({"oversized": 10})).unwrap(),
+        Failure::OversizedBody(10)
+    );
+    let e = read(json!("explode")).unwrap_err().to_string();
+    assert!(e.starts_with("unknown variant `explode`"), "{e}");
+}

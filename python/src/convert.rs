@@ -74,11 +74,27 @@ pub(crate) fn jwks_text(obj: &Bound<'_, PyAny>) -> PyResult<String> {
     Ok(to_json(obj)?.to_string())
 }
 
-/// Keyword arguments as a core spec, through its serde form (every member optional; `None`
-/// counts as not given). They are read as JSON first, by their Python types, so a `str` is
-/// never taken for a list of characters. An unknown keyword or a value of the wrong type is a
-/// `TypeError`, any other refusal (an unknown name, a number out of range) a `ValueError`; the
-/// message is serde's (an unknown keyword's lists the known ones), after `what`.
+/// A Python value as a core type, through its serde form. The value is read as JSON first, by
+/// its Python types, so a `str` is never taken for a list of characters. An unknown member or
+/// a value of the wrong type is a `TypeError`, any other refusal (an unknown name, a number
+/// out of range) a `ValueError`; the message is serde's (an unknown member's or variant's
+/// lists the known ones), after `what`.
+pub(crate) fn from_py<T: DeserializeOwned>(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<T> {
+    let json: serde_json::Value =
+        pythonize::depythonize(obj).map_err(|e| PyTypeError::new_err(format!("{what}: {e}")))?;
+    serde_json::from_value(json).map_err(|e| {
+        let e = e.to_string();
+        // serde's wording for `de::Error::unknown_field` and `invalid_type`.
+        if e.starts_with("unknown field") || e.starts_with("invalid type") {
+            PyTypeError::new_err(format!("{what}: {e}"))
+        } else {
+            PyValueError::new_err(format!("{what}: {e}"))
+        }
+    })
+}
+
+/// Keyword arguments as a core spec whose members all default ([`from_py`]); `None` counts
+/// as not given.
 pub(crate) fn from_kwargs<T: DeserializeOwned>(
     py: Python<'_>,
     kwargs: Option<&Bound<'_, PyDict>>,
@@ -90,17 +106,7 @@ pub(crate) fn from_kwargs<T: DeserializeOwned>(
             given.set_item(k, v)?;
         }
     }
-    let json: serde_json::Value = pythonize::depythonize(given.as_any())
-        .map_err(|e| PyTypeError::new_err(format!("{what}: {e}")))?;
-    serde_json::from_value(json).map_err(|e| {
-        let e = e.to_string();
-        // serde's wording for `de::Error::unknown_field` and `invalid_type`.
-        if e.starts_with("unknown field") || e.starts_with("invalid type") {
-            PyTypeError::new_err(format!("{what}: {e}"))
-        } else {
-            PyValueError::new_err(format!("{what}: {e}"))
-        }
-    })
+    from_py(given.as_any(), what)
 }
 
 /// A string or a list of strings (e.g. `audience`).

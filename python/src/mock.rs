@@ -4,11 +4,11 @@ use std::sync::{Arc, RwLock};
 
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyString, PyTuple};
+use pyo3::types::{PyDict, PyInt, PyTuple};
 use teleport_jwt::mock::{Ca, Failure, KeyChoice, MintSpec, MockError, MockOptions, RotationPhase};
 use teleport_jwt::TokenKind;
 
-use crate::convert::from_kwargs;
+use crate::convert::{from_kwargs, from_py};
 use crate::errors::no_panic;
 
 fn mock_err(e: MockError) -> PyErr {
@@ -195,41 +195,22 @@ impl MockTeleport {
     }
 
     /// Fails every request: `None` (serve normally), `"refuse"`, `"hang"`, `"garbage"`, an
-    /// HTTP status (`500`), `("oversized", n_bytes)` or `("redirect", url)`.
+    /// HTTP status (`500` or `("status", 500)`), `("oversized", n_bytes)` or `("redirect",
+    /// url)`: the core's `Failure` by its serde names, a pair standing for `{name: argument}`.
     #[pyo3(signature = (mode))]
     fn set_failure(&self, py: Python<'_>, mode: &Bound<'_, PyAny>) -> PyResult<()> {
-        let failure = if mode.is_none() {
+        let form = PyDict::new(py);
+        if let Ok((name, argument)) = mode.extract::<(String, Bound<'_, PyAny>)>() {
+            form.set_item(name, argument)?;
+        } else if mode.is_instance_of::<PyInt>() {
+            form.set_item("status", mode)?;
+        }
+        let failure: Failure = if mode.is_none() {
             Failure::None
-        } else if let Ok(s) = mode.cast::<PyString>() {
-            match s.to_str()? {
-                "none" => Failure::None,
-                "refuse" => Failure::Refuse,
-                "hang" => Failure::Hang,
-                "garbage" => Failure::Garbage,
-                other => {
-                    return Err(PyValueError::new_err(format!(
-                        "unknown failure mode {other:?}"
-                    )))
-                }
-            }
-        } else if let Ok(t) = mode.cast::<PyTuple>() {
-            let (what, arg): (String, Bound<'_, PyAny>) = t.extract()?;
-            match what.as_str() {
-                "oversized" => Failure::OversizedBody(arg.extract()?),
-                "redirect" => Failure::Redirect(arg.extract()?),
-                "status" => Failure::Status(arg.extract()?),
-                other => {
-                    return Err(PyValueError::new_err(format!(
-                        "unknown failure mode {other:?}"
-                    )))
-                }
-            }
-        } else if let Ok(status) = mode.extract::<u16>() {
-            Failure::Status(status)
+        } else if form.is_empty() {
+            from_py(mode, "failure mode")?
         } else {
-            return Err(PyValueError::new_err(
-                "failure mode must be None, \"refuse\", \"hang\", \"garbage\", a status code, (\"oversized\", n) or (\"redirect\", url)",
-            ));
+            from_py(form.as_any(), "failure mode")?
         };
         let m = self.get()?;
         py.detach(|| m.set_failure(failure));

@@ -61,8 +61,10 @@ crate::names::named_enum!(Ca {
 });
 
 /// A way for the mock proxy to fail. Set with [`MockTeleport::set_failure`]; it applies to
-/// every path until `set_failure(Failure::None)`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+/// every path until `set_failure(Failure::None)`. Deserializes from its snake_case name
+/// (`"refuse"`) or `{name: argument}` (`{"status": 500}`; `OversizedBody` is `"oversized"`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Failure {
     /// Serve normally.
     #[default]
@@ -77,6 +79,7 @@ pub enum Failure {
     /// [`HANG_MAX`] passes (the connection is then closed).
     Hang,
     /// `200` with a syntactically valid JSON body of exactly this many bytes.
+    #[serde(rename = "oversized")]
     OversizedBody(usize),
     /// `200`, `Content-Type: application/json`, with bytes that are not JSON.
     Garbage,
