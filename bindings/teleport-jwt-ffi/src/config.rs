@@ -16,156 +16,153 @@ use crate::http::{ForeignFetcher, HttpFetcher};
 use crate::keys::KeysFrom;
 use crate::policy::PermissionsFrom;
 
-/// Options shared by every trust entry of a verifier. Leave a field unset (`null`/`nil`) for
-/// the core's default, which is the safe one.
-#[derive(Default, uniffi::Record)]
-pub struct VerifierOptions {
-    /// Clock-skew allowance for `exp`, `nbf` and `iat` (default 60 s).
-    #[uniffi(default)]
-    pub leeway: Option<Duration>,
-    /// Longest token accepted, in bytes (default 16384).
-    #[uniffi(default)]
-    pub max_token_bytes: Option<i64>,
-    /// Headers `verifyHeaders` reads, in order, each `"Name"` or `"Name: Scheme"` (default
-    /// `["Teleport-Jwt-Assertion", "Authorization: Bearer"]`).
-    #[uniffi(default)]
-    pub headers: Option<Vec<String>>,
-    /// How long fetched keys are used before a refresh (default 10 min).
-    #[uniffi(default)]
-    pub cache_max_age: Option<Duration>,
-    /// Minimum time between refetches on unknown `kid`s or after a failure (default 30 s).
-    #[uniffi(default)]
-    pub cache_cooldown: Option<Duration>,
-    /// How long the last good keys keep verifying while fetches fail (default 24 h).
-    #[uniffi(default)]
-    pub cache_max_stale: Option<Duration>,
-    /// Largest number of entries accepted in one JWKS (default 100).
-    #[uniffi(default)]
-    pub cache_max_keys: Option<i64>,
-    /// Time limit of one key fetch (default 5 s).
-    #[uniffi(default)]
-    pub fetch_timeout: Option<Duration>,
-    /// Largest accepted key document, in bytes (default 262144).
-    #[uniffi(default)]
-    pub fetch_max_body_bytes: Option<i64>,
-    /// Extra trusted CA certificates (PEM) for the built-in HTTPS client.
-    #[uniffi(default)]
-    pub ca_pem: Option<String>,
-    /// Permit `http://` key URLs on loopback hosts (development and tests only; default
-    /// false).
-    #[uniffi(default)]
-    pub allow_insecure_http_for_loopback: Option<bool>,
-    /// How many verified tokens to remember (default 1024; 0 turns the cache off). A repeated
-    /// token skips the signature check, never the time checks.
-    #[uniffi(default)]
-    pub token_cache_capacity: Option<i64>,
-    /// Memory budget of the verified-token cache in bytes (default 4 MiB, at most 1 GiB; 0
-    /// turns the cache off). A token whose entry would take over 1/64 of it is not cached.
-    #[uniffi(default)]
-    pub token_cache_max_bytes: Option<i64>,
-    /// Fetch keys with this client instead of the built-in one.
-    #[uniffi(default)]
-    pub http_fetcher: Option<Arc<dyn HttpFetcher>>,
-    /// Use this clock instead of the system's (tests).
-    #[uniffi(default)]
-    pub clock: Option<Arc<dyn VerifierClock>>,
-    /// Where `authorize` gets permissions from: a `Policy` or the application's own
-    /// `PermissionMapper` (unset: `authorize` fails with `invalid_config`; `verify` is
-    /// unaffected).
-    #[uniffi(default)]
-    pub permissions_from: Option<PermissionsFrom>,
-    /// Hears key-set changes, fetch failures and recoveries (never on the request path of a
-    /// token whose keys are cached).
-    #[uniffi(default)]
-    pub key_events: Option<Arc<dyn KeyEventListener>>,
+/// Declares [`VerifierOptions`] from one list of its settings, each with the field of the core's
+/// options it stands for, and both conversions ([`Setting`]): to the core's options, and the
+/// core's defaults shown as a record ([`default_verifier_options`]).
+macro_rules! verifier_options {
+    (
+        settings { $( $(#[$doc:meta])* $field:ident: $ty:ty => $($core:ident).+, )* }
+        plug_ins { $( $(#[$plug_in_doc:meta])* $plug_in:ident: $plug_in_ty:ty, )* }
+    ) => {
+        /// Options shared by every trust entry of a verifier. Leave a field unset (`null`/`nil`)
+        /// for the core's default, which is the safe one.
+        #[derive(Default, uniffi::Record)]
+        pub struct VerifierOptions {
+            $( $(#[$doc])* #[uniffi(default)] pub $field: Option<$ty>, )*
+            $( $(#[$plug_in_doc])* #[uniffi(default)] pub $plug_in: Option<$plug_in_ty>, )*
+        }
+
+        /// The core's default options, every field filled in (no fetcher, no clock, no
+        /// permission mapper, no listener).
+        #[uniffi::export]
+        pub fn default_verifier_options() -> VerifierOptions {
+            let d = teleport_jwt::VerifierOptions::default();
+            VerifierOptions {
+                $( $field: Setting::from_core(d.$($core).+), )*
+                ..Default::default()
+            }
+        }
+
+        impl VerifierOptions {
+            /// The core's options for the settings (taken out of `self`; plug-ins stay).
+            fn take_settings(&mut self) -> Result<teleport_jwt::VerifierOptions, VerifyError> {
+                let mut o = teleport_jwt::VerifierOptions::default();
+                $( if let Some(v) = self.$field.take() {
+                    o.$($core).+ = v.to_core(stringify!($field))?;
+                } )*
+                Ok(o)
+            }
+        }
+    };
 }
 
-/// The core's default options, every field filled in (no fetcher, no clock, no permission
-/// mapper).
-#[uniffi::export]
-pub fn default_verifier_options() -> VerifierOptions {
-    let d = teleport_jwt::VerifierOptions::default();
-    VerifierOptions {
-        leeway: Some(d.leeway),
-        max_token_bytes: Some(to_i64(d.max_token_bytes)),
-        headers: Some(d.headers.iter().map(ToString::to_string).collect()),
-        cache_max_age: Some(d.cache.max_age),
-        cache_cooldown: Some(d.cache.cooldown),
-        cache_max_stale: Some(d.cache.max_stale),
-        cache_max_keys: Some(to_i64(d.cache.max_keys)),
-        fetch_timeout: Some(d.fetch.timeout),
-        fetch_max_body_bytes: Some(to_i64(d.fetch.max_body_bytes)),
-        ca_pem: d.ca_pem,
-        allow_insecure_http_for_loopback: Some(d.allow_insecure_http_for_loopback),
-        token_cache_capacity: Some(to_i64(d.token_cache_capacity)),
-        token_cache_max_bytes: Some(to_i64(d.token_cache_max_bytes)),
-        http_fetcher: None,
-        clock: None,
-        permissions_from: None,
-        key_events: None,
+verifier_options! {
+    settings {
+        /// Clock-skew allowance for `exp`, `nbf` and `iat` (default 60 s).
+        leeway: Duration => leeway,
+        /// Longest token accepted, in bytes (default 16384).
+        max_token_bytes: i64 => max_token_bytes,
+        /// Headers `verifyHeaders` reads, in order, each `"Name"` or `"Name: Scheme"` (default
+        /// `["Teleport-Jwt-Assertion", "Authorization: Bearer"]`).
+        headers: Vec<String> => headers,
+        /// How long fetched keys are used before a refresh (default 10 min).
+        cache_max_age: Duration => cache.max_age,
+        /// Minimum time between refetches on unknown `kid`s or after a failure (default 30 s).
+        cache_cooldown: Duration => cache.cooldown,
+        /// How long the last good keys keep verifying while fetches fail (default 24 h).
+        cache_max_stale: Duration => cache.max_stale,
+        /// Largest number of entries accepted in one JWKS (default 100).
+        cache_max_keys: i64 => cache.max_keys,
+        /// Time limit of one key fetch (default 5 s).
+        fetch_timeout: Duration => fetch.timeout,
+        /// Largest accepted key document, in bytes (default 262144).
+        fetch_max_body_bytes: i64 => fetch.max_body_bytes,
+        /// Extra trusted CA certificates (PEM) for the built-in HTTPS client.
+        ca_pem: String => ca_pem,
+        /// Permit `http://` key URLs on loopback hosts (development and tests only; default
+        /// false).
+        allow_insecure_http_for_loopback: bool => allow_insecure_http_for_loopback,
+        /// How many verified tokens to remember (default 1024; 0 turns the cache off). A repeated
+        /// token skips the signature check, never the time checks.
+        token_cache_capacity: i64 => token_cache_capacity,
+        /// Memory budget of the verified-token cache in bytes (default 4 MiB, at most 1 GiB; 0
+        /// turns the cache off). A token whose entry would take over 1/64 of it is not cached.
+        token_cache_max_bytes: i64 => token_cache_max_bytes,
+    }
+    plug_ins {
+        /// Fetch keys with this client instead of the built-in one.
+        http_fetcher: Arc<dyn HttpFetcher>,
+        /// Use this clock instead of the system's (tests).
+        clock: Arc<dyn VerifierClock>,
+        /// Where `authorize` gets permissions from: a `Policy` or the application's own
+        /// `PermissionMapper` (unset: `authorize` fails with `invalid_config`; `verify` is
+        /// unaffected).
+        permissions_from: PermissionsFrom,
+        /// Hears key-set changes, fetch failures and recoveries (never on the request path of a
+        /// token whose keys are cached).
+        key_events: Arc<dyn KeyEventListener>,
     }
 }
 
-fn to_i64(n: usize) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
+/// One setting as Kotlin and Swift hold it (`Self`) and as the core does (`C`).
+trait Setting<C>: Sized {
+    /// The core's value, or `invalid_config` naming `field`.
+    fn to_core(self, field: &str) -> Result<C, VerifyError>;
+    /// The binding's value (`None` where the core has none).
+    fn from_core(c: C) -> Option<Self>;
 }
 
-/// A count from Kotlin or Swift (signed there: Java has no unsigned types); negative is a
+/// Durations and flags cross as they are.
+impl<T> Setting<T> for T {
+    fn to_core(self, _: &str) -> Result<T, VerifyError> {
+        Ok(self)
+    }
+    fn from_core(c: T) -> Option<T> {
+        Some(c)
+    }
+}
+
+/// A count is signed in Kotlin and Swift (Java has no unsigned types); negative is a
 /// mistake, never "unlimited".
-fn to_usize(n: i64, field: &str) -> Result<usize, VerifyError> {
-    usize::try_from(n).map_err(|_| VerifyError::InvalidConfig {
-        message: format!("{field} = {n} is not a count (0 or more)"),
-    })
+impl Setting<usize> for i64 {
+    fn to_core(self, field: &str) -> Result<usize, VerifyError> {
+        usize::try_from(self).map_err(|_| VerifyError::InvalidConfig {
+            message: format!("{field} = {self} is not a count (0 or more)"),
+        })
+    }
+    fn from_core(c: usize) -> Option<i64> {
+        Some(i64::try_from(c).unwrap_or(i64::MAX))
+    }
+}
+
+/// Header rules as their text (`HeaderRule`'s `parse` and `Display`).
+impl Setting<Vec<HeaderRule>> for Vec<String> {
+    fn to_core(self, _: &str) -> Result<Vec<HeaderRule>, VerifyError> {
+        Ok(self
+            .iter()
+            .map(|s| HeaderRule::parse(s))
+            .collect::<Result<_, _>>()?)
+    }
+    fn from_core(c: Vec<HeaderRule>) -> Option<Self> {
+        Some(c.iter().map(ToString::to_string).collect())
+    }
+}
+
+/// The CA bundle, optional in the core as well.
+impl Setting<Option<String>> for String {
+    fn to_core(self, _: &str) -> Result<Option<String>, VerifyError> {
+        Ok(Some(self))
+    }
+    fn from_core(c: Option<String>) -> Option<String> {
+        c
+    }
 }
 
 impl VerifierOptions {
-    /// A core builder holding these options (fetcher, clock and permission mapper included),
-    /// without entries.
-    pub(crate) fn into_builder(self) -> Result<VerifierBuilder, VerifyError> {
-        let mut o = teleport_jwt::VerifierOptions::default();
-        if let Some(d) = self.leeway {
-            o.leeway = d;
-        }
-        if let Some(n) = self.max_token_bytes {
-            o.max_token_bytes = to_usize(n, "max_token_bytes")?;
-        }
-        if let Some(specs) = self.headers {
-            o.headers = specs
-                .iter()
-                .map(|s| HeaderRule::parse(s))
-                .collect::<Result<_, _>>()?;
-        }
-        if let Some(d) = self.cache_max_age {
-            o.cache.max_age = d;
-        }
-        if let Some(d) = self.cache_cooldown {
-            o.cache.cooldown = d;
-        }
-        if let Some(d) = self.cache_max_stale {
-            o.cache.max_stale = d;
-        }
-        if let Some(n) = self.cache_max_keys {
-            o.cache.max_keys = to_usize(n, "cache_max_keys")?;
-        }
-        if let Some(d) = self.fetch_timeout {
-            o.fetch.timeout = d;
-        }
-        if let Some(n) = self.fetch_max_body_bytes {
-            o.fetch.max_body_bytes = to_usize(n, "fetch_max_body_bytes")?;
-        }
-        if self.ca_pem.is_some() {
-            o.ca_pem = self.ca_pem;
-        }
-        if let Some(b) = self.allow_insecure_http_for_loopback {
-            o.allow_insecure_http_for_loopback = b;
-        }
-        if let Some(n) = self.token_cache_capacity {
-            o.token_cache_capacity = to_usize(n, "token_cache_capacity")?;
-        }
-        if let Some(n) = self.token_cache_max_bytes {
-            o.token_cache_max_bytes = to_usize(n, "token_cache_max_bytes")?;
-        }
-        let mut builder = teleport_jwt::Verifier::builder().options(o);
+    /// A core builder holding these options (fetcher, clock, permission mapper and listener
+    /// included), without entries.
+    pub(crate) fn into_builder(mut self) -> Result<VerifierBuilder, VerifyError> {
+        let mut builder = teleport_jwt::Verifier::builder().options(self.take_settings()?);
         if let Some(f) = self.http_fetcher {
             builder = builder.http_fetcher(Arc::new(ForeignFetcher(f)));
         }

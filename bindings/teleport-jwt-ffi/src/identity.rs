@@ -53,25 +53,24 @@ fn claims_json(claims: &teleport_jwt::Claims) -> String {
     }
 }
 
+/// `$target { <every field both identities share, moved from $from>, $rest }`.
+macro_rules! shared_fields {
+    ($($target:ident)::+, $from:ident, $($rest:tt)*) => {
+        $($target)::+ {
+            username: $from.username, sub: $from.sub, roles: $from.roles,
+            traits: $from.traits.into_iter().collect(), issuer: $from.issuer,
+            audience: $from.audience, expires_at: $from.expires_at, issued_at: $from.issued_at,
+            not_before: $from.not_before, jti: $from.jti, key_id: $from.key_id,
+            algorithm: $from.algorithm, trust_entry: $from.trust_entry, kind: $from.kind,
+            $($rest)*
+        }
+    };
+}
+
 impl From<teleport_jwt::Identity> for Identity {
     fn from(id: teleport_jwt::Identity) -> Self {
-        Identity {
-            claims_json: claims_json(&id.claims),
-            username: id.username,
-            sub: id.sub,
-            roles: id.roles,
-            traits: id.traits.into_iter().collect(),
-            issuer: id.issuer,
-            audience: id.audience,
-            expires_at: id.expires_at,
-            issued_at: id.issued_at,
-            not_before: id.not_before,
-            jti: id.jti,
-            key_id: id.key_id,
-            algorithm: id.algorithm,
-            trust_entry: id.trust_entry,
-            kind: id.kind,
-        }
+        let claims_json = claims_json(&id.claims);
+        shared_fields!(Identity, id, claims_json)
     }
 }
 
@@ -97,22 +96,6 @@ impl TryFrom<Identity> for teleport_jwt::Identity {
                 })
             }
         };
-        Ok(teleport_jwt::Identity {
-            username: id.username,
-            sub: id.sub,
-            roles: id.roles,
-            traits: id.traits.into_iter().collect(),
-            issuer: id.issuer,
-            audience: id.audience,
-            expires_at: id.expires_at,
-            issued_at: id.issued_at,
-            not_before: id.not_before,
-            jti: id.jti,
-            key_id: id.key_id,
-            algorithm: id.algorithm,
-            trust_entry: id.trust_entry,
-            kind: id.kind,
-            claims: claims.into(),
-        })
+        Ok(shared_fields!(teleport_jwt::Identity, id, claims: claims.into()))
     }
 }

@@ -11,7 +11,7 @@
 //! these functions with it: one JNI call in, the token as a Java string, one byte array out:
 //! a tag byte (0 = value, 1 = error) and then the value or the `VerifyError` in UniFFI's own
 //! serialization, which the generated `FfiConverter`s read back. Every decision is still the
-//! core's (through the same `Verifier` object); no panic crosses the boundary (`jni`'s
+//! core's (through the same `Verifier` methods); no panic crosses the boundary (`jni`'s
 //! `with_env` catches it, and the verifier call runs under `guarded`).
 
 use std::sync::Arc;
@@ -21,8 +21,7 @@ use jni::sys::jlong;
 use jni::EnvUnowned;
 use uniffi::{Handle, Lower, LowerError};
 
-use crate::guard::guarded;
-use crate::{Authorized, Identity, Verifier, VerifyError};
+use crate::{Verifier, VerifyError};
 
 /// The verifier behind `handle`, shared (its strong count goes up by one for the call).
 fn verifier_of(handle: jlong) -> Result<Arc<Verifier>, VerifyError> {
@@ -58,23 +57,23 @@ fn encode<T: Lower<crate::UniFfiTag>>(result: Result<T, VerifyError>) -> Vec<u8>
     }
 }
 
-/// Runs `call` with the token and the verifier and returns the encoded answer as a Java
-/// `byte[]` (a JNI failure or a panic becomes a Java `RuntimeException`).
+/// Runs `call` (an exported `Verifier` method, so guarded like every other call) with the
+/// verifier and the token and returns the encoded answer as a Java `byte[]` (a JNI failure or
+/// a panic becomes a Java `RuntimeException`).
 fn answer<'c, T: Lower<crate::UniFfiTag>>(
     mut env: EnvUnowned<'c>,
     handle: jlong,
     token: JString<'c>,
-    call: impl FnOnce(&Verifier, &str) -> Result<T, VerifyError>,
+    call: impl FnOnce(&Verifier, String) -> Result<T, VerifyError>,
 ) -> JByteArray<'c> {
     env.with_env(|env| -> Result<JByteArray<'c>, jni::errors::Error> {
-        let token = token.to_string();
-        let result = verifier_of(handle).and_then(|v| call(&v, &token));
+        let result = verifier_of(handle).and_then(|v| call(&v, token.to_string()));
         env.byte_array_from_slice(&encode(result))
     })
     .resolve::<jni::errors::ThrowRuntimeExAndDefault>()
 }
 
-/// `FastVerifier.verify`: `Verifier::verify`, one call.
+/// `FastVerifier.verify`: [`Verifier::verify`], one call.
 #[unsafe(no_mangle)]
 pub extern "system" fn Java_dev_teleportjwt_JvmFastPath_verify<'c>(
     env: EnvUnowned<'c>,
@@ -82,12 +81,10 @@ pub extern "system" fn Java_dev_teleportjwt_JvmFastPath_verify<'c>(
     handle: jlong,
     token: JString<'c>,
 ) -> JByteArray<'c> {
-    answer(env, handle, token, |v, token| -> Result<Identity, _> {
-        guarded("verify", || Ok(v.core().verify(token)?.into()))
-    })
+    answer(env, handle, token, Verifier::verify)
 }
 
-/// `FastVerifier.authorize`: `Verifier::authorize`, one call.
+/// `FastVerifier.authorize`: [`Verifier::authorize`], one call.
 #[unsafe(no_mangle)]
 pub extern "system" fn Java_dev_teleportjwt_JvmFastPath_authorize<'c>(
     env: EnvUnowned<'c>,
@@ -95,9 +92,7 @@ pub extern "system" fn Java_dev_teleportjwt_JvmFastPath_authorize<'c>(
     handle: jlong,
     token: JString<'c>,
 ) -> JByteArray<'c> {
-    answer(env, handle, token, |v, token| -> Result<Authorized, _> {
-        guarded("authorize", || Ok(v.core().authorize(token)?.into()))
-    })
+    answer(env, handle, token, Verifier::authorize)
 }
 
 /// `FastVerifier.close`: gives back the strong reference the handle holds.

@@ -291,41 +291,6 @@ impl MockTeleport {
         }))
     }
 
-    /// `https://127.0.0.1:<port>`, no trailing slash.
-    pub fn proxy_url(&self) -> String {
-        self.inner.proxy_url()
-    }
-
-    /// The cluster name: `iss` of classic tokens.
-    pub fn cluster_name(&self) -> String {
-        self.inner.cluster_name()
-    }
-
-    /// `iss` of ID tokens: the proxy URL.
-    pub fn id_token_issuer(&self) -> String {
-        self.inner.id_token_issuer()
-    }
-
-    /// PEM of the mock's own CA certificate; pass it as `VerifierOptions.caPem`.
-    pub fn ca_pem(&self) -> String {
-        self.inner.ca_pem()
-    }
-
-    /// URL of the JWT CA's key set (`/.well-known/jwks.json`).
-    pub fn jwks_url(&self) -> String {
-        self.inner.jwks_url()
-    }
-
-    /// URL of the OIDC CA's key set (`/.well-known/jwks-oidc`).
-    pub fn jwks_oidc_url(&self) -> String {
-        self.inner.jwks_oidc_url()
-    }
-
-    /// URL of the discovery document (`/.well-known/openid-configuration`).
-    pub fn discovery_url(&self) -> String {
-        self.inner.discovery_url()
-    }
-
     /// Mints a token exactly as Teleport makes it.
     pub fn mint(&self, spec: MintSpec) -> Result<String, MockError> {
         Ok(self.inner.mint(&spec.try_into()?)?)
@@ -355,41 +320,6 @@ impl MockTeleport {
             .sign_raw_with(ca, which, &header_json, &payload_json)?)
     }
 
-    /// The JWKS document of `ca` exactly as served now.
-    pub fn jwks_json(&self, ca: Ca) -> String {
-        self.inner.jwks_json(ca)
-    }
-
-    /// The discovery document exactly as served now.
-    pub fn discovery_json(&self) -> String {
-        self.inner.discovery_json()
-    }
-
-    /// The (non-blank) `kid`s `ca` publishes now, active key first.
-    pub fn key_ids(&self, ca: Ca) -> Vec<String> {
-        self.inner.key_ids(ca)
-    }
-
-    /// The `kid` of the key `ca` signs with now.
-    pub fn signing_key_id(&self, ca: Ca) -> String {
-        self.inner.signing_key_id(ca)
-    }
-
-    /// The algorithm of the key `ca` signs with now.
-    pub fn signing_algorithm(&self, ca: Ca) -> Algorithm {
-        self.inner.signing_algorithm(ca)
-    }
-
-    /// The rotation phase of `ca`.
-    pub fn rotation_phase(&self, ca: Ca) -> RotationPhase {
-        self.inner.rotation_phase(ca)
-    }
-
-    /// The algorithm of keys generated for `ca` from now on (a suite change at rotation).
-    pub fn set_next_algorithm(&self, ca: Ca, algorithm: Algorithm) {
-        self.inner.set_next_algorithm(ca, algorithm)
-    }
-
     /// Moves `ca` to `phase`, generating a next key when needed.
     pub fn set_rotation_phase(&self, ca: Ca, phase: RotationPhase) -> Result<(), MockError> {
         Ok(self.inner.try_set_rotation_phase(ca, phase)?)
@@ -415,16 +345,6 @@ impl MockTeleport {
         self.inner.failure().into()
     }
 
-    /// Serves this `issuer` in the discovery document (`null` restores the proxy URL).
-    pub fn set_discovery_issuer_override(&self, issuer: Option<String>) {
-        self.inner.set_discovery_issuer_override(issuer)
-    }
-
-    /// Serves this `jwks_uri` in the discovery document (`null` restores the mock's own).
-    pub fn set_discovery_jwks_uri_override(&self, uri: Option<String>) {
-        self.inner.set_discovery_jwks_uri_override(uri)
-    }
-
     /// Requests received on every path since start or the last `resetCounts`.
     pub fn request_count(&self) -> i64 {
         i64::try_from(self.inner.request_count()).unwrap_or(i64::MAX)
@@ -434,11 +354,72 @@ impl MockTeleport {
     pub fn request_count_for_path(&self, path: String) -> i64 {
         i64::try_from(self.inner.request_count_for(&path)).unwrap_or(i64::MAX)
     }
+}
+
+/// Exports each method as the core mock's method of the same name, with the same arguments.
+macro_rules! delegate {
+    ($($(#[$doc:meta])* fn $name:ident($($arg:ident: $ty:ty),*) $(-> $out:ty)?;)*) => {
+        #[uniffi::export]
+        impl MockTeleport {$(
+            $(#[$doc])*
+            pub fn $name(&self, $($arg: $ty),*) $(-> $out)? {
+                self.inner.$name($($arg),*)
+            }
+        )*}
+    };
+}
+
+delegate! {
+    /// `https://127.0.0.1:<port>`, no trailing slash.
+    fn proxy_url() -> String;
+
+    /// The cluster name: `iss` of classic tokens.
+    fn cluster_name() -> String;
+
+    /// `iss` of ID tokens: the proxy URL.
+    fn id_token_issuer() -> String;
+
+    /// PEM of the mock's own CA certificate; pass it as `VerifierOptions.caPem`.
+    fn ca_pem() -> String;
+
+    /// URL of the JWT CA's key set (`/.well-known/jwks.json`).
+    fn jwks_url() -> String;
+
+    /// URL of the OIDC CA's key set (`/.well-known/jwks-oidc`).
+    fn jwks_oidc_url() -> String;
+
+    /// URL of the discovery document (`/.well-known/openid-configuration`).
+    fn discovery_url() -> String;
+
+    /// The JWKS document of `ca` exactly as served now.
+    fn jwks_json(ca: Ca) -> String;
+
+    /// The discovery document exactly as served now.
+    fn discovery_json() -> String;
+
+    /// The (non-blank) `kid`s `ca` publishes now, active key first.
+    fn key_ids(ca: Ca) -> Vec<String>;
+
+    /// The `kid` of the key `ca` signs with now.
+    fn signing_key_id(ca: Ca) -> String;
+
+    /// The algorithm of the key `ca` signs with now.
+    fn signing_algorithm(ca: Ca) -> Algorithm;
+
+    /// The rotation phase of `ca`.
+    fn rotation_phase(ca: Ca) -> RotationPhase;
+
+    /// The algorithm of keys generated for `ca` from now on (a suite change at rotation).
+    fn set_next_algorithm(ca: Ca, algorithm: Algorithm);
+
+    /// Serves this `issuer` in the discovery document (`null` restores the proxy URL).
+    fn set_discovery_issuer_override(issuer: Option<String>);
+
+    /// Serves this `jwks_uri` in the discovery document (`null` restores the mock's own).
+    fn set_discovery_jwks_uri_override(uri: Option<String>);
 
     /// Zeroes the request counters.
-    pub fn reset_counts(&self) {
-        self.inner.reset_counts()
-    }
+    fn reset_counts();
 }
 
 #[cfg(test)]

@@ -293,6 +293,16 @@ impl Policy {
     fn wrap(p: Result<core::Policy, core::PolicyError>) -> Result<Arc<Self>, PolicyError> {
         Ok(Arc::new(Policy { inner: p? }))
     }
+
+    /// `f` on the core policy and the core identity behind `identity`, under [`guarded`].
+    fn ask<T>(
+        &self,
+        what: &str,
+        identity: Identity,
+        f: impl FnOnce(&core::Policy, &teleport_jwt::Identity) -> T,
+    ) -> Result<T, VerifyError> {
+        guarded(what, || Ok(f(&self.inner, &identity.try_into()?)))
+    }
 }
 
 #[uniffi::export]
@@ -323,28 +333,20 @@ impl Policy {
 
     /// Everything `identity` is granted, and the deny patterns that apply to it.
     pub fn permissions(&self, identity: Identity) -> Result<Arc<Permissions>, VerifyError> {
-        guarded("permissions", || {
-            Ok(Permissions::shared(Arc::new(self.inner.permissions(
-                &teleport_jwt::Identity::try_from(identity)?,
-            ))))
+        self.ask("permissions", identity, |p, id| {
+            Permissions::shared(Arc::new(p.permissions(id)))
         })
     }
 
     /// Whether `identity` has `permission` (deny wins).
     pub fn allows(&self, identity: Identity, permission: String) -> Result<bool, VerifyError> {
-        guarded("allows", || {
-            Ok(self
-                .inner
-                .allows(&teleport_jwt::Identity::try_from(identity)?, &permission))
-        })
+        self.ask("allows", identity, |p, id| p.allows(id, &permission))
     }
 
     /// Whether `identity` may list and call the MCP tool `tool` (permission `tool:<tool>`).
     pub fn can_call_tool(&self, identity: Identity, tool: String) -> Result<bool, VerifyError> {
-        guarded("can_call_tool", || {
-            Ok(self
-                .inner
-                .can_call_tool(&teleport_jwt::Identity::try_from(identity)?, &tool))
+        self.ask("can_call_tool", identity, |p, id| {
+            p.can_call_tool(id, &tool)
         })
     }
 
@@ -354,20 +356,13 @@ impl Policy {
         identity: Identity,
         tools: Vec<String>,
     ) -> Result<Vec<String>, VerifyError> {
-        guarded("filter_tools", || {
-            Ok(self
-                .inner
-                .filter_tools(&teleport_jwt::Identity::try_from(identity)?, tools))
-        })
+        self.ask("filter_tools", identity, |p, id| p.filter_tools(id, tools))
     }
 
     /// Why `identity` has or lacks `permission`, as text for logs and operators.
     pub fn explain(&self, identity: Identity, permission: String) -> Result<String, VerifyError> {
-        guarded("explain", || {
-            Ok(self
-                .inner
-                .explain(&teleport_jwt::Identity::try_from(identity)?, &permission)
-                .to_string())
+        self.ask("explain", identity, |p, id| {
+            p.explain(id, &permission).to_string()
         })
     }
 
@@ -378,11 +373,8 @@ impl Policy {
         identity: Identity,
         permission: String,
     ) -> Result<Explanation, VerifyError> {
-        guarded("explanation", || {
-            Ok(self
-                .inner
-                .explain(&teleport_jwt::Identity::try_from(identity)?, &permission)
-                .into())
+        self.ask("explanation", identity, |p, id| {
+            p.explain(id, &permission).into()
         })
     }
 }

@@ -63,12 +63,6 @@ impl Verifier {
         })
     }
 
-    fn token_of(&self, pairs: Vec<(&str, &str)>) -> Result<String, VerifyError> {
-        guarded("token_from_headers", || {
-            Ok(self.inner.token_from_headers(&pairs)?.to_owned())
-        })
-    }
-
     /// The core verifier (for Rust code linking this crate).
     pub fn core(&self) -> &teleport_jwt::Verifier {
         &self.inner
@@ -145,100 +139,6 @@ impl Verifier {
         Self::build(entries, options)
     }
 
-    /// Verifies one token and returns the identity it proves.
-    pub fn verify(&self, token: String) -> Result<Identity, VerifyError> {
-        guarded("verify", || Ok(self.inner.verify(&token)?.into()))
-    }
-
-    /// Verifies one token as if the time were `unix_seconds` for its claims (the key cache
-    /// keeps the verifier's clock). For replaying recorded tokens and test vectors.
-    pub fn verify_at(&self, token: String, unix_seconds: i64) -> Result<Identity, VerifyError> {
-        guarded("verify_at", || {
-            let now = unix_millis_to_time(unix_seconds.saturating_mul(1000));
-            Ok(self.inner.verify_at(&token, now)?.into())
-        })
-    }
-
-    /// Verifies the token found in the request's headers, following the configured header
-    /// rules (default: `Teleport-Jwt-Assertion`, then `Authorization: Bearer`).
-    pub fn verify_headers(&self, headers: Vec<Header>) -> Result<Identity, VerifyError> {
-        guarded("verify_headers", || {
-            let pairs = headers.iter().map(|h| (h.name.as_str(), h.value.as_str()));
-            Ok(self.inner.verify_headers(pairs)?.into())
-        })
-    }
-
-    /// [`Verifier::verify_headers`] for headers held in a map (one value per name).
-    pub fn verify_header_map(
-        &self,
-        headers: HashMap<String, String>,
-    ) -> Result<Identity, VerifyError> {
-        guarded("verify_header_map", || {
-            Ok(self.inner.verify_headers(headers.iter())?.into())
-        })
-    }
-
-    /// The token the header rules select from `headers`, without verifying it (for middleware
-    /// that hands it on, e.g. as `Authorization: Bearer`). Fails with `missing_token` or
-    /// `malformed` exactly as `verifyHeaders` would.
-    pub fn token_from_headers(&self, headers: Vec<Header>) -> Result<String, VerifyError> {
-        let pairs = headers.iter().map(|h| (h.name.as_str(), h.value.as_str()));
-        self.token_of(pairs.collect())
-    }
-
-    /// [`Verifier::token_from_headers`] for headers held in a map (one value per name).
-    pub fn token_from_header_map(
-        &self,
-        headers: HashMap<String, String>,
-    ) -> Result<String, VerifyError> {
-        self.token_of(
-            headers
-                .iter()
-                .map(|(k, v)| (k.as_str(), v.as_str()))
-                .collect(),
-        )
-    }
-
-    /// Verifies one token and maps its identity to permissions with the configured
-    /// `permissionsFrom` (a `Policy` or a `PermissionMapper`). A repeated token costs neither a
-    /// signature check nor a mapping: both are cached together. Fails with `invalid_config`
-    /// when no mapper is configured, with the token's reason when it is refused (the mapper is
-    /// not called then), and with `plugin_error` when the mapper throws.
-    pub fn authorize(&self, token: String) -> Result<Authorized, VerifyError> {
-        guarded("authorize", || Ok(self.inner.authorize(&token)?.into()))
-    }
-
-    /// [`Verifier::authorize`] as if the time were `unix_seconds` for the token's claims (see
-    /// `verifyAt`).
-    pub fn authorize_at(
-        &self,
-        token: String,
-        unix_seconds: i64,
-    ) -> Result<Authorized, VerifyError> {
-        guarded("authorize_at", || {
-            let now = unix_millis_to_time(unix_seconds.saturating_mul(1000));
-            Ok(self.inner.authorize_at(&token, now)?.into())
-        })
-    }
-
-    /// [`Verifier::authorize`] with the token found by the header rules (see `verifyHeaders`).
-    pub fn authorize_headers(&self, headers: Vec<Header>) -> Result<Authorized, VerifyError> {
-        guarded("authorize_headers", || {
-            let pairs = headers.iter().map(|h| (h.name.as_str(), h.value.as_str()));
-            Ok(self.inner.authorize_headers(pairs)?.into())
-        })
-    }
-
-    /// [`Verifier::authorize_headers`] for headers held in a map (one value per name).
-    pub fn authorize_header_map(
-        &self,
-        headers: HashMap<String, String>,
-    ) -> Result<Authorized, VerifyError> {
-        guarded("authorize_header_map", || {
-            Ok(self.inner.authorize_headers(headers.iter())?.into())
-        })
-    }
-
     /// A verifier sharing this one's trust entries, keys and options that maps identities
     /// with `permissions` (for `authorize`); no key is fetched again. Its verified-token cache
     /// is its own.
@@ -251,12 +151,6 @@ impl Verifier {
     /// True when a permission mapper is configured (`authorize` works).
     pub fn has_permissions(&self) -> bool {
         self.inner.has_permissions()
-    }
-
-    /// Fetches the keys of every trust entry now (a start-up check) instead of on the first
-    /// request.
-    pub fn warm_up(&self) -> Result<(), VerifyError> {
-        guarded("warm_up", || Ok(self.inner.warm_up()?))
     }
 
     /// Number of key fetches (successful or not) made so far, over all trust entries.
@@ -277,6 +171,86 @@ impl Verifier {
     pub fn prometheus_text(&self) -> String {
         self.inner.stats().prometheus_text()
     }
+}
+
+/// The `(name, value)` pairs of request headers, in order.
+fn pairs(headers: &[Header]) -> Vec<(&str, &str)> {
+    headers
+        .iter()
+        .map(|h| (h.name.as_str(), h.value.as_str()))
+        .collect()
+}
+
+/// Exports each operation: the expression, on the core verifier `|v|`, run under [`guarded`]
+/// (named after the operation), its error and answer converted to the binding's.
+macro_rules! verifier_operations {
+    ($(
+        $(#[$doc:meta])* fn $name:ident($($arg:ident: $ty:ty),*) -> $out:ty = |$v:ident| $expr:expr;
+    )*) => {
+        #[uniffi::export]
+        impl Verifier {$(
+            $(#[$doc])*
+            pub fn $name(&self, $($arg: $ty),*) -> Result<$out, VerifyError> {
+                let $v = &self.inner;
+                guarded(stringify!($name), || Ok($expr?.into()))
+            }
+        )*}
+    };
+}
+
+verifier_operations! {
+    /// Verifies one token and returns the identity it proves.
+    fn verify(token: String) -> Identity = |v| v.verify(&token);
+
+    /// Verifies one token as if the time were `unix_seconds` for its claims (the key cache
+    /// keeps the verifier's clock). For replaying recorded tokens and test vectors.
+    fn verify_at(token: String, unix_seconds: i64) -> Identity = |v|
+        v.verify_at(&token, unix_millis_to_time(unix_seconds.saturating_mul(1000)));
+
+    /// Verifies the token found in the request's headers, following the configured header
+    /// rules (default: `Teleport-Jwt-Assertion`, then `Authorization: Bearer`).
+    fn verify_headers(headers: Vec<Header>) -> Identity = |v|
+        v.verify_headers(pairs(&headers));
+
+    /// [`Verifier::verify_headers`] for headers held in a map (one value per name).
+    fn verify_header_map(headers: HashMap<String, String>) -> Identity = |v|
+        v.verify_headers(headers.iter());
+
+    /// The token the header rules select from `headers`, without verifying it (for middleware
+    /// that hands it on, e.g. as `Authorization: Bearer`). Fails with `missing_token` or
+    /// `malformed` exactly as `verifyHeaders` would.
+    fn token_from_headers(headers: Vec<Header>) -> String = |v|
+        v.token_from_headers(&pairs(&headers));
+
+    /// [`Verifier::token_from_headers`] for headers held in a map (one value per name).
+    fn token_from_header_map(headers: HashMap<String, String>) -> String = |v| {
+        let pairs: Vec<_> = headers.iter().map(|(n, value)| (n.as_str(), value.as_str())).collect();
+        v.token_from_headers(&pairs)
+    };
+
+    /// Verifies one token and maps its identity to permissions with the configured
+    /// `permissionsFrom` (a `Policy` or a `PermissionMapper`). A repeated token costs neither a
+    /// signature check nor a mapping: both are cached together. Fails with `invalid_config`
+    /// when no mapper is configured, with the token's reason when it is refused (the mapper is
+    /// not called then), and with `plugin_error` when the mapper throws.
+    fn authorize(token: String) -> Authorized = |v| v.authorize(&token);
+
+    /// [`Verifier::authorize`] as if the time were `unix_seconds` for the token's claims (see
+    /// `verifyAt`).
+    fn authorize_at(token: String, unix_seconds: i64) -> Authorized = |v|
+        v.authorize_at(&token, unix_millis_to_time(unix_seconds.saturating_mul(1000)));
+
+    /// [`Verifier::authorize`] with the token found by the header rules (see `verifyHeaders`).
+    fn authorize_headers(headers: Vec<Header>) -> Authorized = |v|
+        v.authorize_headers(pairs(&headers));
+
+    /// [`Verifier::authorize_headers`] for headers held in a map (one value per name).
+    fn authorize_header_map(headers: HashMap<String, String>) -> Authorized = |v|
+        v.authorize_headers(headers.iter());
+
+    /// Fetches the keys of every trust entry now (a start-up check) instead of on the first
+    /// request.
+    fn warm_up() -> () = |v| v.warm_up();
 }
 
 #[cfg(test)]
