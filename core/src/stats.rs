@@ -99,12 +99,7 @@ pub struct KeyInfo {
     /// The key's `kid` (`None` for a kid-less key).
     pub kid: Option<String>,
     /// The algorithm it verifies (from the key itself).
-    #[serde(serialize_with = "algorithm_name")]
     pub algorithm: Algorithm,
-}
-
-fn algorithm_name<S: serde::Serializer>(a: &Algorithm, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(a.as_str())
 }
 
 /// A verifier's own counters (shared by the verifiers `with_permissions` derives).

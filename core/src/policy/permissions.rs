@@ -37,7 +37,7 @@ pub fn tool_permission(tool: &str) -> String {
 /// assert!(p.allows("docs:read") && !p.allows("docs:write"));
 /// assert_eq!(p.filter_tools(["read_file", "delete_repo"]), vec!["read_file"]);
 /// ```
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Permissions {
     /// Concrete grants as produced (unsorted, maybe repeated, maybe denied): sorting and
     /// filtering wait until someone asks for the set, so a request that only asks `allows`
@@ -51,6 +51,18 @@ pub struct Permissions {
     /// The counters of the verifier whose `authorize` returned these permissions: each
     /// decision is counted there (see [`crate::stats::Stats::permission_checks_allowed`]).
     decisions: Option<Arc<Counters>>,
+}
+
+/// What the permissions are (granted set, denies, capped rules), not how they are stored or
+/// whose counters they report to.
+impl std::fmt::Debug for Permissions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Permissions")
+            .field("granted", self.granted())
+            .field("denied", &self.denied)
+            .field("capped_rules", &self.capped_rules)
+            .finish()
+    }
 }
 
 impl PartialEq for Permissions {
