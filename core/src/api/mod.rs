@@ -5,6 +5,22 @@
 //!
 //! Names are snake_case; each language spells them in its own convention (Python as is,
 //! Kotlin and Swift in lowerCamelCase: `verify_headers` → `verifyHeaders`).
+//!
+//! # Descriptions
+//! Besides the tables, the submodules hold *descriptions*: `describe_*!` macros (exported,
+//! hidden from the docs: they are for the bindings, not for applications) that each hold one
+//! list (of reasons, options, fields, operations), with its doc comments. A binding expands a
+//! description with a callback macro of its own (`teleport_jwt::describe_reasons!(my_macro)`
+//! calls `my_macro! { <the list> }`), so the list, its names, its types and its documentation
+//! are written once, here, and each language's form (a UniFFI record, PyO3 getters, a table)
+//! is derived from it. The core derives its own types and tables from the same lists, and its
+//! tests expand each description against the core, so a description cannot drift from the
+//! code it describes.
+
+mod mock;
+mod policy;
+mod reasons;
+mod settings;
 
 use crate::error::Reason;
 
