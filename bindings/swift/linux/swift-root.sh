@@ -17,8 +17,12 @@ STAMP="$ROOT/.swiftlang-installed"
 
 provision() {
   [ -f "$STAMP" ] && return 0
-  command -v debootstrap >/dev/null || { apt-get update -qq && apt-get install -y -qq debootstrap >/dev/null; }
   mkdir -p "$(dirname "$ROOT")"
+  # One provisioning at a time (parallel worktrees or jobs); a waiter finds the stamp after.
+  exec 9>"$ROOT.lock"
+  flock 9
+  [ -f "$STAMP" ] && return 0
+  command -v debootstrap >/dev/null || { apt-get update -qq && apt-get install -y -qq debootstrap >/dev/null; }
   if [ ! -x "$ROOT/usr/bin/apt-get" ]; then
     rm -rf "$ROOT.partial"
     debootstrap --variant=minbase trixie "$ROOT.partial" "$MIRROR" >/dev/null
