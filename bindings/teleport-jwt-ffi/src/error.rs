@@ -9,16 +9,16 @@
 //! cases like `.Expired(message:)` and the `code`/`detail` of `VerifyError+Code.swift`. Both
 //! split the one text the core wrote, so no language keeps a table of its own.
 //!
-//! The variants are listed once, in the order of [`Reason::ALL`]; the tests below prove that
-//! every core reason maps to the variant with the same code and back, so a reason added to
-//! the core without a variant here fails `cargo test`.
+//! The variants, their codes and their docs come from the core's one description of the
+//! reasons (`teleport_jwt::describe_reasons!`), in the order of [`Reason::ALL`]: a reason
+//! added to the core is a variant here, documented, without an edit.
 
 use teleport_jwt::Reason;
 
-/// Declares the error enum and both conversions from one list of variants, each named exactly
-/// like its [`Reason`].
+/// Declares the error enum and both conversions from the core's description of the reasons,
+/// each variant named exactly like its [`Reason`].
 macro_rules! verify_error {
-    ($( $(#[$doc:meta])* $variant:ident ),* $(,)?) => {
+    ($( $(#[$doc:meta])* $variant:ident => $code:literal, )*) => {
         /// A refused token, configuration or key fetch. Each variant is one stable reason
         /// code of the core; the text is `"<code>: <detail>"` (`code` and `detail` split it).
         #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
@@ -26,7 +26,7 @@ macro_rules! verify_error {
         pub enum VerifyError {
             $(
                 $(#[$doc])*
-                #[error("{}: {message}", Reason::$variant.code())]
+                #[error("{}: {message}", $code)]
                 $variant {
                     /// What went wrong and, where possible, what to change. Never parse it.
                     message: String,
@@ -54,8 +54,8 @@ macro_rules! verify_error {
                 let message = message.into();
                 match reason {
                     $( Reason::$variant => VerifyError::$variant { message }, )*
-                    // `Reason` is non-exhaustive; a reason added to the core without a variant
-                    // here is caught by `every_core_reason_has_its_own_variant` below.
+                    // `Reason` is non-exhaustive, but every reason of the description is a
+                    // variant (`every_core_reason_has_its_own_variant` below).
                     other => VerifyError::InternalError {
                         message: format!("{} (reason {other} has no binding variant)", message),
                     },
@@ -65,48 +65,7 @@ macro_rules! verify_error {
     };
 }
 
-verify_error! {
-    /// `malformed`: not a well-formed compact JWS/JWT, or a present but unusable header.
-    Malformed,
-    /// `token_too_large`: longer than the configured cap; refused before decoding.
-    TokenTooLarge,
-    /// `missing_token`: none of the configured headers is present.
-    MissingToken,
-    /// `unsupported_header`: `crit` or a key-carrying header (`jwk`, `jku`, `x5u`, `x5c`).
-    UnsupportedHeader,
-    /// `unsupported_algorithm`: not RS256/ES256, or not the algorithm of the trusted key.
-    UnsupportedAlgorithm,
-    /// `bad_signature`: the signature does not verify with the selected key.
-    BadSignature,
-    /// `unknown_key`: no trusted key matches the token, even after the rate-limited refetch.
-    UnknownKey,
-    /// `expired`: `exp` is in the past by more than the leeway.
-    Expired,
-    /// `not_yet_valid`: `nbf` is in the future by more than the leeway.
-    NotYetValid,
-    /// `issued_in_future`: `iat` is in the future by more than the leeway.
-    IssuedInFuture,
-    /// `issuer_mismatch`: `iss` is not a trusted issuer, or discovery names another issuer.
-    IssuerMismatch,
-    /// `audience_mismatch`: none of the token's audiences is a configured audience.
-    AudienceMismatch,
-    /// `missing_claim`: a required claim is absent.
-    MissingClaim,
-    /// `invalid_claim`: a claim has the wrong type or an impossible value.
-    InvalidClaim,
-    /// `key_source_unavailable`: keys could not be obtained and no last good set is usable.
-    KeySourceUnavailable,
-    /// `insecure_transport`: a key URL is not https (http only on loopback, when allowed).
-    InsecureTransport,
-    /// `invalid_config`: the verifier configuration is unusable.
-    InvalidConfig,
-    /// `plugin_error`: a plug-in (key source, clock, ...) supplied by the application threw
-    /// or failed unexpectedly.
-    PluginError,
-    /// `internal_error`: a bug in this library (a panic caught at the FFI boundary). Never
-    /// expected; please report it.
-    InternalError,
-}
+teleport_jwt::describe_reasons!(verify_error);
 
 impl VerifyError {
     /// The stable snake_case reason code, e.g. `"audience_mismatch"`: the same string in Rust,
