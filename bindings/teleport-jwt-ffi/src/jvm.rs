@@ -67,10 +67,37 @@ fn answer<'c, T: Lower<crate::UniFfiTag>>(
     call: impl FnOnce(&Verifier, String) -> Result<T, VerifyError>,
 ) -> JByteArray<'c> {
     env.with_env(|env| -> Result<JByteArray<'c>, jni::errors::Error> {
-        let result = verifier_of(handle).and_then(|v| call(&v, token.to_string()));
+        let result = verifier_of(handle).and_then(|v| {
+            within_cap(env, &token, v.core().options().max_token_bytes)?;
+            call(&v, token.to_string())
+        });
         env.byte_array_from_slice(&encode(result))
     })
     .resolve::<jni::errors::ThrowRuntimeExAndDefault>()
+}
+
+/// Refuses a token whose UTF-16 length alone is over the verifier's cap, before it is copied
+/// into Rust: its UTF-8 form, which the core measures, is at least that long. Shorter ones
+/// are copied and the core applies the cap itself, as for every other caller.
+fn within_cap(
+    env: &jni::Env<'_>,
+    token: &JString<'_>,
+    max_bytes: usize,
+) -> Result<(), VerifyError> {
+    if token.is_null() {
+        return Ok(()); // the core refuses it as `malformed`, as before
+    }
+    let raw = env.get_raw();
+    // SAFETY: `raw` is the calling thread's live `JNIEnv*` (borrowed from `env` for this call)
+    // and `token` a live local reference to a `java.lang.String` (the native method's
+    // argument); `GetStringLength` only reads it.
+    let utf16_len = unsafe { ((**raw).v1_1.GetStringLength)(raw, token.as_raw()) };
+    match usize::try_from(utf16_len) {
+        Ok(n) if n > max_bytes => Err(VerifyError::TokenTooLarge {
+            message: format!("token of at least {n} bytes is over the limit of {max_bytes}"),
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// `FastVerifier.verify`: [`Verifier::verify`], one call.

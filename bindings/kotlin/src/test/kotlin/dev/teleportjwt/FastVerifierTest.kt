@@ -28,6 +28,11 @@ class FastVerifierTest {
                         assertEquals(slow.message, quick.message)
                     }
                     expectCode("invalid_config") { fast.authorize(token) } // no mapper configured
+                    // Over the cap by its UTF-16 length: refused before the string is copied
+                    // into Rust, with the same reason the core gives.
+                    val huge = "a".repeat(64 * 1024)
+                    assertEquals(expectCode("token_too_large") { v.verify(huge) }::class, expectCode("token_too_large") { fast.verify(huge) }::class)
+                    assertTrue(expectCode("token_too_large") { fast.authorize(huge) }.message!!.contains("at least 65536 bytes"))
                 }
                 assertEquals("alice", v.verify(mock.mint(MintSpec(username = "alice"))).username, "the wrapped verifier outlives close()")
             }
