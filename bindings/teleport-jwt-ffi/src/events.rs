@@ -2,14 +2,20 @@
 //! [`KeyEventListener`] given as `VerifierOptions.keyEvents` hears key-set changes, fetch
 //! failures, stale serving and recoveries, on the fetching thread, never on the request path of a token whose
 //! keys are cached. What it throws is logged and dropped.
+//!
+//! [`KeyEvent`] is read from the core event's serde form (the dicts Python gets), so its
+//! variants and fields follow the core's names; `serde_shapes` tests every variant.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use teleport_jwt::events as core;
 
+use crate::serde_forms::{from_core, seconds};
+
 /// What happened to a trust entry's keys.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum, serde::Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
 pub enum KeyEvent {
     /// A fetch brought a key set with other `kid`s (the first fetch included); kid-less keys
     /// are `""`.
@@ -28,6 +34,7 @@ pub enum KeyEvent {
         /// The reason code (`key_source_unavailable`, ...).
         code: String,
         /// What went wrong.
+        #[serde(rename = "message")]
         detail: String,
         /// Whether the last good keys keep verifying.
         serving_stale: bool,
@@ -38,8 +45,10 @@ pub enum KeyEvent {
         /// The trust entry's name.
         trust_entry: String,
         /// How old the cached keys were.
+        #[serde(deserialize_with = "seconds")]
         keys_age: Duration,
         /// How long they may keep serving.
+        #[serde(deserialize_with = "seconds")]
         remaining: Duration,
     },
     /// Stale keys stopped serving: a fetch succeeded (`FetchRecovered` follows) or they passed
@@ -48,6 +57,7 @@ pub enum KeyEvent {
         /// The trust entry's name.
         trust_entry: String,
         /// How long the stale keys served.
+        #[serde(deserialize_with = "seconds")]
         stale_for: Duration,
     },
     /// A fetch failed and the cached keys are past `cacheMaxStale`: this entry's tokens are
@@ -56,8 +66,10 @@ pub enum KeyEvent {
         /// The trust entry's name.
         trust_entry: String,
         /// How old the cached keys are.
+        #[serde(deserialize_with = "seconds")]
         keys_age: Duration,
         /// The configured maximum staleness.
+        #[serde(deserialize_with = "seconds")]
         max_stale: Duration,
     },
     /// A fetch succeeded after failed ones.
@@ -82,61 +94,9 @@ pub(crate) struct ForeignListener(pub(crate) Arc<dyn KeyEventListener>);
 
 impl core::KeyEvents for ForeignListener {
     fn on_event(&self, event: &core::KeyEvent) {
-        let event = match event {
-            core::KeyEvent::KeySetChanged {
-                trust_entry,
-                added,
-                removed,
-            } => KeyEvent::KeySetChanged {
-                trust_entry: trust_entry.clone(),
-                added: added.clone(),
-                removed: removed.clone(),
-            },
-            core::KeyEvent::FetchFailed {
-                trust_entry,
-                error,
-                serving_stale,
-            } => KeyEvent::FetchFailed {
-                trust_entry: trust_entry.clone(),
-                code: error.reason().code().to_owned(),
-                detail: error.message().to_owned(),
-                serving_stale: *serving_stale,
-            },
-            core::KeyEvent::ServingStaleStarted {
-                trust_entry,
-                keys_age,
-                remaining,
-            } => KeyEvent::ServingStaleStarted {
-                trust_entry: trust_entry.clone(),
-                keys_age: *keys_age,
-                remaining: *remaining,
-            },
-            core::KeyEvent::ServingStaleEnded {
-                trust_entry,
-                stale_for,
-            } => KeyEvent::ServingStaleEnded {
-                trust_entry: trust_entry.clone(),
-                stale_for: *stale_for,
-            },
-            core::KeyEvent::MaxStaleExceeded {
-                trust_entry,
-                keys_age,
-                max_stale,
-            } => KeyEvent::MaxStaleExceeded {
-                trust_entry: trust_entry.clone(),
-                keys_age: *keys_age,
-                max_stale: *max_stale,
-            },
-            core::KeyEvent::FetchRecovered {
-                trust_entry,
-                failed_attempts,
-            } => KeyEvent::FetchRecovered {
-                trust_entry: trust_entry.clone(),
-                failed_attempts: i64::try_from(*failed_attempts).unwrap_or(i64::MAX),
-            },
-            // An event this binding does not know yet is not passed on.
-            _ => return,
-        };
-        self.0.on_event(event);
+        // An event this binding cannot read (a variant newer than it) is not passed on.
+        if let Some(event) = from_core(event) {
+            self.0.on_event(event);
+        }
     }
 }

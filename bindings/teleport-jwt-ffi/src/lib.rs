@@ -40,6 +40,7 @@ pub mod keys;
 #[cfg(feature = "testing")]
 pub mod mock;
 pub mod policy;
+mod serde_forms;
 pub mod stats;
 pub mod verifier;
 

@@ -1,17 +1,16 @@
 //! The core's [`teleport_jwt::stats::Stats`] as records (`Verifier.stats()`), with the core's
-//! field names, and its Prometheus text (`Verifier.prometheusText()`).
+//! field names, and its Prometheus text (`Verifier.prometheusText()`). The records are read
+//! from the core's serde form (what Python's `stats()` dict is), so they follow its names.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use teleport_jwt::Algorithm;
 
-fn long(n: u64) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
-}
+use crate::serde_forms::{from_core, seconds, some_seconds};
 
 /// A verifier's counters and its key sources' state (see the README's "Operate it").
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+#[derive(Debug, Clone, Default, PartialEq, uniffi::Record, serde::Deserialize)]
 pub struct VerifierStats {
     /// Verifications that returned an identity.
     pub accepted: i64,
@@ -34,7 +33,7 @@ pub struct VerifierStats {
 }
 
 /// The key cache of one trust entry.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+#[derive(Debug, Clone, PartialEq, uniffi::Record, serde::Deserialize)]
 pub struct KeySourceStats {
     /// The trust entry's name.
     pub trust_entry: String,
@@ -47,6 +46,7 @@ pub struct KeySourceStats {
     /// Cumulative fetch counts per latency bucket (`fetchBucketBounds()`), then +Inf.
     pub fetch_duration_buckets: Vec<i64>,
     /// Total time spent fetching.
+    #[serde(deserialize_with = "seconds")]
     pub fetch_duration_sum: Duration,
     /// Refetches made because a token named a `kid` the cached set lacks.
     pub unknown_kid_refetches: i64,
@@ -57,13 +57,14 @@ pub struct KeySourceStats {
     /// The last fetch's error while fetches fail: `"<code>: <message>"`.
     pub last_fetch_error: Option<String>,
     /// How old the cached key set is (null before the first fetch).
+    #[serde(rename = "keys_age_seconds", deserialize_with = "some_seconds")]
     pub keys_age: Option<Duration>,
     /// The keys trusted now.
     pub keys: Vec<KeyInfo>,
 }
 
 /// One trusted key.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record, serde::Deserialize)]
 pub struct KeyInfo {
     /// Its `kid` (null for a kid-less key).
     pub kid: Option<String>,
@@ -77,52 +78,10 @@ pub fn fetch_bucket_bounds() -> Vec<f64> {
     teleport_jwt::stats::FETCH_BUCKETS.to_vec()
 }
 
+/// The record of the core's snapshot (empty, and an error logged, only if the binding could
+/// not read the core's form: `serde_shapes` tests that it can).
 impl From<teleport_jwt::stats::Stats> for VerifierStats {
     fn from(s: teleport_jwt::stats::Stats) -> Self {
-        VerifierStats {
-            accepted: long(s.accepted),
-            refused: s
-                .refused
-                .into_iter()
-                .map(|(c, n)| (c.to_owned(), long(n)))
-                .collect(),
-            token_cache_hits: long(s.token_cache_hits),
-            token_cache_misses: long(s.token_cache_misses),
-            permission_mappings: long(s.permission_mappings),
-            policy_capped_rules: long(s.policy_capped_rules),
-            permission_checks_allowed: long(s.permission_checks_allowed),
-            permission_checks_denied: long(s.permission_checks_denied),
-            key_sources: s
-                .key_sources
-                .into_iter()
-                .map(|k| KeySourceStats {
-                    trust_entry: k.trust_entry,
-                    source: k.source,
-                    fetches_ok: long(k.fetches_ok),
-                    fetches_failed: long(k.fetches_failed),
-                    fetch_duration_buckets: k
-                        .fetch_duration_buckets
-                        .into_iter()
-                        .map(long)
-                        .collect(),
-                    fetch_duration_sum: Duration::from_secs_f64(k.fetch_duration_sum.max(0.0)),
-                    unknown_kid_refetches: long(k.unknown_kid_refetches),
-                    serving_stale: k.serving_stale,
-                    failing_since: k.failing_since,
-                    last_fetch_error: k.last_fetch_error,
-                    keys_age: k
-                        .keys_age_seconds
-                        .map(|a| Duration::from_secs_f64(a.max(0.0))),
-                    keys: k
-                        .keys
-                        .into_iter()
-                        .map(|key| KeyInfo {
-                            kid: key.kid,
-                            algorithm: key.algorithm,
-                        })
-                        .collect(),
-                })
-                .collect(),
-        }
+        from_core(&s).unwrap_or_default()
     }
 }
