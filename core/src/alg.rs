@@ -14,4 +14,3 @@ impl Algorithm {
         Algorithm::ALL.iter().copied().find(|a| a.as_str() == name)
     }
 }
-

@@ -288,7 +288,6 @@ impl MockTeleport {
     pub fn failure(&self) -> Failure {
         self.inner.failure().into()
     }
-
 }
 
 /// A core mock result as Kotlin and Swift get it: counts as `i64` (Kotlin `Long`, not

@@ -235,7 +235,10 @@ mod tests {
         names.dedup();
         assert_eq!(names.len(), MOCK_OPERATIONS.len());
         assert!(MOCK_OPERATIONS.contains(&"request_count_for_path"));
-        assert!(!MOCK_OPERATIONS.contains(&"mint"), "mint is language-specific");
+        assert!(
+            !MOCK_OPERATIONS.contains(&"mint"),
+            "mint is language-specific"
+        );
     }
 
     #[test]
@@ -246,7 +249,10 @@ mod tests {
         assert_eq!(mock.rotation_phase(Ca::Jwt), RotationPhase::Init);
         assert_eq!(MockOperations::key_ids(&mock, Ca::Jwt).len(), 2);
         MockOperations::complete_rotation(&mock, Ca::Jwt).unwrap();
-        assert_eq!(MockOperations::rotation_phase(&mock, Ca::Jwt), RotationPhase::Standby);
+        assert_eq!(
+            MockOperations::rotation_phase(&mock, Ca::Jwt),
+            RotationPhase::Standby
+        );
         mock.reset_counts();
         assert_eq!(
             MockOperations::request_count_for_path(&mock, "/.well-known/jwks.json"),

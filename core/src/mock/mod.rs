@@ -35,9 +35,9 @@ use std::thread::JoinHandle;
 
 use parking_lot::Mutex;
 
+pub use crate::api::mock::MockOperations;
 pub use error::MockError;
 pub use keys::{teleport_kid_ec, teleport_kid_rsa};
-pub use crate::api::mock::MockOperations;
 pub use mint::MintSpec;
 pub use server::{HANG_MAX, MAX_CONNECTIONS};
 
