@@ -292,8 +292,10 @@ impl MockTeleport {
 
 /// A core mock result as Kotlin and Swift get it: counts as `i64` (Kotlin `Long`, not
 /// `ULong`), the core's errors as [`MockError`]; everything else as it is.
-trait IntoFfi {
+pub trait IntoFfi {
+    /// The type Kotlin and Swift get.
     type Ffi;
+    /// The conversion.
     fn into_ffi(self) -> Self::Ffi;
 }
 
@@ -326,12 +328,14 @@ as_it_is!((), String, Vec<String>, Algorithm, RotationPhase);
 
 /// An argument of a described operation as Kotlin and Swift give it: text as an owned
 /// `String` (UniFFI lifts strings by value), the rest as it is. [`Lend`] gives it back.
-trait FfiArg {
+pub trait FfiArg {
+    /// The type Kotlin and Swift give.
     type Ffi;
 }
 
 /// Lends an argument as the core's operation takes it.
-trait Lend<'a, T> {
+pub trait Lend<'a, T> {
+    /// The argument as the core takes it.
     fn lend(&'a self) -> T;
 }
 
@@ -365,8 +369,6 @@ by_value!(Ca, RotationPhase, Algorithm, Option<String>);
 /// operation of the same name with the same arguments.
 macro_rules! ffi_mock_operations {
     ($( $(#[$doc:meta])* fn $name:ident($($arg:ident: $ty:ty),*) $(-> $out:ty)? $(= $core:ident)?; )*) => {
-        // The signatures name the conversions, private, but they resolve to public types.
-        #[allow(private_interfaces)]
         #[uniffi::export]
         impl MockTeleport {$(
             $(#[$doc])*
@@ -378,43 +380,6 @@ macro_rules! ffi_mock_operations {
 }
 
 teleport_jwt::describe_mock_operations!(ffi_mock_operations);
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn overrides_must_be_json_objects() {
-        let spec = MintSpec {
-            claim_overrides_json: Some("[1]".into()),
-            ..MintSpec::default()
-        };
-        assert!(matches!(
-            core::MintSpec::try_from(spec),
-            Err(MockError::InvalidSpec(_))
-        ));
-    }
-
-    #[test]
-    fn a_minted_token_verifies_through_the_binding() {
-        let mock = MockTeleport::start(Algorithm::ES256).unwrap();
-        let verifier = crate::Verifier::teleport_jwt(
-            mock.proxy_url(),
-            mock.cluster_name(),
-            "mcp+http://127.0.0.1:8000/mcp".into(),
-            Some(crate::VerifierOptions {
-                ca_pem: Some(mock.ca_pem()),
-                ..Default::default()
-            }),
-        )
-        .unwrap();
-        let id = verifier
-            .verify(mock.mint(MintSpec::default()).unwrap())
-            .unwrap();
-        assert_eq!(id.username, "alice");
-        assert_eq!(id.algorithm, Algorithm::ES256);
-    }
-}
 
 /// Nanoseconds the Rust core takes for `iterations` verifications of `token` by `verifier`,
 /// timed inside Rust (no FFI crossing per call): the reference beside which the Kotlin and
