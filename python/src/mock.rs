@@ -50,8 +50,9 @@ impl<'a, 'py, T: std::str::FromStr<Err = teleport_jwt::VerifyError>> FromPyObjec
     }
 }
 
-/// An argument of a described operation as Python gives it: a named enum as [`Named`], text
-/// as `String`, the rest as it is. [`Lend`] gives it back as the core takes it.
+/// How the types of the described operations cross: [`PyArg::Py`] is an argument as Python
+/// gives it, [`Lend`] lends it to the core as the core takes it, [`ToPython`] turns a result
+/// into what Python gets.
 trait PyArg {
     type Py;
 }
@@ -61,44 +62,7 @@ trait Lend<'a, T> {
     fn lend(&'a self) -> T;
 }
 
-impl PyArg for &str {
-    type Py = String;
-}
-
-impl<'a> Lend<'a, &'a str> for String {
-    fn lend(&'a self) -> &'a str {
-        self
-    }
-}
-
-impl PyArg for Option<String> {
-    type Py = Option<String>;
-}
-
-impl Lend<'_, Option<String>> for Option<String> {
-    fn lend(&self) -> Option<String> {
-        self.clone()
-    }
-}
-
-macro_rules! by_name {
-    ($($ty:ty),*) => {$(
-        impl PyArg for $ty {
-            type Py = Named<$ty>;
-        }
-
-        impl Lend<'_, $ty> for Named<$ty> {
-            fn lend(&self) -> $ty {
-                self.0
-            }
-        }
-    )*};
-}
-
-by_name!(Ca, RotationPhase, Algorithm);
-
-/// A core mock result as Python gets it: named enums as their names, the core's errors as
-/// `RuntimeError`; everything else as it is.
+/// A core mock result as Python gets it (the core's errors as `RuntimeError`).
 trait ToPython {
     type Out;
     fn to_python(self) -> PyResult<Self::Out>;
@@ -111,26 +75,64 @@ impl<T: ToPython> ToPython for Result<T, MockError> {
     }
 }
 
-macro_rules! to_python {
-    ($($ty:ty => $out:ty: |$v:ident| $e:expr),* $(,)?) => {$(
+/// Text arguments, as an owned `str`.
+impl PyArg for &str {
+    type Py = String;
+}
+
+impl<'a> Lend<'a, &'a str> for String {
+    fn lend(&'a self) -> &'a str {
+        self
+    }
+}
+
+/// Types that cross as they are.
+macro_rules! as_it_is {
+    ($($ty:ty),*) => {$(
+        impl PyArg for $ty {
+            type Py = $ty;
+        }
+
+        impl Lend<'_, $ty> for $ty {
+            fn lend(&self) -> $ty {
+                self.clone()
+            }
+        }
+
         impl ToPython for $ty {
-            type Out = $out;
-            fn to_python(self) -> PyResult<$out> {
-                let $v = self;
-                Ok($e)
+            type Out = $ty;
+            fn to_python(self) -> PyResult<$ty> {
+                Ok(self)
             }
         }
     )*};
 }
 
-to_python! {
-    () => (): |v| v,
-    u64 => u64: |v| v,
-    String => String: |v| v,
-    Vec<String> => Vec<String>: |v| v,
-    Algorithm => &'static str: |v| v.as_str(),
-    RotationPhase => &'static str: |v| v.as_str(),
+as_it_is!((), u64, String, Vec<String>, Option<String>);
+
+/// The core's named enums: by their names, both ways.
+macro_rules! by_name {
+    ($($ty:ty),*) => {$(
+        impl PyArg for $ty {
+            type Py = Named<$ty>;
+        }
+
+        impl Lend<'_, $ty> for Named<$ty> {
+            fn lend(&self) -> $ty {
+                self.0
+            }
+        }
+
+        impl ToPython for $ty {
+            type Out = &'static str;
+            fn to_python(self) -> PyResult<&'static str> {
+                Ok(self.as_str())
+            }
+        }
+    )*};
 }
+
+by_name!(Ca, RotationPhase, Algorithm);
 
 /// A fake Teleport proxy on loopback HTTPS (its own CA: `ca_pem`), minting tokens exactly as
 /// Teleport does. A context manager: the server stops on exit (or `stop()`).

@@ -290,44 +290,9 @@ impl MockTeleport {
     }
 }
 
-/// A core mock result as Kotlin and Swift get it: counts as `i64` (Kotlin `Long`, not
-/// `ULong`), the core's errors as [`MockError`]; everything else as it is.
-pub trait IntoFfi {
-    /// The type Kotlin and Swift get.
-    type Ffi;
-    /// The conversion.
-    fn into_ffi(self) -> Self::Ffi;
-}
-
-impl IntoFfi for u64 {
-    type Ffi = i64;
-    fn into_ffi(self) -> i64 {
-        i64::try_from(self).unwrap_or(i64::MAX)
-    }
-}
-
-impl<T: IntoFfi> IntoFfi for Result<T, core::MockError> {
-    type Ffi = Result<T::Ffi, MockError>;
-    fn into_ffi(self) -> Self::Ffi {
-        self.map(T::into_ffi).map_err(MockError::from)
-    }
-}
-
-macro_rules! as_it_is {
-    ($($ty:ty),*) => {$(
-        impl IntoFfi for $ty {
-            type Ffi = $ty;
-            fn into_ffi(self) -> $ty {
-                self
-            }
-        }
-    )*};
-}
-
-as_it_is!((), String, Vec<String>, Algorithm, RotationPhase);
-
-/// An argument of a described operation as Kotlin and Swift give it: text as an owned
-/// `String` (UniFFI lifts strings by value), the rest as it is. [`Lend`] gives it back.
+/// How the types of the described operations cross: [`FfiArg::Ffi`] is an argument as Kotlin
+/// and Swift give it, [`Lend`] lends it to the core as the core takes it, [`IntoFfi`] turns a
+/// result into what they get.
 pub trait FfiArg {
     /// The type Kotlin and Swift give.
     type Ffi;
@@ -339,6 +304,31 @@ pub trait Lend<'a, T> {
     fn lend(&'a self) -> T;
 }
 
+/// A core mock result as Kotlin and Swift get it.
+pub trait IntoFfi {
+    /// The type Kotlin and Swift get.
+    type Ffi;
+    /// The conversion.
+    fn into_ffi(self) -> Self::Ffi;
+}
+
+/// Counts as `i64` (Kotlin `Long`, not `ULong`).
+impl IntoFfi for u64 {
+    type Ffi = i64;
+    fn into_ffi(self) -> i64 {
+        i64::try_from(self).unwrap_or(i64::MAX)
+    }
+}
+
+/// The core's errors as [`MockError`].
+impl<T: IntoFfi> IntoFfi for Result<T, core::MockError> {
+    type Ffi = Result<T::Ffi, MockError>;
+    fn into_ffi(self) -> Self::Ffi {
+        self.map(T::into_ffi).map_err(MockError::from)
+    }
+}
+
+/// Text arguments as an owned `String` (UniFFI lifts strings by value).
 impl FfiArg for &str {
     type Ffi = String;
 }
@@ -349,7 +339,8 @@ impl<'a> Lend<'a, &'a str> for String {
     }
 }
 
-macro_rules! by_value {
+/// Types that cross as they are.
+macro_rules! as_it_is {
     ($($ty:ty),*) => {$(
         impl FfiArg for $ty {
             type Ffi = $ty;
@@ -360,10 +351,25 @@ macro_rules! by_value {
                 self.clone()
             }
         }
+
+        impl IntoFfi for $ty {
+            type Ffi = $ty;
+            fn into_ffi(self) -> $ty {
+                self
+            }
+        }
     )*};
 }
 
-by_value!(Ca, RotationPhase, Algorithm, Option<String>);
+as_it_is!(
+    (),
+    String,
+    Vec<String>,
+    Option<String>,
+    Ca,
+    RotationPhase,
+    Algorithm
+);
 
 /// Exports each operation of the core's description as a method calling the core mock's
 /// operation of the same name with the same arguments.
