@@ -50,16 +50,10 @@ impl<'a, 'py, T: std::str::FromStr<Err = teleport_jwt::VerifyError>> FromPyObjec
     }
 }
 
-/// How the types of the described operations cross: [`PyArg::Py`] is an argument as Python
-/// gives it, [`Lend`] lends it to the core as the core takes it, [`ToPython`] turns a result
-/// into what Python gets.
+/// An argument of a described operation as Python gives it (`Py`), and as the core takes it.
 trait PyArg {
     type Py;
-}
-
-/// Lends an argument as the core's operation takes it.
-trait Lend<'a, T> {
-    fn lend(&'a self) -> T;
+    fn into_core(arg: Self::Py) -> Self;
 }
 
 /// A core mock result as Python gets it (the core's errors as `RuntimeError`).
@@ -75,27 +69,13 @@ impl<T: ToPython> ToPython for Result<T, MockError> {
     }
 }
 
-/// Text arguments, as an owned `str`.
-impl PyArg for &str {
-    type Py = String;
-}
-
-impl<'a> Lend<'a, &'a str> for String {
-    fn lend(&'a self) -> &'a str {
-        self
-    }
-}
-
 /// Types that cross as they are.
 macro_rules! as_it_is {
     ($($ty:ty),*) => {$(
         impl PyArg for $ty {
             type Py = $ty;
-        }
-
-        impl Lend<'_, $ty> for $ty {
-            fn lend(&self) -> $ty {
-                self.clone()
+            fn into_core(arg: $ty) -> $ty {
+                arg
             }
         }
 
@@ -115,11 +95,8 @@ macro_rules! by_name {
     ($($ty:ty),*) => {$(
         impl PyArg for $ty {
             type Py = Named<$ty>;
-        }
-
-        impl Lend<'_, $ty> for Named<$ty> {
-            fn lend(&self) -> $ty {
-                self.0
+            fn into_core(arg: Named<$ty>) -> $ty {
+                arg.0
             }
         }
 
@@ -330,7 +307,7 @@ macro_rules! py_mock_operations {
                 ca: &str,
             ) -> PyResult<<$out as ToPython>::Out> {
                 let (mock, ca) = (self.get()?, named::<Ca>(ca, "ca")?);
-                py.detach(|| MockOperations::$name(&*mock, ca, $(Lend::lend(&$arg)),*))
+                py.detach(move || MockOperations::$name(&*mock, ca, $(PyArg::into_core($arg)),*))
                     .to_python()
             }
         ] $($rest)* }
@@ -345,7 +322,8 @@ macro_rules! py_mock_operations {
                 $($arg: <$ty as PyArg>::Py),*
             ) -> PyResult<<$out as ToPython>::Out> {
                 let mock = self.get()?;
-                py.detach(|| MockOperations::$name(&*mock, $(Lend::lend(&$arg)),*)).to_python()
+                py.detach(move || MockOperations::$name(&*mock, $(PyArg::into_core($arg)),*))
+                    .to_python()
             }
         ] $($rest)* }
     };

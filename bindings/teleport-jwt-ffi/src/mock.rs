@@ -290,20 +290,6 @@ impl MockTeleport {
     }
 }
 
-/// How the types of the described operations cross: [`FfiArg::Ffi`] is an argument as Kotlin
-/// and Swift give it, [`Lend`] lends it to the core as the core takes it, [`IntoFfi`] turns a
-/// result into what they get.
-pub trait FfiArg {
-    /// The type Kotlin and Swift give.
-    type Ffi;
-}
-
-/// Lends an argument as the core's operation takes it.
-pub trait Lend<'a, T> {
-    /// The argument as the core takes it.
-    fn lend(&'a self) -> T;
-}
-
 /// A core mock result as Kotlin and Swift get it.
 pub trait IntoFfi {
     /// The type Kotlin and Swift get.
@@ -328,30 +314,9 @@ impl<T: IntoFfi> IntoFfi for Result<T, core::MockError> {
     }
 }
 
-/// Text arguments as an owned `String` (UniFFI lifts strings by value).
-impl FfiArg for &str {
-    type Ffi = String;
-}
-
-impl<'a> Lend<'a, &'a str> for String {
-    fn lend(&'a self) -> &'a str {
-        self
-    }
-}
-
-/// Types that cross as they are.
+/// Results that cross as they are.
 macro_rules! as_it_is {
     ($($ty:ty),*) => {$(
-        impl FfiArg for $ty {
-            type Ffi = $ty;
-        }
-
-        impl Lend<'_, $ty> for $ty {
-            fn lend(&self) -> $ty {
-                self.clone()
-            }
-        }
-
         impl IntoFfi for $ty {
             type Ffi = $ty;
             fn into_ffi(self) -> $ty {
@@ -361,15 +326,7 @@ macro_rules! as_it_is {
     )*};
 }
 
-as_it_is!(
-    (),
-    String,
-    Vec<String>,
-    Option<String>,
-    Ca,
-    RotationPhase,
-    Algorithm
-);
+as_it_is!((), String, Vec<String>, Algorithm, RotationPhase);
 
 /// Exports each operation of the core's description as a method calling the core mock's
 /// operation of the same name with the same arguments.
@@ -378,8 +335,8 @@ macro_rules! ffi_mock_operations {
         #[uniffi::export]
         impl MockTeleport {$(
             $(#[$doc])*
-            pub fn $name(&self, $($arg: <$ty as FfiArg>::Ffi),*) $(-> <$out as IntoFfi>::Ffi)? {
-                IntoFfi::into_ffi(MockOperations::$name(&self.inner, $(Lend::lend(&$arg)),*))
+            pub fn $name(&self, $($arg: $ty),*) $(-> <$out as IntoFfi>::Ffi)? {
+                IntoFfi::into_ffi(MockOperations::$name(&self.inner, $($arg),*))
             }
         )*}
     };

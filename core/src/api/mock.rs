@@ -12,7 +12,8 @@
 /// The operations of `MockTeleport` that every binding offers, with their docs.
 ///
 /// One item: doc comments, then `fn name(arg: Type, ...) -> Output;` in the core's types (no
-/// `-> Output` for `()`), then `= method` when the core's method has another name (the
+/// `-> Output` for `()`; arguments owned, as the bindings receive them: `String` where the
+/// method borrows a `&str`), then `= method` when the core's method has another name (the
 /// fallible `try_*` forms of the rotation operations, which the bindings report as errors
 /// rather than panics). Kotlin and Swift take the arguments in this order. Python follows its
 /// own conventions: a query without arguments (with an output) is a property, and `ca: Ca`
@@ -53,7 +54,7 @@ macro_rules! describe_mock_operations {
             fn request_count() -> u64;
 
             /// Requests received on this path (query excluded), e.g. `/.well-known/jwks.json`.
-            fn request_count_for_path(path: &str) -> u64 = request_count_for;
+            fn request_count_for_path(path: String) -> u64 = request_count_for;
 
             /// Zeroes the request counters.
             fn reset_counts();
@@ -208,12 +209,40 @@ macro_rules! mock_operations_trait {
 #[cfg(feature = "mock")]
 macro_rules! call_core {
     ($mock:expr, $name:ident ($($arg:ident),*)) => {
-        MockTeleport::$name($mock, $($arg),*)
+        MockTeleport::$name($mock, $(Lend::lend(&$arg)),*)
     };
     ($mock:expr, $name:ident = $core:ident ($($arg:ident),*)) => {
-        MockTeleport::$core($mock, $($arg),*)
+        MockTeleport::$core($mock, $(Lend::lend(&$arg)),*)
     };
 }
+
+/// Lends an argument of the description as the mock's method takes it: a `String` as `&str`,
+/// the rest as it is.
+#[cfg(feature = "mock")]
+trait Lend<'a, T> {
+    fn lend(&'a self) -> T;
+}
+
+#[cfg(feature = "mock")]
+impl<'a> Lend<'a, &'a str> for String {
+    fn lend(&'a self) -> &'a str {
+        self
+    }
+}
+
+#[cfg(feature = "mock")]
+macro_rules! as_it_is {
+    ($($ty:ty),*) => {$(
+        impl Lend<'_, $ty> for $ty {
+            fn lend(&self) -> $ty {
+                self.clone()
+            }
+        }
+    )*};
+}
+
+#[cfg(feature = "mock")]
+as_it_is!(Ca, RotationPhase, Algorithm, Option<String>);
 
 #[cfg(feature = "mock")]
 use crate::mock::{Ca, MockTeleport, RotationPhase};
@@ -255,7 +284,7 @@ mod tests {
         );
         mock.reset_counts();
         assert_eq!(
-            MockOperations::request_count_for_path(&mock, "/.well-known/jwks.json"),
+            MockOperations::request_count_for_path(&mock, "/.well-known/jwks.json".into()),
             0
         );
     }
