@@ -58,6 +58,36 @@ macro_rules! named_enum {
     };
 }
 
+/// Defines field-less enums from a description (`describe_alg_enums!`, `describe_mock_enums!`:
+/// the lists the bindings declare their enums from): each enum with its docs, `Debug`, `Clone`,
+/// `Copy`, `PartialEq`, `Eq`, `Hash`, `Default` when the description names one
+/// (`#[default(Variant)]`), and the names of [`named_enum!`].
+macro_rules! named_enums {
+    ($(
+        $(#[doc = $doc:literal])*
+        $(#[default($default:ident)])?
+        pub enum $ty:ident {
+            $( $(#[doc = $vdoc:literal])* $variant:ident => $name:literal $(| $alias:literal)* ),+ $(,)?
+        }
+    )*) => {$(
+        $(#[doc = $doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $ty {
+            $( $(#[doc = $vdoc])* $variant, )+
+        }
+
+        $(
+            impl Default for $ty {
+                fn default() -> $ty {
+                    $ty::$default
+                }
+            }
+        )?
+
+        $crate::names::named_enum!($ty { $($variant => $name $(| $alias)*),+ });
+    )*};
+}
+
 pub(crate) use named_enum;
 
 #[cfg(test)]

@@ -34,6 +34,10 @@ fn _teleport_jwt(m: &Bound<'_, PyModule>) -> PyResult<()> {
         teleport_jwt::api::VERIFIER_OPERATIONS.to_vec(),
     )?;
     m.add(
+        "MOCK_OPERATIONS",
+        teleport_jwt::api::MOCK_OPERATIONS.to_vec(),
+    )?;
+    m.add(
         "TRUST_ENTRY_OPTIONS",
         teleport_jwt::api::TRUST_ENTRY_OPTIONS.to_vec(),
     )?;

@@ -1,12 +1,20 @@
 //! `teleport_jwt.testing.MockTeleport`: the core's fake Teleport proxy.
+//!
+//! The operations the core describes for every language (`teleport_jwt::describe_mock_operations!`)
+//! are generated here with their docs, in Python's conventions: a query without arguments is a
+//! property, `ca` comes last with the default `"jwt"`, named enums are their names (`str`).
+//! Starting, `mint(**spec)`, `sign_raw(..., ca=, key=)`, `set_failure(mode)` and stopping are
+//! Python's own.
 
 use std::sync::{Arc, RwLock};
 
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyInt, PyTuple};
-use teleport_jwt::mock::{Ca, Failure, KeyChoice, MintSpec, MockError, MockOptions, RotationPhase};
-use teleport_jwt::TokenKind;
+use teleport_jwt::mock::{
+    Ca, Failure, KeyChoice, MintSpec, MockError, MockOperations, MockOptions, RotationPhase,
+};
+use teleport_jwt::{Algorithm, TokenKind};
 
 use crate::convert::{from_kwargs, from_py};
 use crate::errors::no_panic;
@@ -25,9 +33,83 @@ fn named<T: std::str::FromStr<Err = teleport_jwt::VerifyError>>(
     })
 }
 
-fn ca(name: &str) -> PyResult<Ca> {
-    named(name, "ca")
+/// One of the core's named enums, given by its name (`"update_clients"`): `ValueError` for
+/// an unknown name (listing the accepted ones), `TypeError` for anything but a `str`.
+pub(crate) struct Named<T>(T);
+
+impl<'a, 'py, T: std::str::FromStr<Err = teleport_jwt::VerifyError>> FromPyObject<'a, 'py>
+    for Named<T>
+{
+    type Error = PyErr;
+
+    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        let name: &str = obj.extract()?;
+        name.parse()
+            .map(Named)
+            .map_err(|e: teleport_jwt::VerifyError| PyValueError::new_err(e.message().to_owned()))
+    }
 }
+
+/// An argument of a described operation as Python gives it (`Py`), and as the core takes it.
+trait PyArg {
+    type Py;
+    fn into_core(arg: Self::Py) -> Self;
+}
+
+/// A core mock result as Python gets it (the core's errors as `RuntimeError`).
+trait ToPython {
+    type Out;
+    fn to_python(self) -> PyResult<Self::Out>;
+}
+
+impl<T: ToPython> ToPython for Result<T, MockError> {
+    type Out = T::Out;
+    fn to_python(self) -> PyResult<T::Out> {
+        self.map_err(mock_err)?.to_python()
+    }
+}
+
+/// Types that cross as they are.
+macro_rules! as_it_is {
+    ($($ty:ty),*) => {$(
+        impl PyArg for $ty {
+            type Py = $ty;
+            fn into_core(arg: $ty) -> $ty {
+                arg
+            }
+        }
+
+        impl ToPython for $ty {
+            type Out = $ty;
+            fn to_python(self) -> PyResult<$ty> {
+                Ok(self)
+            }
+        }
+    )*};
+}
+
+as_it_is!((), u64, String, Vec<String>, Option<String>);
+
+/// The core's named enums: by their names, both ways.
+macro_rules! by_name {
+    ($($ty:ty),*) => {$(
+        impl PyArg for $ty {
+            type Py = Named<$ty>;
+            fn into_core(arg: Named<$ty>) -> $ty {
+                arg.0
+            }
+        }
+
+        impl ToPython for $ty {
+            type Out = &'static str;
+            fn to_python(self) -> PyResult<&'static str> {
+                Ok(self.as_str())
+            }
+        }
+    )*};
+}
+
+by_name!(Ca, RotationPhase, Algorithm);
 
 /// A fake Teleport proxy on loopback HTTPS (its own CA: `ca_pem`), minting tokens exactly as
 /// Teleport does. A context manager: the server stops on exit (or `stop()`).
@@ -46,233 +128,205 @@ impl MockTeleport {
     }
 }
 
-#[pymethods]
-impl MockTeleport {
-    /// Starts the server (with the GIL released). The keywords are the core's `MockOptions`:
-    /// `id_token_algorithm="RS256"`, `cluster_name="teleport.example.com"`,
-    /// `kid_in_tokens=True`, `publish_blank_kid_twin=True`, `ec_short_coordinate=False`.
-    /// `ValueError` for an unknown algorithm, `TypeError` for an unknown keyword,
-    /// `RuntimeError` when the server cannot start.
-    #[new]
-    #[pyo3(signature = (algorithm="RS256", **options))]
-    fn new(py: Python<'_>, algorithm: &str, options: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
-        let options = options.cloned().unwrap_or_else(|| PyDict::new(py));
-        options.set_item("algorithm", algorithm)?;
-        let opts: MockOptions = from_kwargs(py, Some(&options), "MockTeleport")?;
-        let mock = py
-            .detach(|| no_panic(|| teleport_jwt::mock::MockTeleport::start_with(opts)))
-            .map_err(PyRuntimeError::new_err)?
-            .map_err(mock_err)?;
-        Ok(MockTeleport {
-            inner: RwLock::new(Some(Arc::new(mock))),
-        })
-    }
+/// The class's methods in the one `#[pymethods]` block PyO3 allows: Python's own, written
+/// here, then those of the core's description (`py_mock_operations!`).
+macro_rules! py_mock_class {
+    ($($operations:tt)*) => {
+        py_mock_operations! { [
+            /// Starts the server (with the GIL released). The keywords are the core's `MockOptions`:
+            /// `id_token_algorithm="RS256"`, `cluster_name="teleport.example.com"`,
+            /// `kid_in_tokens=True`, `publish_blank_kid_twin=True`, `ec_short_coordinate=False`.
+            /// `ValueError` for an unknown algorithm, `TypeError` for an unknown keyword,
+            /// `RuntimeError` when the server cannot start.
+            #[new]
+            #[pyo3(signature = (algorithm="RS256", **options))]
+            fn new(py: Python<'_>, algorithm: &str, options: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+                let options = options.cloned().unwrap_or_else(|| PyDict::new(py));
+                options.set_item("algorithm", algorithm)?;
+                let opts: MockOptions = from_kwargs(py, Some(&options), "MockTeleport")?;
+                let mock = py
+                    .detach(|| no_panic(|| teleport_jwt::mock::MockTeleport::start_with(opts)))
+                    .map_err(PyRuntimeError::new_err)?
+                    .map_err(mock_err)?;
+                Ok(MockTeleport {
+                    inner: RwLock::new(Some(Arc::new(mock))),
+                })
+            }
 
-    /// `https://127.0.0.1:<port>`.
-    #[getter]
-    fn proxy_url(&self) -> PyResult<String> {
-        Ok(self.get()?.proxy_url())
-    }
+            /// Mints a token as Teleport makes it. The keywords are the core's `MintSpec`, each
+            /// optional (None = unset): `username="alice"`, `roles=["access"]`, `traits={}`,
+            /// `audience="mcp+http://127.0.0.1:8000/mcp"` (a str or a list), `ttl=300` and
+            /// `issued_at` (Unix seconds, default now) in seconds, `kind="jwt"` or `"id_token"`,
+            /// `jwt_claims="roles_and_traits"`, `include_kid` (None follows `kid_in_tokens`);
+            /// `claims` sets or replaces claims, `remove_claims` deletes some, `headers` /
+            /// `remove_headers` do the same for the JWS header. `ValueError` for an unknown name,
+            /// `TypeError` for an unknown keyword or a value of the wrong type.
+            #[pyo3(signature = (**spec))]
+            fn mint(&self, py: Python<'_>, spec: Option<&Bound<'_, PyDict>>) -> PyResult<String> {
+                let spec: MintSpec = from_kwargs(py, spec, "mint")?;
+                if spec.kind == TokenKind::Generic {
+                    return Err(PyValueError::new_err(
+                        "kind: the mock mints \"jwt\" or \"id_token\" tokens",
+                    ));
+                }
+                self.get()?.mint(&spec).map_err(mock_err)
+            }
 
-    /// The cluster name (`iss` of classic tokens).
-    #[getter]
-    fn cluster_name(&self) -> PyResult<String> {
-        Ok(self.get()?.cluster_name())
-    }
+            /// Signs exactly these header and payload JSON texts with the CA's current (or next) key.
+            #[pyo3(signature = (header_json, payload_json, *, ca="jwt", key="active"))]
+            fn sign_raw(
+                &self,
+                header_json: &str,
+                payload_json: &str,
+                ca: &str,
+                key: &str,
+            ) -> PyResult<String> {
+                let (ca, which) = (named::<Ca>(ca, "ca")?, named::<KeyChoice>(key, "key")?);
+                self.get()?
+                    .sign_raw_with(ca, which, header_json, payload_json)
+                    .map_err(mock_err)
+            }
 
-    /// `iss` of ID tokens (the proxy URL).
-    #[getter]
-    fn id_token_issuer(&self) -> PyResult<String> {
-        Ok(self.get()?.id_token_issuer())
-    }
+            /// Fails every request: `None` (serve normally), `"refuse"`, `"hang"`, `"garbage"`, an
+            /// HTTP status (`500` or `("status", 500)`), `("oversized", n_bytes)` or `("redirect",
+            /// url)`: the core's `Failure` by its serde names, a pair standing for `{name: argument}`.
+            #[pyo3(signature = (mode))]
+            fn set_failure(&self, py: Python<'_>, mode: &Bound<'_, PyAny>) -> PyResult<()> {
+                let form = PyDict::new(py);
+                if let Ok((name, argument)) = mode.extract::<(String, Bound<'_, PyAny>)>() {
+                    form.set_item(name, argument)?;
+                } else if mode.is_instance_of::<PyInt>() {
+                    form.set_item("status", mode)?;
+                }
+                let failure: Failure = if mode.is_none() {
+                    Failure::None
+                } else if form.is_empty() {
+                    from_py(mode, "failure mode")?
+                } else {
+                    from_py(form.as_any(), "failure mode")?
+                };
+                let m = self.get()?;
+                py.detach(|| m.set_failure(failure));
+                Ok(())
+            }
 
-    /// PEM of the mock's TLS CA: pass it as `ca_pem=`.
-    #[getter]
-    fn ca_pem(&self) -> PyResult<String> {
-        Ok(self.get()?.ca_pem())
-    }
+            /// Requests received on one path, e.g. `"/.well-known/jwks.json"` (the same as
+            /// `request_count_for_path`).
+            fn request_count_for(&self, path: &str) -> PyResult<u64> {
+                Ok(self.get()?.request_count_for(path))
+            }
 
-    /// `<proxy>/.well-known/jwks.json`.
-    #[getter]
-    fn jwks_url(&self) -> PyResult<String> {
-        Ok(self.get()?.jwks_url())
-    }
+            /// Whether the server is still running.
+            #[getter]
+            fn running(&self) -> bool {
+                self.inner.read().map(|g| g.is_some()).unwrap_or(false)
+            }
 
-    /// `<proxy>/.well-known/jwks-oidc`.
-    #[getter]
-    fn jwks_oidc_url(&self) -> PyResult<String> {
-        Ok(self.get()?.jwks_oidc_url())
-    }
+            /// Stops the server and joins its threads. Idempotent.
+            fn stop(&self, py: Python<'_>) -> PyResult<()> {
+                let taken = self
+                    .inner
+                    .write()
+                    .map_err(|_| PyRuntimeError::new_err("MockTeleport state is poisoned"))?
+                    .take();
+                if let Some(m) = taken {
+                    // Another thread may still hold a clone for a moment; the last drop stops it.
+                    py.detach(move || no_panic(move || drop(m)))
+                        .map_err(PyRuntimeError::new_err)?;
+                }
+                Ok(())
+            }
 
-    /// `<proxy>/.well-known/openid-configuration`.
-    #[getter]
-    fn discovery_url(&self) -> PyResult<String> {
-        Ok(self.get()?.discovery_url())
-    }
+            fn __enter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
+                slf
+            }
 
-    /// Mints a token as Teleport makes it. The keywords are the core's `MintSpec`, each
-    /// optional (None = unset): `username="alice"`, `roles=["access"]`, `traits={}`,
-    /// `audience="mcp+http://127.0.0.1:8000/mcp"` (a str or a list), `ttl=300` and
-    /// `issued_at` (Unix seconds, default now) in seconds, `kind="jwt"` or `"id_token"`,
-    /// `jwt_claims="roles_and_traits"`, `include_kid` (None follows `kid_in_tokens`);
-    /// `claims` sets or replaces claims, `remove_claims` deletes some, `headers` /
-    /// `remove_headers` do the same for the JWS header. `ValueError` for an unknown name,
-    /// `TypeError` for an unknown keyword or a value of the wrong type.
-    #[pyo3(signature = (**spec))]
-    fn mint(&self, py: Python<'_>, spec: Option<&Bound<'_, PyDict>>) -> PyResult<String> {
-        let spec: MintSpec = from_kwargs(py, spec, "mint")?;
-        if spec.kind == TokenKind::Generic {
-            return Err(PyValueError::new_err(
-                "kind: the mock mints \"jwt\" or \"id_token\" tokens",
-            ));
-        }
-        self.get()?.mint(&spec).map_err(mock_err)
-    }
+            #[pyo3(signature = (*_exc))]
+            fn __exit__(&self, py: Python<'_>, _exc: &Bound<'_, PyTuple>) -> PyResult<bool> {
+                self.stop(py)?;
+                Ok(false)
+            }
 
-    /// Signs exactly these header and payload JSON texts with the CA's current (or next) key.
-    #[pyo3(signature = (header_json, payload_json, *, ca="jwt", key="active"))]
-    fn sign_raw(
-        &self,
-        header_json: &str,
-        payload_json: &str,
-        ca: &str,
-        key: &str,
-    ) -> PyResult<String> {
-        let which: KeyChoice = named(key, "key")?;
-        self.get()?
-            .sign_raw_with(self::ca(ca)?, which, header_json, payload_json)
-            .map_err(mock_err)
-    }
-
-    /// The JWKS `ca` serves now (JSON text).
-    #[pyo3(signature = (ca="jwt"))]
-    fn jwks_json(&self, ca: &str) -> PyResult<String> {
-        Ok(self.get()?.jwks_json(self::ca(ca)?))
-    }
-
-    /// The `kid`s `ca` publishes now, signing key first.
-    #[pyo3(signature = (ca="jwt"))]
-    fn key_ids(&self, ca: &str) -> PyResult<Vec<String>> {
-        Ok(self.get()?.key_ids(self::ca(ca)?))
-    }
-
-    /// The `kid` of the key `ca` signs with now.
-    #[pyo3(signature = (ca="jwt"))]
-    fn signing_key_id(&self, ca: &str) -> PyResult<String> {
-        Ok(self.get()?.signing_key_id(self::ca(ca)?))
-    }
-
-    /// The rotation phase of `ca`.
-    #[pyo3(signature = (ca="jwt"))]
-    fn rotation_phase(&self, ca: &str) -> PyResult<&'static str> {
-        Ok(self.get()?.rotation_phase(self::ca(ca)?).as_str())
-    }
-
-    /// Moves `ca` to a rotation phase: standby, init, update_clients, update_servers, rollback.
-    #[pyo3(signature = (phase, ca="jwt"))]
-    fn set_rotation_phase(&self, py: Python<'_>, phase: &str, ca: &str) -> PyResult<()> {
-        let (m, p, c) = (
-            self.get()?,
-            named::<RotationPhase>(phase, "phase")?,
-            self::ca(ca)?,
-        );
-        py.detach(|| m.try_set_rotation_phase(c, p))
-            .map_err(mock_err)
-    }
-
-    /// Completes a rotation of `ca` (the next key becomes the only key).
-    #[pyo3(signature = (ca="jwt"))]
-    fn complete_rotation(&self, py: Python<'_>, ca: &str) -> PyResult<()> {
-        let (m, c) = (self.get()?, self::ca(ca)?);
-        py.detach(|| m.try_complete_rotation(c)).map_err(mock_err)
-    }
-
-    /// Replaces every key of `ca` at once (a rotation with grace period 0).
-    #[pyo3(signature = (ca="jwt"))]
-    fn rotate_now(&self, py: Python<'_>, ca: &str) -> PyResult<()> {
-        let (m, c) = (self.get()?, self::ca(ca)?);
-        py.detach(|| m.try_rotate_now(c)).map_err(mock_err)
-    }
-
-    /// Fails every request: `None` (serve normally), `"refuse"`, `"hang"`, `"garbage"`, an
-    /// HTTP status (`500` or `("status", 500)`), `("oversized", n_bytes)` or `("redirect",
-    /// url)`: the core's `Failure` by its serde names, a pair standing for `{name: argument}`.
-    #[pyo3(signature = (mode))]
-    fn set_failure(&self, py: Python<'_>, mode: &Bound<'_, PyAny>) -> PyResult<()> {
-        let form = PyDict::new(py);
-        if let Ok((name, argument)) = mode.extract::<(String, Bound<'_, PyAny>)>() {
-            form.set_item(name, argument)?;
-        } else if mode.is_instance_of::<PyInt>() {
-            form.set_item("status", mode)?;
-        }
-        let failure: Failure = if mode.is_none() {
-            Failure::None
-        } else if form.is_empty() {
-            from_py(mode, "failure mode")?
-        } else {
-            from_py(form.as_any(), "failure mode")?
-        };
-        let m = self.get()?;
-        py.detach(|| m.set_failure(failure));
-        Ok(())
-    }
-
-    /// Requests received on every path since start (or `reset_counts()`).
-    #[getter]
-    fn request_count(&self) -> PyResult<u64> {
-        Ok(self.get()?.request_count())
-    }
-
-    /// Requests received on one path, e.g. `"/.well-known/jwks.json"`.
-    fn request_count_for(&self, path: &str) -> PyResult<u64> {
-        Ok(self.get()?.request_count_for(path))
-    }
-
-    /// Zeroes the request counters.
-    fn reset_counts(&self) -> PyResult<()> {
-        self.get()?.reset_counts();
-        Ok(())
-    }
-
-    /// Whether the server is still running.
-    #[getter]
-    fn running(&self) -> bool {
-        self.inner.read().map(|g| g.is_some()).unwrap_or(false)
-    }
-
-    /// Stops the server and joins its threads. Idempotent.
-    fn stop(&self, py: Python<'_>) -> PyResult<()> {
-        let taken = self
-            .inner
-            .write()
-            .map_err(|_| PyRuntimeError::new_err("MockTeleport state is poisoned"))?
-            .take();
-        if let Some(m) = taken {
-            // Another thread may still hold a clone for a moment; the last drop stops it.
-            py.detach(move || no_panic(move || drop(m)))
-                .map_err(PyRuntimeError::new_err)?;
-        }
-        Ok(())
-    }
-
-    fn __enter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
-        slf
-    }
-
-    #[pyo3(signature = (*_exc))]
-    fn __exit__(&self, py: Python<'_>, _exc: &Bound<'_, PyTuple>) -> PyResult<bool> {
-        self.stop(py)?;
-        Ok(false)
-    }
-
-    fn __repr__(&self) -> String {
-        match self.get() {
-            Ok(m) => format!(
-                "MockTeleport(proxy_url={:?}, cluster_name={:?})",
-                m.proxy_url(),
-                m.cluster_name()
-            ),
-            Err(_) => "MockTeleport(stopped)".to_owned(),
-        }
-    }
+            fn __repr__(&self) -> String {
+                match self.get() {
+                    Ok(m) => format!(
+                        "MockTeleport(proxy_url={:?}, cluster_name={:?})",
+                        m.proxy_url(),
+                        m.cluster_name()
+                    ),
+                    Err(_) => "MockTeleport(stopped)".to_owned(),
+                }
+            }
+        ] $($operations)* }
+    };
 }
+
+/// Munches the description one operation at a time into `[methods]`, in Python's conventions,
+/// and ends with the `#[pymethods]` block. Each operation runs with the GIL released.
+macro_rules! py_mock_operations {
+    ([$($methods:tt)*]) => {
+        #[pymethods]
+        impl MockTeleport {
+            $($methods)*
+        }
+    };
+    // An operation with no output: `-> ()`, so that the arms below are one per shape.
+    ([$($methods:tt)*] $(#[$doc:meta])* fn $name:ident($($args:tt)*) $(= $core:ident)?; $($rest:tt)*) => {
+        py_mock_operations! { [$($methods)*] $(#[$doc])* fn $name($($args)*) -> () $(= $core)?; $($rest)* }
+    };
+    // An action without arguments: a method.
+    ([$($methods:tt)*] $(#[$doc:meta])* fn $name:ident() -> () $(= $core:ident)?; $($rest:tt)*) => {
+        py_mock_operations! { [$($methods)*
+            $(#[$doc])*
+            fn $name(&self, py: Python<'_>) -> PyResult<()> {
+                let mock = self.get()?;
+                py.detach(move || MockOperations::$name(&*mock)).to_python()
+            }
+        ] $($rest)* }
+    };
+    // A query without arguments: a property.
+    ([$($methods:tt)*] $(#[$doc:meta])* fn $name:ident() -> $out:ty $(= $core:ident)?; $($rest:tt)*) => {
+        py_mock_operations! { [$($methods)*
+            $(#[$doc])*
+            #[getter]
+            fn $name(&self, py: Python<'_>) -> PyResult<<$out as ToPython>::Out> {
+                let mock = self.get()?;
+                py.detach(move || MockOperations::$name(&*mock)).to_python()
+            }
+        ] $($rest)* }
+    };
+    // An operation on one CA: `ca` comes last, default "jwt".
+    ([$($methods:tt)*] $(#[$doc:meta])* fn $name:ident(ca: Ca $(, $arg:ident: $ty:ty)*) -> $out:ty $(= $core:ident)?; $($rest:tt)*) => {
+        py_mock_operations! { [$($methods)*
+            $(#[$doc])*
+            #[pyo3(signature = ($($arg,)* ca = "jwt"))]
+            fn $name(
+                &self,
+                py: Python<'_>,
+                $($arg: <$ty as PyArg>::Py,)*
+                ca: &str,
+            ) -> PyResult<<$out as ToPython>::Out> {
+                let (mock, ca) = (self.get()?, named::<Ca>(ca, "ca")?);
+                py.detach(move || MockOperations::$name(&*mock, ca, $(PyArg::into_core($arg)),*))
+                    .to_python()
+            }
+        ] $($rest)* }
+    };
+    // Any other operation: its arguments in order.
+    ([$($methods:tt)*] $(#[$doc:meta])* fn $name:ident($($arg:ident: $ty:ty),*) -> $out:ty $(= $core:ident)?; $($rest:tt)*) => {
+        py_mock_operations! { [$($methods)*
+            $(#[$doc])*
+            fn $name(
+                &self,
+                py: Python<'_>,
+                $($arg: <$ty as PyArg>::Py),*
+            ) -> PyResult<<$out as ToPython>::Out> {
+                let mock = self.get()?;
+                py.detach(move || MockOperations::$name(&*mock, $(PyArg::into_core($arg)),*))
+                    .to_python()
+            }
+        ] $($rest)* }
+    };
+}
+
+teleport_jwt::describe_mock_operations!(py_mock_class);

@@ -14,6 +14,7 @@ from typing_extensions import Self, TypedDict, Unpack
 
 __all__ = [
     "FETCH_BUCKETS",
+    "MOCK_OPERATIONS",
     "PERMISSION_DENIED",
     "REASONS",
     "REASON_CODES",
@@ -44,6 +45,9 @@ REASONS: list[tuple[str, str]]
 VERIFIER_OPERATIONS: list[str]
 """What every language's verifier offers, from the core (for parity tests); Python spells
 ``verify_at`` / ``authorize_at`` as the ``now=`` argument of ``verify`` / ``authorize``."""
+MOCK_OPERATIONS: list[str]
+"""What every language's ``MockTeleport`` offers, from the core (for parity tests); Python
+makes those without arguments properties and takes ``ca`` last (default ``"jwt"``)."""
 TRUST_ENTRY_OPTIONS: list[str]
 """The options of a trust entry besides issuer, audiences and keys: ``name``, ``require_iat``."""
 VERIFIER_OPTIONS: list[tuple[str, str]]
@@ -570,6 +574,10 @@ class MockTeleport:
     def discovery_url(self) -> str:
         """``<proxy>/.well-known/openid-configuration``."""
 
+    @property
+    def discovery_json(self) -> str:
+        """The discovery document exactly as served now (JSON text)."""
+
     def mint(
         self,
         *,
@@ -615,10 +623,18 @@ class MockTeleport:
         """The JWKS ``ca`` serves now (JSON text)."""
 
     def key_ids(self, ca: _Ca = "jwt") -> list[str]:
-        """The ``kid`` values ``ca`` publishes now, signing key first."""
+        """The (non-blank) ``kid`` values ``ca`` publishes now, active key first."""
 
     def signing_key_id(self, ca: _Ca = "jwt") -> str:
         """The ``kid`` of the key ``ca`` signs with now."""
+
+    def signing_algorithm(self, ca: _Ca = "jwt") -> Literal["RS256", "ES256"]:
+        """The algorithm of the key ``ca`` signs with now."""
+
+    def set_next_algorithm(self, algorithm: Literal["RS256", "ES256"], ca: _Ca = "jwt") -> None:
+        """The algorithm of keys generated for ``ca`` from now on (by a rotation or
+        :meth:`rotate_now`), to simulate a signature suite change at rotation; keys already
+        made keep theirs."""
 
     def rotation_phase(
         self, ca: _Ca = "jwt"
@@ -651,8 +667,19 @@ class MockTeleport:
     def request_count(self) -> int:
         """Requests received on every path since start (or :meth:`reset_counts`)."""
 
+    def request_count_for_path(self, path: str) -> int:
+        """Requests received on this path (query excluded), e.g. ``"/.well-known/jwks.json"``."""
+
     def request_count_for(self, path: str) -> int:
-        """Requests received on one path, e.g. ``"/.well-known/jwks.json"``."""
+        """The same as :meth:`request_count_for_path`."""
+
+    def set_discovery_issuer_override(self, issuer: str | None) -> None:
+        """Serves this ``issuer`` in the discovery document (``None`` restores the proxy URL),
+        to test issuer mismatch."""
+
+    def set_discovery_jwks_uri_override(self, uri: str | None) -> None:
+        """Serves this ``jwks_uri`` in the discovery document (``None`` restores the mock's
+        own), to test what a verifier does with a discovered URL."""
 
     def reset_counts(self) -> None:
         """Zeroes the request counters."""

@@ -241,6 +241,33 @@ def test_mock_controls(fresh_mock: MockTeleport) -> None:
     assert "stopped" in repr(m)
 
 
+def test_mock_discovery_and_suite_change(fresh_mock: MockTeleport) -> None:
+    m = fresh_mock
+    discovery = json.loads(m.discovery_json)
+    assert discovery["issuer"] == m.id_token_issuer
+    m.set_discovery_issuer_override("https://elsewhere.example.com")
+    m.set_discovery_jwks_uri_override("https://elsewhere.example.com/keys")
+    discovery = json.loads(m.discovery_json)
+    assert discovery["issuer"] == "https://elsewhere.example.com"
+    assert discovery["jwks_uri"] == "https://elsewhere.example.com/keys"
+    m.set_discovery_issuer_override(None)
+    m.set_discovery_jwks_uri_override(None)
+    assert json.loads(m.discovery_json)["issuer"] == m.id_token_issuer
+    # A signature suite change shows at the next rotation; the OIDC CA keeps its algorithm.
+    assert m.signing_algorithm() == "RS256" and m.signing_algorithm("oidc") == "RS256"
+    m.set_next_algorithm("ES256")
+    assert m.signing_algorithm() == "RS256"
+    m.rotate_now()
+    assert m.signing_algorithm() == "ES256" and m.signing_algorithm(ca="id_token") == "RS256"
+    assert verifier_for(m).verify(m.mint()).algorithm == "ES256"
+    with pytest.raises(ValueError, match="one of: RS256, ES256"):
+        m.set_next_algorithm("HS256")  # type: ignore[arg-type]
+    m.reset_counts()
+    verifier_for(m).warm_up()
+    jwks = "/.well-known/jwks.json"
+    assert m.request_count_for_path(jwks) == m.request_count_for(jwks) == 1
+
+
 def test_failure_modes_parse(fresh_mock: MockTeleport) -> None:
     for mode in ("refuse", "hang", "garbage", 500, ("oversized", 10), ("redirect", "https://x")):
         fresh_mock.set_failure(mode)

@@ -80,3 +80,19 @@ def test_help_of_verifier_lists_every_option() -> None:
     listed = set(re.findall(r"^    (\w+): ", doc, re.M))
     assert listed == core | plugins
     assert doc.startswith("Verifies Teleport tokens.")
+
+
+def test_every_mock_operation_exists() -> None:
+    from teleport_jwt.testing import MockTeleport
+
+    assert native.MOCK_OPERATIONS, "the core describes the mock's operations"
+    for op in native.MOCK_OPERATIONS:
+        member = inspect.getattr_static(MockTeleport, op, None)
+        assert member is not None, f"MockTeleport lacks {op}"
+        if isinstance(member, property) or not callable(member):
+            continue  # a query without arguments is a property
+        parameters = inspect.signature(getattr(MockTeleport, op)).parameters
+        if "ca" in parameters:
+            # An operation on one CA takes it last, by name, default "jwt".
+            assert list(parameters)[-1] == "ca", op
+            assert parameters["ca"].default == "jwt", op

@@ -1,24 +1,28 @@
-//! The core's [`Algorithm`] and [`TokenKind`], exported as they are (UniFFI remote enums: the
-//! compiler checks that the variants listed here are exactly the core's).
+//! The core's [`Algorithm`] and [`TokenKind`], exported as they are: UniFFI remote enums
+//! declared from the core's own description (`teleport_jwt::describe_alg_enums!`), the list the
+//! core defines the enums from, so the variants and their docs are the core's.
 
 use teleport_jwt::{Algorithm, TokenKind};
 
-/// A JWS signature algorithm supported for verification (Kotlin `RS256`/`ES256`).
-#[uniffi::remote(Enum)]
-pub enum Algorithm {
-    /// RSASSA-PKCS1-v1_5 with SHA-256.
-    RS256,
-    /// ECDSA on P-256 with SHA-256.
-    ES256,
+/// Declares each enum of a core description (`describe_*_enums!`) as a UniFFI remote enum:
+/// its docs and variants (the names are the core's business: Kotlin and Swift use the
+/// variants).
+macro_rules! remote_enums {
+    ($(
+        $(#[doc = $doc:literal])*
+        $(#[default($default:ident)])?
+        pub enum $ty:ident {
+            $( $(#[doc = $vdoc:literal])* $variant:ident => $name:literal $(| $alias:literal)* ),+ $(,)?
+        }
+    )*) => {$(
+        $(#[doc = $doc])*
+        #[uniffi::remote(Enum)]
+        pub enum $ty {
+            $( $(#[doc = $vdoc])* $variant, )+
+        }
+    )*};
 }
 
-/// Which kind of Teleport token a trust entry accepts.
-#[uniffi::remote(Enum)]
-pub enum TokenKind {
-    /// A classic Teleport JWT (`{{internal.jwt}}`).
-    TeleportJwt,
-    /// A Teleport OIDC ID token (`{{internal.id_token}}`).
-    IdToken,
-    /// Any other issuer configured through the general form.
-    Generic,
-}
+pub(crate) use remote_enums;
+
+teleport_jwt::describe_alg_enums!(remote_enums);

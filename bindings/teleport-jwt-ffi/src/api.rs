@@ -33,6 +33,17 @@ pub fn api_verifier_operations() -> Vec<String> {
         .collect()
 }
 
+/// The operations every language's `MockTeleport` offers, snake_case
+/// (`teleport_jwt::api::MOCK_OPERATIONS`), for parity tests; in the testing flavour, with the mock.
+#[cfg(feature = "testing")]
+#[uniffi::export]
+pub fn api_mock_operations() -> Vec<String> {
+    teleport_jwt::api::MOCK_OPERATIONS
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect()
+}
+
 /// The options of every trust entry form, snake_case (`teleport_jwt::api::TRUST_ENTRY_OPTIONS`).
 #[uniffi::export]
 pub fn api_trust_entry_options() -> Vec<String> {

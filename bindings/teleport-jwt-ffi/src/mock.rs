@@ -10,8 +10,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Map, Value};
-use teleport_jwt::mock::{self as core, Ca, JwtClaims, KeyChoice, RotationPhase};
+use teleport_jwt::mock::{self as core, Ca, JwtClaims, KeyChoice, MockOperations, RotationPhase};
 use teleport_jwt::{Algorithm, TokenKind};
+
+use crate::alg::remote_enums;
 
 /// Why the mock could not start, sign or mint (the core's `MockError`, as text).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
@@ -38,51 +40,8 @@ impl From<core::MockError> for MockError {
     }
 }
 
-/// One of the two signing authorities of a Teleport cluster.
-#[uniffi::remote(Enum)]
-pub enum Ca {
-    /// The JWT CA: classic tokens, keys at `/.well-known/jwks.json`.
-    Jwt,
-    /// The OIDC IdP CA: ID tokens, keys at `/.well-known/jwks-oidc`.
-    Oidc,
-}
-
-/// A phase of Teleport's CA rotation.
-#[uniffi::remote(Enum)]
-pub enum RotationPhase {
-    /// No rotation: one key, published and signing.
-    Standby,
-    /// A next key is published; the old key still signs.
-    Init,
-    /// Both keys published; the next key signs.
-    UpdateClients,
-    /// Both keys published; the next key signs.
-    UpdateServers,
-    /// Both keys published; the old key signs again.
-    Rollback,
-}
-
-/// Which key of a CA to sign with in `signRawWith`.
-#[uniffi::remote(Enum)]
-pub enum KeyChoice {
-    /// The current (old, during a rotation) key.
-    Active,
-    /// The key being rotated in.
-    Next,
-}
-
-/// Teleport's `jwt_claims` app option.
-#[uniffi::remote(Enum)]
-pub enum JwtClaims {
-    /// Both `roles` and `traits` (Teleport's default).
-    RolesAndTraits,
-    /// The roles, and `"traits": {}`.
-    Roles,
-    /// The traits, and `"roles": null`.
-    Traits,
-    /// Neither claim.
-    None,
-}
+// Ca, RotationPhase, KeyChoice and JwtClaims: the core's description, with its docs.
+teleport_jwt::describe_mock_enums!(remote_enums);
 
 /// A way for the mock proxy to fail; applies to every path until set back to `None`.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
@@ -320,21 +279,6 @@ impl MockTeleport {
             .sign_raw_with(ca, which, &header_json, &payload_json)?)
     }
 
-    /// Moves `ca` to `phase`, generating a next key when needed.
-    pub fn set_rotation_phase(&self, ca: Ca, phase: RotationPhase) -> Result<(), MockError> {
-        Ok(self.inner.try_set_rotation_phase(ca, phase)?)
-    }
-
-    /// Completes a rotation of `ca` (or replaces its key when not rotating).
-    pub fn complete_rotation(&self, ca: Ca) -> Result<(), MockError> {
-        Ok(self.inner.try_complete_rotation(ca)?)
-    }
-
-    /// Rotates `ca` with grace period 0: a new key replaces every key at once.
-    pub fn rotate_now(&self, ca: Ca) -> Result<(), MockError> {
-        Ok(self.inner.try_rotate_now(ca)?)
-    }
-
     /// Sets the failure mode for every path.
     pub fn set_failure(&self, failure: Failure) {
         self.inner.set_failure(failure.into())
@@ -344,120 +288,61 @@ impl MockTeleport {
     pub fn failure(&self) -> Failure {
         self.inner.failure().into()
     }
+}
 
-    /// Requests received on every path since start or the last `resetCounts`.
-    pub fn request_count(&self) -> i64 {
-        i64::try_from(self.inner.request_count()).unwrap_or(i64::MAX)
-    }
+/// A core mock result as Kotlin and Swift get it.
+pub trait IntoFfi {
+    /// The type Kotlin and Swift get.
+    type Ffi;
+    /// The conversion.
+    fn into_ffi(self) -> Self::Ffi;
+}
 
-    /// Requests received on this path (query excluded), e.g. `/.well-known/jwks.json`.
-    pub fn request_count_for_path(&self, path: String) -> i64 {
-        i64::try_from(self.inner.request_count_for(&path)).unwrap_or(i64::MAX)
+/// Counts as `i64` (Kotlin `Long`, not `ULong`).
+impl IntoFfi for u64 {
+    type Ffi = i64;
+    fn into_ffi(self) -> i64 {
+        i64::try_from(self).unwrap_or(i64::MAX)
     }
 }
 
-/// Exports each method as the core mock's method of the same name, with the same arguments.
-macro_rules! delegate {
-    ($($(#[$doc:meta])* fn $name:ident($($arg:ident: $ty:ty),*) $(-> $out:ty)?;)*) => {
+/// The core's errors as [`MockError`].
+impl<T: IntoFfi> IntoFfi for Result<T, core::MockError> {
+    type Ffi = Result<T::Ffi, MockError>;
+    fn into_ffi(self) -> Self::Ffi {
+        self.map(T::into_ffi).map_err(MockError::from)
+    }
+}
+
+/// Results that cross as they are.
+macro_rules! as_it_is {
+    ($($ty:ty),*) => {$(
+        impl IntoFfi for $ty {
+            type Ffi = $ty;
+            fn into_ffi(self) -> $ty {
+                self
+            }
+        }
+    )*};
+}
+
+as_it_is!((), String, Vec<String>, Algorithm, RotationPhase);
+
+/// Exports each operation of the core's description as a method calling the core mock's
+/// operation of the same name with the same arguments.
+macro_rules! ffi_mock_operations {
+    ($( $(#[$doc:meta])* fn $name:ident($($arg:ident: $ty:ty),*) $(-> $out:ty)? $(= $core:ident)?; )*) => {
         #[uniffi::export]
         impl MockTeleport {$(
             $(#[$doc])*
-            pub fn $name(&self, $($arg: $ty),*) $(-> $out)? {
-                self.inner.$name($($arg),*)
+            pub fn $name(&self, $($arg: $ty),*) $(-> <$out as IntoFfi>::Ffi)? {
+                IntoFfi::into_ffi(MockOperations::$name(&self.inner, $($arg),*))
             }
         )*}
     };
 }
 
-delegate! {
-    /// `https://127.0.0.1:<port>`, no trailing slash.
-    fn proxy_url() -> String;
-
-    /// The cluster name: `iss` of classic tokens.
-    fn cluster_name() -> String;
-
-    /// `iss` of ID tokens: the proxy URL.
-    fn id_token_issuer() -> String;
-
-    /// PEM of the mock's own CA certificate; pass it as `VerifierOptions.caPem`.
-    fn ca_pem() -> String;
-
-    /// URL of the JWT CA's key set (`/.well-known/jwks.json`).
-    fn jwks_url() -> String;
-
-    /// URL of the OIDC CA's key set (`/.well-known/jwks-oidc`).
-    fn jwks_oidc_url() -> String;
-
-    /// URL of the discovery document (`/.well-known/openid-configuration`).
-    fn discovery_url() -> String;
-
-    /// The JWKS document of `ca` exactly as served now.
-    fn jwks_json(ca: Ca) -> String;
-
-    /// The discovery document exactly as served now.
-    fn discovery_json() -> String;
-
-    /// The (non-blank) `kid`s `ca` publishes now, active key first.
-    fn key_ids(ca: Ca) -> Vec<String>;
-
-    /// The `kid` of the key `ca` signs with now.
-    fn signing_key_id(ca: Ca) -> String;
-
-    /// The algorithm of the key `ca` signs with now.
-    fn signing_algorithm(ca: Ca) -> Algorithm;
-
-    /// The rotation phase of `ca`.
-    fn rotation_phase(ca: Ca) -> RotationPhase;
-
-    /// The algorithm of keys generated for `ca` from now on (a suite change at rotation).
-    fn set_next_algorithm(ca: Ca, algorithm: Algorithm);
-
-    /// Serves this `issuer` in the discovery document (`null` restores the proxy URL).
-    fn set_discovery_issuer_override(issuer: Option<String>);
-
-    /// Serves this `jwks_uri` in the discovery document (`null` restores the mock's own).
-    fn set_discovery_jwks_uri_override(uri: Option<String>);
-
-    /// Zeroes the request counters.
-    fn reset_counts();
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn overrides_must_be_json_objects() {
-        let spec = MintSpec {
-            claim_overrides_json: Some("[1]".into()),
-            ..MintSpec::default()
-        };
-        assert!(matches!(
-            core::MintSpec::try_from(spec),
-            Err(MockError::InvalidSpec(_))
-        ));
-    }
-
-    #[test]
-    fn a_minted_token_verifies_through_the_binding() {
-        let mock = MockTeleport::start(Algorithm::ES256).unwrap();
-        let verifier = crate::Verifier::teleport_jwt(
-            mock.proxy_url(),
-            mock.cluster_name(),
-            "mcp+http://127.0.0.1:8000/mcp".into(),
-            Some(crate::VerifierOptions {
-                ca_pem: Some(mock.ca_pem()),
-                ..Default::default()
-            }),
-        )
-        .unwrap();
-        let id = verifier
-            .verify(mock.mint(MintSpec::default()).unwrap())
-            .unwrap();
-        assert_eq!(id.username, "alice");
-        assert_eq!(id.algorithm, Algorithm::ES256);
-    }
-}
+teleport_jwt::describe_mock_operations!(ffi_mock_operations);
 
 /// Nanoseconds the Rust core takes for `iterations` verifications of `token` by `verifier`,
 /// timed inside Rust (no FFI crossing per call): the reference beside which the Kotlin and

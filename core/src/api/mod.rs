@@ -17,12 +17,15 @@
 //! tests expand each description against the core, so a description cannot drift from the
 //! code it describes.
 
-mod mock;
+mod alg;
+pub(crate) mod mock;
 mod policy;
 mod reasons;
 mod settings;
 
 use crate::error::Reason;
+
+pub use mock::MOCK_OPERATIONS;
 
 /// The operations of a verifier. Every binding has each of them (Python may spell `*_at` as a
 /// `now=` argument of the plain operation).

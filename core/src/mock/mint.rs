@@ -9,30 +9,8 @@ use base64::Engine as _;
 use serde_json::{Map, Value};
 
 use super::keys::MockKey;
-use super::MockError;
+use super::{JwtClaims, MockError};
 use crate::alg::TokenKind;
-
-/// Teleport's `jwt_claims` app option: which of `roles` and `traits` a token carries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum JwtClaims {
-    /// `roles-and-traits` (Teleport's default): both claims.
-    #[default]
-    RolesAndTraits,
-    /// `roles`: the roles, and `"traits": {}`.
-    Roles,
-    /// `traits`: the traits, and `"roles": null`.
-    Traits,
-    /// `none`: neither claim.
-    None,
-}
-
-// Teleport's `jwt_claims` values.
-crate::names::named_enum!(JwtClaims {
-    RolesAndTraits => "roles_and_traits",
-    Roles => "roles",
-    Traits => "traits",
-    None => "none",
-});
 
 /// What to put in a token minted by [`super::MockTeleport::mint`].
 ///

@@ -35,10 +35,10 @@ use std::thread::JoinHandle;
 
 use parking_lot::Mutex;
 
+pub use crate::api::mock::MockOperations;
 pub use error::MockError;
 pub use keys::{teleport_kid_ec, teleport_kid_rsa};
-pub use mint::{JwtClaims, MintSpec};
-pub use rotation::{KeyChoice, RotationPhase};
+pub use mint::MintSpec;
 pub use server::{HANG_MAX, MAX_CONNECTIONS};
 
 use crate::alg::{Algorithm, TokenKind};
@@ -46,19 +46,9 @@ use keys::MockKey;
 use rotation::CaState;
 use server::{Cas, Shared, DISCOVERY_PATH, JWKS_OIDC_PATH, JWKS_PATH};
 
-/// One of the two signing authorities of a Teleport cluster.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Ca {
-    /// The JWT CA: signs classic app tokens, keys at `/.well-known/jwks.json`.
-    Jwt,
-    /// The OIDC IdP CA: signs ID tokens, keys at `/.well-known/jwks-oidc`.
-    Oidc,
-}
-
-crate::names::named_enum!(Ca {
-    Jwt => "jwt",
-    Oidc => "oidc" | "id_token",
-});
+// Ca, RotationPhase, KeyChoice and JwtClaims are defined from their description, which the
+// bindings declare theirs from.
+crate::describe_mock_enums!(named_enums);
 
 /// A way for the mock proxy to fail. Set with [`MockTeleport::set_failure`]; it applies to
 /// every path until `set_failure(Failure::None)`. Deserializes from its snake_case name

@@ -11,40 +11,8 @@
 use std::sync::Arc;
 
 use super::keys::MockKey;
-use super::MockError;
+use super::{KeyChoice, MockError, RotationPhase};
 use crate::alg::Algorithm;
-
-/// A phase of Teleport's CA rotation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum RotationPhase {
-    /// No rotation: one key, published and signing. Entering standby keeps whichever key was
-    /// signing: from `UpdateClients`/`UpdateServers` the next key becomes the only key (the
-    /// rotation completes); from `Init`/`Rollback` the next key is discarded.
-    #[default]
-    Standby,
-    /// A next key is generated and published; the old key still signs.
-    Init,
-    /// Both keys published; the next key signs.
-    UpdateClients,
-    /// Both keys published; the next key signs.
-    UpdateServers,
-    /// Both keys published; the old key signs again.
-    Rollback,
-}
-
-// Teleport's names of the phases, e.g. `"update_clients"`.
-crate::names::named_enum!(RotationPhase {
-    Standby => "standby",
-    Init => "init",
-    UpdateClients => "update_clients",
-    UpdateServers => "update_servers",
-    Rollback => "rollback",
-});
-
-crate::names::named_enum!(KeyChoice {
-    Active => "active",
-    Next => "next",
-});
 
 impl RotationPhase {
     /// True for the phases that sign with the next key.
@@ -54,15 +22,6 @@ impl RotationPhase {
             RotationPhase::UpdateClients | RotationPhase::UpdateServers
         )
     }
-}
-
-/// Which key of a CA to sign with in [`super::MockTeleport::sign_raw_with`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum KeyChoice {
-    /// The current (old, during a rotation) key.
-    Active,
-    /// The key being rotated in; only exists outside standby.
-    Next,
 }
 
 /// The key material and rotation phase of one CA.

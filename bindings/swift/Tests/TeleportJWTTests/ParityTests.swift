@@ -29,6 +29,19 @@ final class ParityTests: XCTestCase {
         XCTAssertEqual(missing, [], "Verifier lacks operations of the core's table")
     }
 
+    func testEveryMockOperationExistsInLowerCamelCase() throws {
+        let source = try generatedSource()
+        guard let start = source.range(of: "public protocol MockTeleportProtocol"),
+              let end = source.range(of: "\n}", range: start.upperBound..<source.endIndex) else {
+            return XCTFail("no MockTeleportProtocol in the generated source")
+        }
+        let protocolText = source[start.lowerBound..<end.upperBound]
+        let operations = apiMockOperations()
+        XCTAssertFalse(operations.isEmpty, "the core describes the mock's operations")
+        let missing = operations.map(lowerCamel).filter { !protocolText.contains("func \($0)(") }
+        XCTAssertEqual(missing, [], "MockTeleport lacks operations of the core's table")
+    }
+
     /// A VerifyError of the variant at `index` (1-based, the core's order), as the library sends it.
     private func error(variant index: Int, message: String) throws -> VerifyError {
         var bytes: [UInt8] = []

@@ -20,6 +20,15 @@ class ParityTest {
         assertEquals(emptyList<String>(), missing, "Verifier lacks operations of the core's table")
     }
 
+    @Test
+    fun `every mock operation exists, in lowerCamelCase`() {
+        val methods = MockTeleport::class.java.methods.map { it.name }.toSet()
+        val operations = apiMockOperations()
+        assertTrue(operations.isNotEmpty(), "the core describes the mock's operations")
+        val missing = operations.map(::lowerCamel).filter { it !in methods }
+        assertEquals(emptyList<String>(), missing, "MockTeleport lacks operations of the core's table")
+    }
+
     /** Kotlin spells a trailing `Error` as `Exception` (UniFFI's rule, as for `VerifyException`). */
     private fun kotlinName(typeName: String) =
         if (typeName.endsWith("Error")) typeName.removeSuffix("Error") + "Exception" else typeName
