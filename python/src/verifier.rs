@@ -191,6 +191,65 @@ struct Plugins {
     events: Option<Arc<dyn teleport_jwt::events::KeyEvents>>,
 }
 
+/// A core setting's value from a Python keyword argument (`name` for messages): a duration in
+/// float seconds, a count, a switch, text, or header rules as their text.
+trait FromKeyword: Sized {
+    fn from_keyword(value: &Bound<'_, PyAny>, name: &str) -> PyResult<Self>;
+}
+
+impl FromKeyword for Duration {
+    fn from_keyword(value: &Bound<'_, PyAny>, name: &str) -> PyResult<Self> {
+        seconds(value.py(), value.extract()?, name)
+    }
+}
+
+/// Counts, switches and text (the CA bundle, optional in the core) as PyO3 extracts them.
+macro_rules! extracted {
+    ($($ty:ty),*) => {$(
+        impl FromKeyword for $ty {
+            fn from_keyword(value: &Bound<'_, PyAny>, _: &str) -> PyResult<Self> {
+                value.extract()
+            }
+        }
+    )*};
+}
+
+extracted!(usize, bool, Option<String>);
+
+impl FromKeyword for Vec<HeaderRule> {
+    fn from_keyword(value: &Bound<'_, PyAny>, _: &str) -> PyResult<Self> {
+        let specs: Vec<String> = value.extract()?;
+        specs
+            .iter()
+            .map(|s| HeaderRule::parse(s))
+            .collect::<Result<_, _>>()
+            .map_err(|e| errors::to_py(value.py(), &e))
+    }
+}
+
+/// `set_setting` from the core's description of the settings.
+macro_rules! py_settings {
+    ($( $(#[$doc:meta])* $name:ident: $kind:ident => $($field:ident).+, )*) => {
+        /// Sets the core setting named `name` (flattened: `cache_max_age`) to `value`; false
+        /// when no setting has that name.
+        fn set_setting(
+            o: &mut VerifierOptions,
+            name: &str,
+            value: &Bound<'_, PyAny>,
+        ) -> PyResult<bool> {
+            match name {
+                $( stringify!($name) => {
+                    o.$($field).+ = FromKeyword::from_keyword(value, stringify!($name))?
+                } )*
+                _ => return Ok(false),
+            }
+            Ok(true)
+        }
+    };
+}
+
+teleport_jwt::describe_verifier_settings!(py_settings);
+
 fn options_from(
     py: Python<'_>,
     kwargs: Option<&Bound<'_, PyDict>>,
@@ -202,33 +261,10 @@ fn options_from(
     };
     for (key, value) in kwargs.iter() {
         let key: String = key.extract()?;
-        if value.is_none() {
+        if value.is_none() || set_setting(&mut o, &key, &value)? {
             continue;
         }
-        let secs = |what: &str| -> PyResult<Duration> { seconds(py, value.extract()?, what) };
         match key.as_str() {
-            "leeway" => o.leeway = secs("leeway")?,
-            "max_token_bytes" => o.max_token_bytes = value.extract()?,
-            "headers" => {
-                let specs: Vec<String> = value.extract()?;
-                o.headers = specs
-                    .iter()
-                    .map(|s| HeaderRule::parse(s))
-                    .collect::<Result<_, _>>()
-                    .map_err(|e| errors::to_py(py, &e))?;
-            }
-            "cache_max_age" => o.cache.max_age = secs("cache_max_age")?,
-            "cache_cooldown" => o.cache.cooldown = secs("cache_cooldown")?,
-            "cache_max_stale" => o.cache.max_stale = secs("cache_max_stale")?,
-            "cache_max_keys" => o.cache.max_keys = value.extract()?,
-            "fetch_timeout" => o.fetch.timeout = secs("fetch_timeout")?,
-            "fetch_max_body_bytes" => o.fetch.max_body_bytes = value.extract()?,
-            "ca_pem" => o.ca_pem = Some(value.extract()?),
-            "allow_insecure_http_for_loopback" => {
-                o.allow_insecure_http_for_loopback = value.extract()?
-            }
-            "token_cache_capacity" => o.token_cache_capacity = value.extract()?,
-            "token_cache_max_bytes" => o.token_cache_max_bytes = value.extract()?,
             "http_fetcher" => plugins.fetcher = Some(Arc::new(PyHttpFetcher::new(&value)?)),
             "permissions" => plugins.mapper = Some(crate::policy::mapper_of(&value)?),
             "key_events" if value.is_callable() => {
