@@ -21,27 +21,12 @@ mod mock;
 mod policy;
 mod reasons;
 mod settings;
+mod verifier;
 
 use crate::error::Reason;
 
-/// The operations of a verifier. Every binding has each of them (Python may spell `*_at` as a
-/// `now=` argument of the plain operation).
-pub const VERIFIER_OPERATIONS: &[&str] = &[
-    "verify",
-    "verify_at",
-    "verify_headers",
-    "token_from_headers",
-    "authorize",
-    "authorize_at",
-    "authorize_headers",
-    "warm_up",
-    "key_fetch_count",
-    "stats",
-    "with_permissions",
-    "has_permissions",
-];
-
 pub use settings::{OptionKind, TRUST_ENTRY_OPTIONS, VERIFIER_OPTIONS};
+pub use verifier::{HeaderPairs, VERIFIER_OPERATIONS};
 
 /// Every reason code with the name of its exception type ([`Reason::type_name`]).
 pub fn reasons() -> impl Iterator<Item = (&'static str, &'static str)> {
