@@ -15,6 +15,12 @@ pub(crate) struct Identity {
     pub(crate) inner: std::sync::Arc<teleport_jwt::Identity>,
 }
 
+impl From<std::sync::Arc<teleport_jwt::Identity>> for Identity {
+    fn from(inner: std::sync::Arc<teleport_jwt::Identity>) -> Self {
+        Identity { inner }
+    }
+}
+
 /// A field of the core's identity as Python shows it: text, lists and dicts (new ones on every
 /// access), ints, `None`, and the named enums by their names (`"RS256"`, `"id_token"`).
 trait Getter {
