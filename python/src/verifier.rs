@@ -417,8 +417,8 @@ fn with_headers<T: Send>(
     detached(py, || call(&headers.iter().map(|(k, v)| (k, v)).collect()))
 }
 
-/// `asyncio.to_thread(slf.<method>, *args)`: the awaitable form of a method that may wait
-/// for a key fetch.
+/// `asyncio.to_thread(slf.<method>, *args)`: the awaitable form of a method (one that may wait
+/// for a key fetch, or any other described operation).
 fn in_thread<'py>(
     slf: &Bound<'py, Verifier>,
     method: &str,

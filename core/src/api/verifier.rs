@@ -69,9 +69,9 @@ macro_rules! describe_verifier_operations {
 }
 
 /// Request headers as `(name, value)` pairs: the form in which a binding hands them to any
-/// header operation of [`describe_verifier_operations!`](crate::describe_verifier_operations),
-/// `v.verify_headers(&pairs)` as `v.token_from_headers(&pairs)` (one takes an iterator of
-/// pairs, the other a slice; this is both).
+/// header operation of [`describe_verifier_operations!`](crate::describe_verifier_operations):
+/// `v.verify_headers(&pairs)` and `v.token_from_headers(&pairs)` alike (the one takes an
+/// iterator of pairs, the other a slice; this is both).
 #[doc(hidden)]
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HeaderPairs<'h>(pub Vec<(&'h str, &'h str)>);
