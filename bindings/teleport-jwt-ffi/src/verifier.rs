@@ -219,8 +219,10 @@ macro_rules! ffi_operation {
             /// As if the time were `unix_seconds` for the token's claims (the key cache keeps
             /// the verifier's clock): for replaying recorded tokens and test vectors.
             pub fn $at(&self, token: String, unix_seconds: i64) -> Result<$out, VerifyError> {
-                let now = unix_millis_to_time(unix_seconds.saturating_mul(1000));
-                guarded(stringify!($at), || Ok(self.inner.$at(&token, now)?.into()))
+                guarded(stringify!($at), || {
+                    let now = unix_millis_to_time(unix_seconds.saturating_mul(1000));
+                    Ok(self.inner.$at(&token, now)?.into())
+                })
             }
         }
     };
