@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyMapping};
+use pyo3::types::{PyDict, PyMapping};
+use pyo3::IntoPyObjectExt;
 
 /// A verified Teleport identity (immutable). Built by `Verifier.verify*`; tests of permission
 /// policies may build an unverified one with `Identity.for_testing`.
@@ -13,6 +14,70 @@ pub(crate) struct Identity {
     /// Shared with the verifier's token cache: a repeated token copies nothing.
     pub(crate) inner: std::sync::Arc<teleport_jwt::Identity>,
 }
+
+impl From<std::sync::Arc<teleport_jwt::Identity>> for Identity {
+    fn from(inner: std::sync::Arc<teleport_jwt::Identity>) -> Self {
+        Identity { inner }
+    }
+}
+
+/// A field of the core's identity as Python shows it: text, lists and dicts (new ones on every
+/// access), ints, `None`, and the named enums by their names (`"RS256"`, `"id_token"`).
+trait Getter {
+    fn get<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>>;
+}
+
+/// Types whose reference PyO3 converts as the getter shows it.
+macro_rules! getter_by_reference {
+    ($($ty:ty),*) => {$(
+        impl Getter for $ty {
+            fn get<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                self.into_bound_py_any(py)
+            }
+        }
+    )*};
+}
+
+getter_by_reference!(
+    String,
+    Vec<String>,
+    BTreeMap<String, Vec<String>>,
+    i64,
+    Option<i64>,
+    Option<String>
+);
+
+/// The named enums, by name.
+macro_rules! getter_by_name {
+    ($($ty:ty),*) => {$(
+        impl Getter for $ty {
+            fn get<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                self.as_str().into_bound_py_any(py)
+            }
+        }
+    )*};
+}
+
+getter_by_name!(teleport_jwt::Algorithm, teleport_jwt::TokenKind);
+
+/// A read-only property per field of the core's description of an identity
+/// (`teleport_jwt::describe_identity_fields!`), with its doc.
+macro_rules! py_identity_getters {
+    ($( $(#[$doc:meta])* $field:ident: $ty:ty, )*) => {
+        #[pymethods]
+        impl Identity {
+            $(
+                $(#[$doc])*
+                #[getter]
+                fn $field<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                    Getter::get(&self.inner.$field, py)
+                }
+            )*
+        }
+    };
+}
+
+teleport_jwt::describe_identity_fields!(py_identity_getters);
 
 #[pymethods]
 impl Identity {
@@ -63,94 +128,6 @@ impl Identity {
                 claims: Default::default(),
             }),
         })
-    }
-
-    /// The Teleport user name (`username`, or `sub` when absent).
-    #[getter]
-    fn username(&self) -> &str {
-        &self.inner.username
-    }
-
-    /// The `sub` claim.
-    #[getter]
-    fn sub(&self) -> &str {
-        &self.inner.sub
-    }
-
-    /// Teleport roles (a new list on every access).
-    #[getter]
-    fn roles(&self) -> Vec<String> {
-        self.inner.roles.clone()
-    }
-
-    /// Teleport traits, name to values (a new dict on every access).
-    #[getter]
-    fn traits<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let d = PyDict::new(py);
-        for (k, v) in &self.inner.traits {
-            d.set_item(k, PyList::new(py, v)?)?;
-        }
-        Ok(d)
-    }
-
-    /// The `iss` claim (the issuer of the trust entry that matched).
-    #[getter]
-    fn issuer(&self) -> &str {
-        &self.inner.issuer
-    }
-
-    /// Every audience in the token.
-    #[getter]
-    fn audience(&self) -> Vec<String> {
-        self.inner.audience.clone()
-    }
-
-    /// `exp`, Unix seconds.
-    #[getter]
-    fn expires_at(&self) -> i64 {
-        self.inner.expires_at
-    }
-
-    /// `iat`, Unix seconds, when present.
-    #[getter]
-    fn issued_at(&self) -> Option<i64> {
-        self.inner.issued_at
-    }
-
-    /// `nbf`, Unix seconds, when present.
-    #[getter]
-    fn not_before(&self) -> Option<i64> {
-        self.inner.not_before
-    }
-
-    /// `jti`, when present.
-    #[getter]
-    fn jti(&self) -> Option<&str> {
-        self.inner.jti.as_deref()
-    }
-
-    /// The `kid` of the key that verified the signature.
-    #[getter]
-    fn key_id(&self) -> Option<&str> {
-        self.inner.key_id.as_deref()
-    }
-
-    /// `"RS256"` or `"ES256"`: the algorithm of the trusted key that verified the signature.
-    #[getter]
-    fn algorithm(&self) -> &'static str {
-        self.inner.algorithm.as_str()
-    }
-
-    /// The name of the trust entry that matched.
-    #[getter]
-    fn trust_entry(&self) -> &str {
-        &self.inner.trust_entry
-    }
-
-    /// `"teleport_jwt"`, `"id_token"` or `"generic"`.
-    #[getter]
-    fn kind(&self) -> &'static str {
-        self.inner.kind.as_str()
     }
 
     /// The whole verified claim set (a new dict on every access).
@@ -214,7 +191,6 @@ impl Identity {
 
     /// Python syntax: `Identity(username='alice', roles=['r'], ...)`.
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        use pyo3::IntoPyObjectExt;
         let i = &self.inner;
         Ok(format!(
             "Identity(username={}, roles={}, issuer={}, expires_at={}, algorithm={})",

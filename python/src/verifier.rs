@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyString, PyTuple};
+use pyo3::IntoPyObjectExt;
+use teleport_jwt::api::HeaderPairs;
 use teleport_jwt::clock::system_time_from_unix;
 use teleport_jwt::{Clock, HeaderRule, HttpFetcher, KeysFrom, ManualClock, VerifierOptions};
 
@@ -191,6 +193,65 @@ struct Plugins {
     events: Option<Arc<dyn teleport_jwt::events::KeyEvents>>,
 }
 
+/// A core setting's value from a Python keyword argument (`name` for messages): a duration in
+/// float seconds, a count, a switch, text, or header rules as their text.
+trait FromKeyword: Sized {
+    fn from_keyword(value: &Bound<'_, PyAny>, name: &str) -> PyResult<Self>;
+}
+
+impl FromKeyword for Duration {
+    fn from_keyword(value: &Bound<'_, PyAny>, name: &str) -> PyResult<Self> {
+        seconds(value.py(), value.extract()?, name)
+    }
+}
+
+/// Counts, switches and text (the CA bundle, optional in the core) as PyO3 extracts them.
+macro_rules! extracted {
+    ($($ty:ty),*) => {$(
+        impl FromKeyword for $ty {
+            fn from_keyword(value: &Bound<'_, PyAny>, _: &str) -> PyResult<Self> {
+                value.extract()
+            }
+        }
+    )*};
+}
+
+extracted!(usize, bool, Option<String>);
+
+impl FromKeyword for Vec<HeaderRule> {
+    fn from_keyword(value: &Bound<'_, PyAny>, _: &str) -> PyResult<Self> {
+        let specs: Vec<String> = value.extract()?;
+        specs
+            .iter()
+            .map(|s| HeaderRule::parse(s))
+            .collect::<Result<_, _>>()
+            .map_err(|e| errors::to_py(value.py(), &e))
+    }
+}
+
+/// `set_setting` from the core's description of the settings.
+macro_rules! py_settings {
+    ($( $(#[$doc:meta])* $name:ident: $kind:ident => $($field:ident).+, )*) => {
+        /// Sets the core setting named `name` (flattened: `cache_max_age`) to `value`; false
+        /// when no setting has that name.
+        fn set_setting(
+            o: &mut VerifierOptions,
+            name: &str,
+            value: &Bound<'_, PyAny>,
+        ) -> PyResult<bool> {
+            match name {
+                $( stringify!($name) => {
+                    o.$($field).+ = FromKeyword::from_keyword(value, stringify!($name))?
+                } )*
+                _ => return Ok(false),
+            }
+            Ok(true)
+        }
+    };
+}
+
+teleport_jwt::describe_verifier_settings!(py_settings);
+
 fn options_from(
     py: Python<'_>,
     kwargs: Option<&Bound<'_, PyDict>>,
@@ -202,33 +263,10 @@ fn options_from(
     };
     for (key, value) in kwargs.iter() {
         let key: String = key.extract()?;
-        if value.is_none() {
+        if value.is_none() || set_setting(&mut o, &key, &value)? {
             continue;
         }
-        let secs = |what: &str| -> PyResult<Duration> { seconds(py, value.extract()?, what) };
         match key.as_str() {
-            "leeway" => o.leeway = secs("leeway")?,
-            "max_token_bytes" => o.max_token_bytes = value.extract()?,
-            "headers" => {
-                let specs: Vec<String> = value.extract()?;
-                o.headers = specs
-                    .iter()
-                    .map(|s| HeaderRule::parse(s))
-                    .collect::<Result<_, _>>()
-                    .map_err(|e| errors::to_py(py, &e))?;
-            }
-            "cache_max_age" => o.cache.max_age = secs("cache_max_age")?,
-            "cache_cooldown" => o.cache.cooldown = secs("cache_cooldown")?,
-            "cache_max_stale" => o.cache.max_stale = secs("cache_max_stale")?,
-            "cache_max_keys" => o.cache.max_keys = value.extract()?,
-            "fetch_timeout" => o.fetch.timeout = secs("fetch_timeout")?,
-            "fetch_max_body_bytes" => o.fetch.max_body_bytes = value.extract()?,
-            "ca_pem" => o.ca_pem = Some(value.extract()?),
-            "allow_insecure_http_for_loopback" => {
-                o.allow_insecure_http_for_loopback = value.extract()?
-            }
-            "token_cache_capacity" => o.token_cache_capacity = value.extract()?,
-            "token_cache_max_bytes" => o.token_cache_max_bytes = value.extract()?,
             "http_fetcher" => plugins.fetcher = Some(Arc::new(PyHttpFetcher::new(&value)?)),
             "permissions" => plugins.mapper = Some(crate::policy::mapper_of(&value)?),
             "key_events" if value.is_callable() => {
@@ -370,17 +408,118 @@ fn with_token<T: Send>(
     detached(py, || call(token, at))
 }
 
-/// `asyncio.to_thread(slf.<method>, arg)`: the awaitable form of a method that may wait for a
-/// key fetch.
+/// Runs a core call on the headers `header_pairs` read, without the GIL.
+fn with_headers<T: Send>(
+    py: Python<'_>,
+    headers: &[(String, String)],
+    call: impl FnOnce(&HeaderPairs<'_>) -> Result<T, teleport_jwt::VerifyError> + Send,
+) -> PyResult<T> {
+    detached(py, || call(&headers.iter().map(|(k, v)| (k, v)).collect()))
+}
+
+/// `asyncio.to_thread(slf.<method>, *args)`: the awaitable form of a method (one that may wait
+/// for a key fetch, or any other described operation).
 fn in_thread<'py>(
     slf: &Bound<'py, Verifier>,
     method: &str,
-    arg: impl IntoPyObject<'py>,
+    mut args: Vec<Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    slf.py()
-        .import("asyncio")?
-        .call_method1("to_thread", (slf.getattr(method)?, arg))
+    let py = slf.py();
+    args.insert(0, slf.getattr(method)?);
+    py.import("asyncio")?
+        .getattr("to_thread")?
+        .call1(PyTuple::new(py, args)?)
 }
+
+/// Python's methods from the core's description of the operations: each with its awaitable
+/// `_async` form, a token operation with its `now=` argument (the core's `_at` form).
+macro_rules! py_operations {
+    ($(
+        $(#[$doc:meta])*
+        fn $name:ident($($input:ident)?) -> $out:ty $(, at $at:ident)? $(, map $map:ident)?;
+    )*) => {$(
+        py_operation! { [$(#[$doc])*] $name($($input)?) -> $out $(, at $at)? }
+    )*};
+}
+
+/// One operation, by its input: a token (str or bytes), request headers (read on the caller's
+/// thread, also for the awaitable form: the mapping may not be thread-safe), or nothing.
+macro_rules! py_operation {
+    ([$(#[$doc:meta])*] $name:ident(token) -> $out:ty, at $at:ident) => { pastey::paste! {
+        #[pymethods]
+        impl Verifier {
+            $(#[$doc])*
+            ///
+            /// `token` is str or UTF-8 bytes. `now` (Unix seconds) pins the time of the claim
+            /// checks, for recorded tokens and test vectors; servers leave it unset.
+            #[pyo3(signature = (token, now=None))]
+            fn $name(
+                &self,
+                py: Python<'_>,
+                token: &Bound<'_, PyAny>,
+                now: Option<f64>,
+            ) -> PyResult<$out> {
+                with_token(py, token, now, |token, now| match now {
+                    None => self.inner.$name(token).map(Into::into),
+                    Some(now) => self.inner.$at(token, now).map(Into::into),
+                })
+            }
+
+            #[doc = "`await v." $name "_async(token)`: `" $name "` in a worker thread with "
+                "the GIL released, so the event loop never blocks, even while keys are fetched "
+                "(a Python plug-in, such as a permission mapper, then runs there: it must be "
+                "thread-safe)."]
+            fn [<$name _async>]<'py>(
+                slf: &Bound<'py, Self>,
+                token: &Bound<'py, PyAny>,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                in_thread(slf, stringify!($name), vec![token.clone()])
+            }
+        }
+    }};
+    ([$(#[$doc:meta])*] $name:ident(headers) -> $out:ty) => { pastey::paste! {
+        #[pymethods]
+        impl Verifier {
+            $(#[$doc])*
+            ///
+            /// `headers`: any mapping, `(name, value)` pairs, or a WSGI environ (Django's
+            /// `request.META`, Flask's `request.environ`), whose `HTTP_*` entries are its
+            /// headers.
+            fn $name(&self, py: Python<'_>, headers: &Bound<'_, PyAny>) -> PyResult<$out> {
+                let headers = header_pairs(headers)?;
+                with_headers(py, &headers, |h| self.inner.$name(h).map(Into::into))
+            }
+
+            #[doc = "`await v." $name "_async(headers)`: `" $name "` in a worker thread; "
+                "`headers` are read at the call, on the caller's thread (a Python plug-in then "
+                "runs in the worker: it must be thread-safe)."]
+            fn [<$name _async>]<'py>(
+                slf: &Bound<'py, Self>,
+                headers: &Bound<'py, PyAny>,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                let pairs = header_pairs(headers)?.into_bound_py_any(slf.py())?;
+                in_thread(slf, stringify!($name), vec![pairs])
+            }
+        }
+    }};
+    ([$(#[$doc:meta])*] $name:ident() -> $out:ty) => { pastey::paste! {
+        #[pymethods]
+        impl Verifier {
+            $(#[$doc])*
+            fn $name(&self, py: Python<'_>) -> PyResult<$out> {
+                detached(py, || self.inner.$name().map(Into::into))
+            }
+
+            #[doc = "`await v." $name "_async()`: `" $name "` in a worker thread, so the event "
+                "loop never blocks."]
+            fn [<$name _async>]<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+                in_thread(slf, stringify!($name), vec![])
+            }
+        }
+    }};
+}
+
+teleport_jwt::describe_verifier_operations!(py_operations);
 
 #[pymethods]
 impl Verifier {
@@ -452,110 +591,6 @@ impl Verifier {
         build(py, entries, options)
     }
 
-    /// Verifies one token. `now` (Unix seconds) pins the time of the claim checks, for
-    /// recorded tokens and test vectors; servers leave it unset.
-    #[pyo3(signature = (token, now=None))]
-    fn verify(
-        &self,
-        py: Python<'_>,
-        token: &Bound<'_, PyAny>,
-        now: Option<f64>,
-    ) -> PyResult<Identity> {
-        let identity = with_token(py, token, now, |token, at| match at {
-            None => self.inner.verify(token),
-            Some(at) => self.inner.verify_at(token, at),
-        })?;
-        Ok(Identity { inner: identity })
-    }
-
-    /// Verifies the token found in request headers, following the configured header rules
-    /// (the first rule whose header is present decides). `headers`: any mapping, `(name,
-    /// value)` pairs, or a WSGI environ (Django's `request.META`, Flask's `request.environ`),
-    /// whose `HTTP_*` entries are its headers.
-    fn verify_headers(&self, py: Python<'_>, headers: &Bound<'_, PyAny>) -> PyResult<Identity> {
-        let pairs = header_pairs(headers)?;
-        let identity = detached(py, || self.inner.verify_headers(pairs))?;
-        Ok(Identity { inner: identity })
-    }
-
-    /// The token the header rules select from `headers`, unverified (for middleware that
-    /// hands it on); raises `MissingToken` or `Malformed` as `verify_headers` would.
-    fn token_from_headers(&self, py: Python<'_>, headers: &Bound<'_, PyAny>) -> PyResult<String> {
-        let pairs = header_pairs(headers)?;
-        detached(py, || {
-            let refs: Vec<(&str, &str)> = pairs
-                .iter()
-                .map(|(k, v)| (k.as_str(), v.as_str()))
-                .collect();
-            self.inner.token_from_headers(&refs).map(str::to_owned)
-        })
-    }
-
-    /// `await v.verify_async(token)`: `verify` in a worker thread with the GIL released, so
-    /// the event loop never blocks, even while keys are fetched.
-    fn verify_async<'py>(
-        slf: &Bound<'py, Self>,
-        token: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        in_thread(slf, "verify", token.clone())
-    }
-
-    /// `await v.verify_headers_async(headers)`: `verify_headers` in a worker thread.
-    fn verify_headers_async<'py>(
-        slf: &Bound<'py, Self>,
-        headers: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        // Read the headers now, on the caller's thread: the mapping may not be thread-safe.
-        let pairs = header_pairs(headers)?;
-        in_thread(slf, "verify_headers", pairs)
-    }
-
-    /// Verifies one token and maps its identity to permissions with the verifier's
-    /// `permissions=` mapper; the answer is cached with the token (computed once per token).
-    /// Raises `InvalidConfig` without a mapper, `PluginError` when the mapper fails.
-    #[pyo3(signature = (token, now=None))]
-    fn authorize(
-        &self,
-        py: Python<'_>,
-        token: &Bound<'_, PyAny>,
-        now: Option<f64>,
-    ) -> PyResult<Authorized> {
-        let authorized = with_token(py, token, now, |token, at| match at {
-            None => self.inner.authorize(token),
-            Some(at) => self.inner.authorize_at(token, at),
-        })?;
-        Ok(Authorized { inner: authorized })
-    }
-
-    /// `authorize` with the token the header rules find in `headers`.
-    fn authorize_headers(
-        &self,
-        py: Python<'_>,
-        headers: &Bound<'_, PyAny>,
-    ) -> PyResult<Authorized> {
-        let pairs = header_pairs(headers)?;
-        let authorized = detached(py, || self.inner.authorize_headers(pairs))?;
-        Ok(Authorized { inner: authorized })
-    }
-
-    /// `await v.authorize_async(token)`: `authorize` in a worker thread (a Python mapper
-    /// then runs there, so it must be thread-safe).
-    fn authorize_async<'py>(
-        slf: &Bound<'py, Self>,
-        token: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        in_thread(slf, "authorize", token.clone())
-    }
-
-    /// `await v.authorize_headers_async(headers)`: `authorize_headers` in a worker thread.
-    fn authorize_headers_async<'py>(
-        slf: &Bound<'py, Self>,
-        headers: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let pairs = header_pairs(headers)?;
-        in_thread(slf, "authorize_headers", pairs)
-    }
-
     /// A verifier sharing this one's trust entries, keys and options that maps identities
     /// with `permissions` (a `Policy` or any permission mapper), for `authorize`. No key is
     /// fetched again.
@@ -570,11 +605,6 @@ impl Verifier {
     #[getter]
     fn has_permissions(&self) -> bool {
         self.inner.has_permissions()
-    }
-
-    /// Fetches every trust entry's keys now (a start-up check) instead of on first use.
-    fn warm_up(&self, py: Python<'_>) -> PyResult<()> {
-        detached(py, || self.inner.warm_up())
     }
 
     /// Key fetches made so far (successful or not), over all trust entries.
@@ -663,6 +693,12 @@ impl Verifier {
 #[pyclass(frozen, module = "teleport_jwt", name = "Authorized")]
 pub(crate) struct Authorized {
     inner: teleport_jwt::Authorized,
+}
+
+impl From<teleport_jwt::Authorized> for Authorized {
+    fn from(inner: teleport_jwt::Authorized) -> Self {
+        Authorized { inner }
+    }
 }
 
 #[pymethods]

@@ -414,6 +414,11 @@ class Verifier:
         Raises ``tj.MissingToken`` or ``tj.Malformed`` as :meth:`verify_headers` would.
         """
 
+    def token_from_headers_async(self, headers: _Headers) -> Coroutine[Any, Any, str]:
+        """``await v.token_from_headers_async(headers)``: :meth:`token_from_headers` in a
+        worker thread; ``headers`` are read at the call, on the caller's thread. (It never
+        waits for a key fetch: it is there so that every operation has an awaitable form.)"""
+
     def verify_async(self, token: str | bytes) -> Coroutine[Any, Any, Identity]:
         """``await v.verify_async(token)``: :meth:`verify` in a worker thread with the GIL
         released, so the event loop never blocks, even while keys are fetched."""
@@ -460,6 +465,10 @@ class Verifier:
         Blocks for the fetches, with the GIL released. Raises the fetch's error, usually
         ``tj.KeySourceUnavailable`` (``key_source_unavailable``).
         """
+
+    def warm_up_async(self) -> Coroutine[Any, Any, None]:
+        """``await v.warm_up_async()``: :meth:`warm_up` in a worker thread, so the event loop
+        never blocks while the keys are fetched (a start-up check in async applications)."""
 
     @property
     def key_fetch_count(self) -> int:

@@ -181,6 +181,25 @@ def test_verify_async_and_headers_async(verifier: tj.Verifier, mock: MockTelepor
     assert asyncio.run(run()) == ("frank", "frank")
 
 
+def test_token_from_headers_async(verifier: tj.Verifier, mock: MockTeleport) -> None:
+    t = mock.mint(username="frank")
+
+    async def run() -> str:
+        return await verifier.token_from_headers_async([("Authorization", f"Bearer {t}")])
+
+    assert asyncio.run(run()) == t
+    with pytest.raises(tj.MissingToken):
+        asyncio.run(verifier.token_from_headers_async({}))
+
+
+def test_warm_up_async_fetches_once(fresh_mock: MockTeleport) -> None:
+    v = verifier_for(fresh_mock)
+    assert asyncio.run(v.warm_up_async()) is None
+    assert v.key_fetch_count == 1
+    v.verify(fresh_mock.mint())
+    assert fresh_mock.request_count_for("/.well-known/jwks.json") == 1
+
+
 def test_warm_up_fetches_once(fresh_mock: MockTeleport) -> None:
     v = verifier_for(fresh_mock)
     assert v.key_fetch_count == 0

@@ -41,8 +41,15 @@ def test_every_verifier_operation_exists() -> None:
             assert "now" in _parameters(base), op
             continue
         assert hasattr(tj.Verifier, op), op
-    # Every operation that may wait for a key fetch also has an awaitable form.
-    for op in ("verify", "verify_headers", "authorize", "authorize_headers"):
+    # Every operation of the core's description also has an awaitable form.
+    for op in (
+        "verify",
+        "verify_headers",
+        "token_from_headers",
+        "authorize",
+        "authorize_headers",
+        "warm_up",
+    ):
         assert hasattr(tj.Verifier, f"{op}_async"), op
 
 

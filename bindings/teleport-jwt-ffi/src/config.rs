@@ -16,20 +16,41 @@ use crate::http::{ForeignFetcher, HttpFetcher};
 use crate::keys::KeysFrom;
 use crate::policy::PermissionsFrom;
 
-/// Declares [`VerifierOptions`] from one list of its settings, each with the field of the core's
-/// options it stands for, and both conversions ([`Setting`]): to the core's options, and the
-/// core's defaults shown as a record ([`default_verifier_options`]).
+/// The Kotlin/Swift type of each kind of setting (`teleport_jwt::api::OptionKind`).
+macro_rules! setting_type {
+    (Duration) => { Duration };
+    (Count) => { i64 };
+    (Flag) => { bool };
+    (Text) => { String };
+    (HeaderRules) => { Vec<String> };
+}
+
+/// Declares [`VerifierOptions`] from the core's description of the settings (each with its
+/// doc, its kind and the field of the core's options it sets) plus this binding's plug-ins,
+/// and both conversions ([`Setting`]): to the core's options, and the core's defaults shown as
+/// a record ([`default_verifier_options`]).
 macro_rules! verifier_options {
-    (
-        settings { $( $(#[$doc:meta])* $field:ident: $ty:ty => $($core:ident).+, )* }
-        plug_ins { $( $(#[$plug_in_doc:meta])* $plug_in:ident: $plug_in_ty:ty, )* }
-    ) => {
+    ($( $(#[$doc:meta])* $field:ident: $kind:ident => $($core:ident).+, )*) => {
         /// Options shared by every trust entry of a verifier. Leave a field unset (`null`/`nil`)
         /// for the core's default, which is the safe one.
         #[derive(Default, uniffi::Record)]
         pub struct VerifierOptions {
-            $( $(#[$doc])* #[uniffi(default)] pub $field: Option<$ty>, )*
-            $( $(#[$plug_in_doc])* #[uniffi(default)] pub $plug_in: Option<$plug_in_ty>, )*
+            $( $(#[$doc])* #[uniffi(default)] pub $field: Option<setting_type!($kind)>, )*
+            /// Fetch keys with this client instead of the built-in one.
+            #[uniffi(default)]
+            pub http_fetcher: Option<Arc<dyn HttpFetcher>>,
+            /// Use this clock instead of the system's (tests).
+            #[uniffi(default)]
+            pub clock: Option<Arc<dyn VerifierClock>>,
+            /// Where `authorize` gets permissions from: a `Policy` or the application's own
+            /// `PermissionMapper` (unset: `authorize` fails with `invalid_config`; `verify` is
+            /// unaffected).
+            #[uniffi(default)]
+            pub permissions_from: Option<PermissionsFrom>,
+            /// Hears key-set changes, fetch failures and recoveries (never on the request path of
+            /// a token whose keys are cached).
+            #[uniffi(default)]
+            pub key_events: Option<Arc<dyn KeyEventListener>>,
         }
 
         /// The core's default options, every field filled in (no fetcher, no clock, no
@@ -56,53 +77,7 @@ macro_rules! verifier_options {
     };
 }
 
-verifier_options! {
-    settings {
-        /// Clock-skew allowance for `exp`, `nbf` and `iat` (default 60 s).
-        leeway: Duration => leeway,
-        /// Longest token accepted, in bytes (default 16384).
-        max_token_bytes: i64 => max_token_bytes,
-        /// Headers `verifyHeaders` reads, in order, each `"Name"` or `"Name: Scheme"` (default
-        /// `["Teleport-Jwt-Assertion", "Authorization: Bearer"]`).
-        headers: Vec<String> => headers,
-        /// How long fetched keys are used before a refresh (default 10 min).
-        cache_max_age: Duration => cache.max_age,
-        /// Minimum time between refetches on unknown `kid`s or after a failure (default 30 s).
-        cache_cooldown: Duration => cache.cooldown,
-        /// How long the last good keys keep verifying while fetches fail (default 24 h).
-        cache_max_stale: Duration => cache.max_stale,
-        /// Largest number of entries accepted in one JWKS (default 100).
-        cache_max_keys: i64 => cache.max_keys,
-        /// Time limit of one key fetch (default 5 s).
-        fetch_timeout: Duration => fetch.timeout,
-        /// Largest accepted key document, in bytes (default 262144).
-        fetch_max_body_bytes: i64 => fetch.max_body_bytes,
-        /// Extra trusted CA certificates (PEM) for the built-in HTTPS client.
-        ca_pem: String => ca_pem,
-        /// Permit `http://` key URLs on loopback hosts (development and tests only; default
-        /// false).
-        allow_insecure_http_for_loopback: bool => allow_insecure_http_for_loopback,
-        /// How many verified tokens to remember (default 1024; 0 turns the cache off). A repeated
-        /// token skips the signature check, never the time checks.
-        token_cache_capacity: i64 => token_cache_capacity,
-        /// Memory budget of the verified-token cache in bytes (default 4 MiB, at most 1 GiB; 0
-        /// turns the cache off). A token whose entry would take over 1/64 of it is not cached.
-        token_cache_max_bytes: i64 => token_cache_max_bytes,
-    }
-    plug_ins {
-        /// Fetch keys with this client instead of the built-in one.
-        http_fetcher: Arc<dyn HttpFetcher>,
-        /// Use this clock instead of the system's (tests).
-        clock: Arc<dyn VerifierClock>,
-        /// Where `authorize` gets permissions from: a `Policy` or the application's own
-        /// `PermissionMapper` (unset: `authorize` fails with `invalid_config`; `verify` is
-        /// unaffected).
-        permissions_from: PermissionsFrom,
-        /// Hears key-set changes, fetch failures and recoveries (never on the request path of a
-        /// token whose keys are cached).
-        key_events: Arc<dyn KeyEventListener>,
-    }
-}
+teleport_jwt::describe_verifier_settings!(verifier_options);
 
 /// One setting as Kotlin and Swift hold it (`Self`) and as the core does (`C`).
 trait Setting<C>: Sized {
@@ -273,48 +248,5 @@ impl From<TrustEntry> for CoreTrustEntry {
             Some(n) => entry.named(n),
             None => entry,
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn default_options_round_trip_to_the_core_defaults() {
-        let builder = default_verifier_options().into_builder();
-        assert!(builder.is_ok());
-        let shown = default_verifier_options();
-        assert_eq!(shown.leeway, Some(Duration::from_secs(60)));
-        assert_eq!(
-            shown.headers,
-            Some(vec![
-                "Teleport-Jwt-Assertion".to_owned(),
-                "Authorization: Bearer".to_owned()
-            ])
-        );
-    }
-
-    #[test]
-    fn a_negative_count_is_invalid_config() {
-        let o = VerifierOptions {
-            cache_max_keys: Some(-1),
-            ..Default::default()
-        };
-        let e = o.into_builder().err().map(|e| e.to_string());
-        assert_eq!(
-            e.as_deref(),
-            Some("invalid_config: cache_max_keys = -1 is not a count (0 or more)")
-        );
-    }
-
-    #[test]
-    fn a_bad_header_rule_is_invalid_config() {
-        let o = VerifierOptions {
-            headers: Some(vec!["not a header".into()]),
-            ..Default::default()
-        };
-        let e = o.into_builder().err().map(|e| e.code());
-        assert_eq!(e, Some("invalid_config"));
     }
 }

@@ -12,6 +12,7 @@ use crate::guard::guarded;
 use crate::identity::Identity;
 use crate::keys::KeysFrom;
 use crate::policy::{Permissions, PermissionsFrom};
+use teleport_jwt::api::HeaderPairs;
 
 /// One request header (repeated names are allowed, as on the wire).
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -173,192 +174,83 @@ impl Verifier {
     }
 }
 
-/// The `(name, value)` pairs of request headers, in order.
-fn pairs(headers: &[Header]) -> Vec<(&str, &str)> {
-    headers
-        .iter()
-        .map(|h| (h.name.as_str(), h.value.as_str()))
-        .collect()
+/// Request headers as an operation takes them: a list (repeated names allowed, as on the wire)
+/// or a map (one value per name).
+trait RequestHeaders {
+    fn pairs(&self) -> HeaderPairs<'_>;
 }
 
-/// Exports each operation: the expression, on the core verifier `|v|`, run under [`guarded`]
-/// (named after the operation), its error and answer converted to the binding's.
-macro_rules! verifier_operations {
+impl RequestHeaders for Vec<Header> {
+    fn pairs(&self) -> HeaderPairs<'_> {
+        self.iter().map(|h| (&h.name, &h.value)).collect()
+    }
+}
+
+impl RequestHeaders for HashMap<String, String> {
+    fn pairs(&self) -> HeaderPairs<'_> {
+        self.iter().collect()
+    }
+}
+
+/// Exports the operations of the core's description, each run under [`guarded`] (named after
+/// the method), its error and answer converted to the binding's.
+macro_rules! ffi_operations {
     ($(
-        $(#[$doc:meta])* fn $name:ident($($arg:ident: $ty:ty),*) -> $out:ty = |$v:ident| $expr:expr;
-    )*) => {
+        $(#[$doc:meta])*
+        fn $name:ident($($input:ident)?) -> $out:ty $(, at $at:ident)? $(, map $map:ident)?;
+    )*) => {$(
+        ffi_operation! { [$(#[$doc])*] $name($($input)?) -> $out $(, at $at)? $(, map $map)? }
+    )*};
+}
+
+/// One operation: a token operation with its `_at` form, a header operation with its `_map`
+/// form, or an operation without input.
+macro_rules! ffi_operation {
+    ([$(#[$doc:meta])*] $name:ident(token) -> $out:ty, at $at:ident) => {
         #[uniffi::export]
-        impl Verifier {$(
+        impl Verifier {
             $(#[$doc])*
-            pub fn $name(&self, $($arg: $ty),*) -> Result<$out, VerifyError> {
-                let $v = &self.inner;
-                guarded(stringify!($name), || Ok($expr?.into()))
+            pub fn $name(&self, token: String) -> Result<$out, VerifyError> {
+                guarded(stringify!($name), || Ok(self.inner.$name(&token)?.into()))
             }
-        )*}
+
+            $(#[$doc])*
+            ///
+            /// As if the time were `unix_seconds` for the token's claims (the key cache keeps
+            /// the verifier's clock): for replaying recorded tokens and test vectors.
+            pub fn $at(&self, token: String, unix_seconds: i64) -> Result<$out, VerifyError> {
+                guarded(stringify!($at), || {
+                    let now = unix_millis_to_time(unix_seconds.saturating_mul(1000));
+                    Ok(self.inner.$at(&token, now)?.into())
+                })
+            }
+        }
+    };
+    ([$(#[$doc:meta])*] $name:ident(headers) -> $out:ty, map $map:ident) => {
+        #[uniffi::export]
+        impl Verifier {
+            $(#[$doc])*
+            pub fn $name(&self, headers: Vec<Header>) -> Result<$out, VerifyError> {
+                guarded(stringify!($name), || Ok(self.inner.$name(&headers.pairs())?.into()))
+            }
+
+            $(#[$doc])*
+            ///
+            /// For headers held in a map (one value per name).
+            pub fn $map(&self, headers: HashMap<String, String>) -> Result<$out, VerifyError> {
+                guarded(stringify!($map), || Ok(self.inner.$name(&headers.pairs())?.into()))
+            }
+        }
+    };
+    ([$(#[$doc:meta])*] $name:ident() -> $out:ty) => {
+        #[uniffi::export]
+        impl Verifier {
+            $(#[$doc])*
+            pub fn $name(&self) -> Result<$out, VerifyError> {
+                guarded(stringify!($name), || Ok(self.inner.$name()?.into()))
+            }
+        }
     };
 }
 
-verifier_operations! {
-    /// Verifies one token and returns the identity it proves.
-    fn verify(token: String) -> Identity = |v| v.verify(&token);
-
-    /// Verifies one token as if the time were `unix_seconds` for its claims (the key cache
-    /// keeps the verifier's clock). For replaying recorded tokens and test vectors.
-    fn verify_at(token: String, unix_seconds: i64) -> Identity = |v|
-        v.verify_at(&token, unix_millis_to_time(unix_seconds.saturating_mul(1000)));
-
-    /// Verifies the token found in the request's headers, following the configured header
-    /// rules (default: `Teleport-Jwt-Assertion`, then `Authorization: Bearer`).
-    fn verify_headers(headers: Vec<Header>) -> Identity = |v|
-        v.verify_headers(pairs(&headers));
-
-    /// [`Verifier::verify_headers`] for headers held in a map (one value per name).
-    fn verify_header_map(headers: HashMap<String, String>) -> Identity = |v|
-        v.verify_headers(headers.iter());
-
-    /// The token the header rules select from `headers`, without verifying it (for middleware
-    /// that hands it on, e.g. as `Authorization: Bearer`). Fails with `missing_token` or
-    /// `malformed` exactly as `verifyHeaders` would.
-    fn token_from_headers(headers: Vec<Header>) -> String = |v|
-        v.token_from_headers(&pairs(&headers));
-
-    /// [`Verifier::token_from_headers`] for headers held in a map (one value per name).
-    fn token_from_header_map(headers: HashMap<String, String>) -> String = |v| {
-        let pairs: Vec<_> = headers.iter().map(|(n, value)| (n.as_str(), value.as_str())).collect();
-        v.token_from_headers(&pairs)
-    };
-
-    /// Verifies one token and maps its identity to permissions with the configured
-    /// `permissionsFrom` (a `Policy` or a `PermissionMapper`). A repeated token costs neither a
-    /// signature check nor a mapping: both are cached together. Fails with `invalid_config`
-    /// when no mapper is configured, with the token's reason when it is refused (the mapper is
-    /// not called then), and with `plugin_error` when the mapper throws.
-    fn authorize(token: String) -> Authorized = |v| v.authorize(&token);
-
-    /// [`Verifier::authorize`] as if the time were `unix_seconds` for the token's claims (see
-    /// `verifyAt`).
-    fn authorize_at(token: String, unix_seconds: i64) -> Authorized = |v|
-        v.authorize_at(&token, unix_millis_to_time(unix_seconds.saturating_mul(1000)));
-
-    /// [`Verifier::authorize`] with the token found by the header rules (see `verifyHeaders`).
-    fn authorize_headers(headers: Vec<Header>) -> Authorized = |v|
-        v.authorize_headers(pairs(&headers));
-
-    /// [`Verifier::authorize_headers`] for headers held in a map (one value per name).
-    fn authorize_header_map(headers: HashMap<String, String>) -> Authorized = |v|
-        v.authorize_headers(headers.iter());
-
-    /// Fetches the keys of every trust entry now (a start-up check) instead of on the first
-    /// request.
-    fn warm_up() -> () = |v| v.warm_up();
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::config::default_verifier_options;
-
-    #[test]
-    fn the_shown_defaults_are_the_core_defaults() {
-        let v = Verifier::teleport_jwt(
-            "https://t.example.com".into(),
-            "t.example.com".into(),
-            "aud".into(),
-            Some(default_verifier_options()),
-        )
-        .unwrap();
-        assert_eq!(
-            v.core().options(),
-            &teleport_jwt::VerifierOptions::default()
-        );
-    }
-
-    #[test]
-    fn an_empty_audience_is_invalid_config() {
-        let e = Verifier::teleport_jwt(
-            "https://t.example.com".into(),
-            "t.example.com".into(),
-            String::new(),
-            None,
-        )
-        .unwrap_err();
-        assert_eq!(e.code(), "invalid_config");
-    }
-
-    /// A stand-in for a Kotlin/Swift mapper: grants by role, fails for `mallory`, panics for
-    /// `panic` (as UniFFI does when a foreign value cannot be lifted).
-    #[cfg(feature = "testing")]
-    struct ByRole;
-
-    #[cfg(feature = "testing")]
-    impl crate::policy::PermissionMapper for ByRole {
-        fn permissions(
-            &self,
-            identity: Identity,
-        ) -> Result<Arc<Permissions>, crate::error::PluginFailure> {
-            match identity.username.as_str() {
-                "mallory" => Err(crate::error::PluginFailure::from(
-                    uniffi::UnexpectedUniFFICallbackError::new(
-                        "java.lang.IllegalStateException: directory down\n\tat X.y(X.kt:1)",
-                    ),
-                )),
-                "eve" => Err(crate::error::PluginFailure::Failed {
-                    code: "expired".into(),
-                    detail: "badge expired".into(),
-                }),
-                "panic" => panic!("cannot lift"),
-                _ => Ok(Permissions::new(
-                    identity
-                        .roles
-                        .iter()
-                        .map(|r| format!("tool:{r}_*"))
-                        .collect(),
-                    vec!["tool:*_secret".into()],
-                )),
-            }
-        }
-    }
-
-    #[test]
-    #[cfg(feature = "testing")]
-    fn authorize_runs_a_foreign_mapper_and_contains_its_failures() {
-        use crate::mock::{MintSpec, MockTeleport};
-        use crate::policy::PermissionsFrom;
-        let mock = MockTeleport::start(teleport_jwt::Algorithm::ES256).unwrap();
-        let options = VerifierOptions {
-            ca_pem: Some(mock.ca_pem()),
-            permissions_from: Some(PermissionsFrom::Mapper {
-                mapper: Arc::new(ByRole),
-            }),
-            ..Default::default()
-        };
-        let aud = "mcp+http://127.0.0.1:8000/mcp".to_owned();
-        let v = Verifier::teleport_jwt(mock.proxy_url(), mock.cluster_name(), aud, Some(options))
-            .unwrap();
-        let mint = |user: &str| {
-            mock.mint(MintSpec {
-                username: Some(user.into()),
-                roles: Some(vec!["read".into()]),
-                ..Default::default()
-            })
-            .unwrap()
-        };
-        let got = v.authorize(mint("alice")).unwrap();
-        assert_eq!(got.identity.username, "alice");
-        assert!(got.permissions.can_call_tool("read_file".into()));
-        assert!(!got.permissions.can_call_tool("read_secret".into()));
-        assert!(!got.permissions.can_call_tool("write_file".into()));
-        for (user, text) in [
-            ("mallory", "java.lang.IllegalStateException: directory down"),
-            ("eve", "expired: badge expired"),
-        ] {
-            let e = v.authorize(mint(user)).unwrap_err();
-            assert_eq!(e.code(), "plugin_error", "{e}");
-            assert!(e.message().starts_with("permission mapper failed: "), "{e}");
-            assert!(e.message().ends_with(text), "{e}");
-        }
-        let e = v.authorize(mint("panic")).unwrap_err();
-        assert_eq!(e.code(), "internal_error", "{e}");
-        assert!(v.authorize(mint("bob")).is_ok(), "still usable");
-    }
-}
+teleport_jwt::describe_verifier_operations!(ffi_operations);

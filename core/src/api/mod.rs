@@ -22,72 +22,13 @@ pub(crate) mod mock;
 mod policy;
 mod reasons;
 mod settings;
+mod verifier;
 
 use crate::error::Reason;
 
 pub use mock::MOCK_OPERATIONS;
-
-/// The operations of a verifier. Every binding has each of them (Python may spell `*_at` as a
-/// `now=` argument of the plain operation).
-pub const VERIFIER_OPERATIONS: &[&str] = &[
-    "verify",
-    "verify_at",
-    "verify_headers",
-    "token_from_headers",
-    "authorize",
-    "authorize_at",
-    "authorize_headers",
-    "warm_up",
-    "key_fetch_count",
-    "stats",
-    "with_permissions",
-    "has_permissions",
-];
-
-/// What kind of value a verifier option takes; each language spells it its own way.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OptionKind {
-    /// A duration: float seconds in Python, `..._seconds` / `..._ms` integers in the
-    /// generated Kotlin and Swift records.
-    Duration,
-    /// A count or a size in bytes.
-    Count,
-    /// A switch.
-    Flag,
-    /// Text (a PEM bundle).
-    Text,
-    /// A list of header rules (`"Teleport-Jwt-Assertion"`, `"Authorization: Bearer"`).
-    HeaderRules,
-}
-
-crate::names::named_enum!(OptionKind {
-    Duration => "duration",
-    Count => "count",
-    Flag => "flag",
-    Text => "text",
-    HeaderRules => "header_rules",
-});
-
-/// Every setting of [`crate::VerifierOptions`], flattened (`cache.max_age` is
-/// `cache_max_age`), with its kind. Each binding takes exactly these (plus its plug-ins).
-pub const VERIFIER_OPTIONS: &[(&str, OptionKind)] = &[
-    ("leeway", OptionKind::Duration),
-    ("max_token_bytes", OptionKind::Count),
-    ("headers", OptionKind::HeaderRules),
-    ("cache_max_age", OptionKind::Duration),
-    ("cache_cooldown", OptionKind::Duration),
-    ("cache_max_stale", OptionKind::Duration),
-    ("cache_max_keys", OptionKind::Count),
-    ("fetch_timeout", OptionKind::Duration),
-    ("fetch_max_body_bytes", OptionKind::Count),
-    ("ca_pem", OptionKind::Text),
-    ("allow_insecure_http_for_loopback", OptionKind::Flag),
-    ("token_cache_capacity", OptionKind::Count),
-    ("token_cache_max_bytes", OptionKind::Count),
-];
-
-/// The options of a trust entry besides its issuer, audiences and keys.
-pub const TRUST_ENTRY_OPTIONS: &[&str] = &["name", "require_iat"];
+pub use settings::{OptionKind, TRUST_ENTRY_OPTIONS, VERIFIER_OPTIONS};
+pub use verifier::{HeaderPairs, VERIFIER_OPERATIONS};
 
 /// Every reason code with the name of its exception type ([`Reason::type_name`]).
 pub fn reasons() -> impl Iterator<Item = (&'static str, &'static str)> {
