@@ -128,176 +128,173 @@ impl MockTeleport {
     }
 }
 
-/// The class's methods in the one `#[pymethods]` block PyO3 allows: Python's own, written
-/// here, then those of the core's description (`py_mock_operations!`).
-macro_rules! py_mock_class {
-    ($($operations:tt)*) => {
-        py_mock_operations! { [
-            /// Starts the server (with the GIL released). The keywords are the core's `MockOptions`:
-            /// `id_token_algorithm="RS256"`, `cluster_name="teleport.example.com"`,
-            /// `kid_in_tokens=True`, `publish_blank_kid_twin=True`, `ec_short_coordinate=False`.
-            /// `ValueError` for an unknown algorithm, `TypeError` for an unknown keyword,
-            /// `RuntimeError` when the server cannot start.
-            #[new]
-            #[pyo3(signature = (algorithm="RS256", **options))]
-            fn new(py: Python<'_>, algorithm: &str, options: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
-                let options = options.cloned().unwrap_or_else(|| PyDict::new(py));
-                options.set_item("algorithm", algorithm)?;
-                let opts: MockOptions = from_kwargs(py, Some(&options), "MockTeleport")?;
-                let mock = py
-                    .detach(|| no_panic(|| teleport_jwt::mock::MockTeleport::start_with(opts)))
-                    .map_err(PyRuntimeError::new_err)?
-                    .map_err(mock_err)?;
-                Ok(MockTeleport {
-                    inner: RwLock::new(Some(Arc::new(mock))),
-                })
-            }
+/// Python's own methods; those of the core's description follow (`py_mock_operations!`).
+#[pymethods]
+impl MockTeleport {
+    /// Starts the server (with the GIL released). The keywords are the core's `MockOptions`:
+    /// `id_token_algorithm="RS256"`, `cluster_name="teleport.example.com"`,
+    /// `kid_in_tokens=True`, `publish_blank_kid_twin=True`, `ec_short_coordinate=False`.
+    /// `ValueError` for an unknown algorithm, `TypeError` for an unknown keyword,
+    /// `RuntimeError` when the server cannot start.
+    #[new]
+    #[pyo3(signature = (algorithm="RS256", **options))]
+    fn new(py: Python<'_>, algorithm: &str, options: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+        let options = options.cloned().unwrap_or_else(|| PyDict::new(py));
+        options.set_item("algorithm", algorithm)?;
+        let opts: MockOptions = from_kwargs(py, Some(&options), "MockTeleport")?;
+        let mock = py
+            .detach(|| no_panic(|| teleport_jwt::mock::MockTeleport::start_with(opts)))
+            .map_err(PyRuntimeError::new_err)?
+            .map_err(mock_err)?;
+        Ok(MockTeleport {
+            inner: RwLock::new(Some(Arc::new(mock))),
+        })
+    }
 
-            /// Mints a token as Teleport makes it. The keywords are the core's `MintSpec`, each
-            /// optional (None = unset): `username="alice"`, `roles=["access"]`, `traits={}`,
-            /// `audience="mcp+http://127.0.0.1:8000/mcp"` (a str or a list), `ttl=300` and
-            /// `issued_at` (Unix seconds, default now) in seconds, `kind="jwt"` or `"id_token"`,
-            /// `jwt_claims="roles_and_traits"`, `include_kid` (None follows `kid_in_tokens`);
-            /// `claims` sets or replaces claims, `remove_claims` deletes some, `headers` /
-            /// `remove_headers` do the same for the JWS header. `ValueError` for an unknown name,
-            /// `TypeError` for an unknown keyword or a value of the wrong type.
-            #[pyo3(signature = (**spec))]
-            fn mint(&self, py: Python<'_>, spec: Option<&Bound<'_, PyDict>>) -> PyResult<String> {
-                let spec: MintSpec = from_kwargs(py, spec, "mint")?;
-                if spec.kind == TokenKind::Generic {
-                    return Err(PyValueError::new_err(
-                        "kind: the mock mints \"jwt\" or \"id_token\" tokens",
-                    ));
-                }
-                self.get()?.mint(&spec).map_err(mock_err)
-            }
+    /// Mints a token as Teleport makes it. The keywords are the core's `MintSpec`, each
+    /// optional (None = unset): `username="alice"`, `roles=["access"]`, `traits={}`,
+    /// `audience="mcp+http://127.0.0.1:8000/mcp"` (a str or a list), `ttl=300` and
+    /// `issued_at` (Unix seconds, default now) in seconds, `kind="jwt"` or `"id_token"`,
+    /// `jwt_claims="roles_and_traits"`, `include_kid` (None follows `kid_in_tokens`);
+    /// `claims` sets or replaces claims, `remove_claims` deletes some, `headers` /
+    /// `remove_headers` do the same for the JWS header. `ValueError` for an unknown name,
+    /// `TypeError` for an unknown keyword or a value of the wrong type.
+    #[pyo3(signature = (**spec))]
+    fn mint(&self, py: Python<'_>, spec: Option<&Bound<'_, PyDict>>) -> PyResult<String> {
+        let spec: MintSpec = from_kwargs(py, spec, "mint")?;
+        if spec.kind == TokenKind::Generic {
+            return Err(PyValueError::new_err(
+                "kind: the mock mints \"jwt\" or \"id_token\" tokens",
+            ));
+        }
+        self.get()?.mint(&spec).map_err(mock_err)
+    }
 
-            /// Signs exactly these header and payload JSON texts with the CA's current (or next) key.
-            #[pyo3(signature = (header_json, payload_json, *, ca="jwt", key="active"))]
-            fn sign_raw(
-                &self,
-                header_json: &str,
-                payload_json: &str,
-                ca: &str,
-                key: &str,
-            ) -> PyResult<String> {
-                let (ca, which) = (named::<Ca>(ca, "ca")?, named::<KeyChoice>(key, "key")?);
-                self.get()?
-                    .sign_raw_with(ca, which, header_json, payload_json)
-                    .map_err(mock_err)
-            }
+    /// Signs exactly these header and payload JSON texts with the CA's current (or next) key.
+    #[pyo3(signature = (header_json, payload_json, *, ca="jwt", key="active"))]
+    fn sign_raw(
+        &self,
+        header_json: &str,
+        payload_json: &str,
+        ca: &str,
+        key: &str,
+    ) -> PyResult<String> {
+        let (ca, which) = (named::<Ca>(ca, "ca")?, named::<KeyChoice>(key, "key")?);
+        self.get()?
+            .sign_raw_with(ca, which, header_json, payload_json)
+            .map_err(mock_err)
+    }
 
-            /// Fails every request: `None` (serve normally), `"refuse"`, `"hang"`, `"garbage"`, an
-            /// HTTP status (`500` or `("status", 500)`), `("oversized", n_bytes)` or `("redirect",
-            /// url)`: the core's `Failure` by its serde names, a pair standing for `{name: argument}`.
-            #[pyo3(signature = (mode))]
-            fn set_failure(&self, py: Python<'_>, mode: &Bound<'_, PyAny>) -> PyResult<()> {
-                let form = PyDict::new(py);
-                if let Ok((name, argument)) = mode.extract::<(String, Bound<'_, PyAny>)>() {
-                    form.set_item(name, argument)?;
-                } else if mode.is_instance_of::<PyInt>() {
-                    form.set_item("status", mode)?;
-                }
-                let failure: Failure = if mode.is_none() {
-                    Failure::None
-                } else if form.is_empty() {
-                    from_py(mode, "failure mode")?
-                } else {
-                    from_py(form.as_any(), "failure mode")?
-                };
-                let m = self.get()?;
-                py.detach(|| m.set_failure(failure));
-                Ok(())
-            }
+    /// Fails every request: `None` (serve normally), `"refuse"`, `"hang"`, `"garbage"`, an
+    /// HTTP status (`500` or `("status", 500)`), `("oversized", n_bytes)` or `("redirect",
+    /// url)`: the core's `Failure` by its serde names, a pair standing for `{name: argument}`.
+    #[pyo3(signature = (mode))]
+    fn set_failure(&self, py: Python<'_>, mode: &Bound<'_, PyAny>) -> PyResult<()> {
+        let form = PyDict::new(py);
+        if let Ok((name, argument)) = mode.extract::<(String, Bound<'_, PyAny>)>() {
+            form.set_item(name, argument)?;
+        } else if mode.is_instance_of::<PyInt>() {
+            form.set_item("status", mode)?;
+        }
+        let failure: Failure = if mode.is_none() {
+            Failure::None
+        } else if form.is_empty() {
+            from_py(mode, "failure mode")?
+        } else {
+            from_py(form.as_any(), "failure mode")?
+        };
+        let m = self.get()?;
+        py.detach(|| m.set_failure(failure));
+        Ok(())
+    }
 
-            /// Requests received on one path, e.g. `"/.well-known/jwks.json"` (the same as
-            /// `request_count_for_path`).
-            fn request_count_for(&self, path: &str) -> PyResult<u64> {
-                Ok(self.get()?.request_count_for(path))
-            }
+    /// Requests received on one path, e.g. `"/.well-known/jwks.json"` (the same as
+    /// `request_count_for_path`).
+    fn request_count_for(&self, path: &str) -> PyResult<u64> {
+        Ok(self.get()?.request_count_for(path))
+    }
 
-            /// Whether the server is still running.
-            #[getter]
-            fn running(&self) -> bool {
-                self.inner.read().map(|g| g.is_some()).unwrap_or(false)
-            }
+    /// Whether the server is still running.
+    #[getter]
+    fn running(&self) -> bool {
+        self.inner.read().map(|g| g.is_some()).unwrap_or(false)
+    }
 
-            /// Stops the server and joins its threads. Idempotent.
-            fn stop(&self, py: Python<'_>) -> PyResult<()> {
-                let taken = self
-                    .inner
-                    .write()
-                    .map_err(|_| PyRuntimeError::new_err("MockTeleport state is poisoned"))?
-                    .take();
-                if let Some(m) = taken {
-                    // Another thread may still hold a clone for a moment; the last drop stops it.
-                    py.detach(move || no_panic(move || drop(m)))
-                        .map_err(PyRuntimeError::new_err)?;
-                }
-                Ok(())
-            }
+    /// Stops the server and joins its threads. Idempotent.
+    fn stop(&self, py: Python<'_>) -> PyResult<()> {
+        let taken = self
+            .inner
+            .write()
+            .map_err(|_| PyRuntimeError::new_err("MockTeleport state is poisoned"))?
+            .take();
+        if let Some(m) = taken {
+            // Another thread may still hold a clone for a moment; the last drop stops it.
+            py.detach(move || no_panic(move || drop(m)))
+                .map_err(PyRuntimeError::new_err)?;
+        }
+        Ok(())
+    }
 
-            fn __enter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
-                slf
-            }
+    fn __enter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
+        slf
+    }
 
-            #[pyo3(signature = (*_exc))]
-            fn __exit__(&self, py: Python<'_>, _exc: &Bound<'_, PyTuple>) -> PyResult<bool> {
-                self.stop(py)?;
-                Ok(false)
-            }
+    #[pyo3(signature = (*_exc))]
+    fn __exit__(&self, py: Python<'_>, _exc: &Bound<'_, PyTuple>) -> PyResult<bool> {
+        self.stop(py)?;
+        Ok(false)
+    }
 
-            fn __repr__(&self) -> String {
-                match self.get() {
-                    Ok(m) => format!(
-                        "MockTeleport(proxy_url={:?}, cluster_name={:?})",
-                        m.proxy_url(),
-                        m.cluster_name()
-                    ),
-                    Err(_) => "MockTeleport(stopped)".to_owned(),
-                }
-            }
-        ] $($operations)* }
-    };
+    fn __repr__(&self) -> String {
+        match self.get() {
+            Ok(m) => format!(
+                "MockTeleport(proxy_url={:?}, cluster_name={:?})",
+                m.proxy_url(),
+                m.cluster_name()
+            ),
+            Err(_) => "MockTeleport(stopped)".to_owned(),
+        }
+    }
 }
 
-/// Munches the description one operation at a time into `[methods]`, in Python's conventions,
-/// and ends with the `#[pymethods]` block. Each operation runs with the GIL released.
+/// Each operation of the description as a method in Python's conventions, in a `#[pymethods]`
+/// block of its own (PyO3's `multiple-pymethods`), taken one at a time; each runs with the GIL
+/// released.
 macro_rules! py_mock_operations {
-    ([$($methods:tt)*]) => {
-        #[pymethods]
-        impl MockTeleport {
-            $($methods)*
-        }
-    };
+    () => {};
     // An operation with no output: `-> ()`, so that the arms below are one per shape.
-    ([$($methods:tt)*] $(#[$doc:meta])* fn $name:ident($($args:tt)*) $(= $core:ident)?; $($rest:tt)*) => {
-        py_mock_operations! { [$($methods)*] $(#[$doc])* fn $name($($args)*) -> () $(= $core)?; $($rest)* }
+    ($(#[$doc:meta])* fn $name:ident($($args:tt)*) $(= $core:ident)?; $($rest:tt)*) => {
+        py_mock_operations! { $(#[$doc])* fn $name($($args)*) -> () $(= $core)?; $($rest)* }
     };
     // An action without arguments: a method.
-    ([$($methods:tt)*] $(#[$doc:meta])* fn $name:ident() -> () $(= $core:ident)?; $($rest:tt)*) => {
-        py_mock_operations! { [$($methods)*
+    ($(#[$doc:meta])* fn $name:ident() -> () $(= $core:ident)?; $($rest:tt)*) => {
+        #[pymethods]
+        impl MockTeleport {
             $(#[$doc])*
             fn $name(&self, py: Python<'_>) -> PyResult<()> {
                 let mock = self.get()?;
                 py.detach(move || MockOperations::$name(&*mock)).to_python()
             }
-        ] $($rest)* }
+        }
+        py_mock_operations! { $($rest)* }
     };
     // A query without arguments: a property.
-    ([$($methods:tt)*] $(#[$doc:meta])* fn $name:ident() -> $out:ty $(= $core:ident)?; $($rest:tt)*) => {
-        py_mock_operations! { [$($methods)*
+    ($(#[$doc:meta])* fn $name:ident() -> $out:ty $(= $core:ident)?; $($rest:tt)*) => {
+        #[pymethods]
+        impl MockTeleport {
             $(#[$doc])*
             #[getter]
             fn $name(&self, py: Python<'_>) -> PyResult<<$out as ToPython>::Out> {
                 let mock = self.get()?;
                 py.detach(move || MockOperations::$name(&*mock)).to_python()
             }
-        ] $($rest)* }
+        }
+        py_mock_operations! { $($rest)* }
     };
     // An operation on one CA: `ca` comes last, default "jwt".
-    ([$($methods:tt)*] $(#[$doc:meta])* fn $name:ident(ca: Ca $(, $arg:ident: $ty:ty)*) -> $out:ty $(= $core:ident)?; $($rest:tt)*) => {
-        py_mock_operations! { [$($methods)*
+    ($(#[$doc:meta])* fn $name:ident(ca: Ca $(, $arg:ident: $ty:ty)*) -> $out:ty $(= $core:ident)?; $($rest:tt)*) => {
+        #[pymethods]
+        impl MockTeleport {
             $(#[$doc])*
             #[pyo3(signature = ($($arg,)* ca = "jwt"))]
             fn $name(
@@ -310,11 +307,13 @@ macro_rules! py_mock_operations {
                 py.detach(move || MockOperations::$name(&*mock, ca, $(PyArg::into_core($arg)),*))
                     .to_python()
             }
-        ] $($rest)* }
+        }
+        py_mock_operations! { $($rest)* }
     };
     // Any other operation: its arguments in order.
-    ([$($methods:tt)*] $(#[$doc:meta])* fn $name:ident($($arg:ident: $ty:ty),*) -> $out:ty $(= $core:ident)?; $($rest:tt)*) => {
-        py_mock_operations! { [$($methods)*
+    ($(#[$doc:meta])* fn $name:ident($($arg:ident: $ty:ty),*) -> $out:ty $(= $core:ident)?; $($rest:tt)*) => {
+        #[pymethods]
+        impl MockTeleport {
             $(#[$doc])*
             fn $name(
                 &self,
@@ -325,8 +324,9 @@ macro_rules! py_mock_operations {
                 py.detach(move || MockOperations::$name(&*mock, $(PyArg::into_core($arg)),*))
                     .to_python()
             }
-        ] $($rest)* }
+        }
+        py_mock_operations! { $($rest)* }
     };
 }
 
-teleport_jwt::describe_mock_operations!(py_mock_class);
+teleport_jwt::describe_mock_operations!(py_mock_operations);
