@@ -24,6 +24,10 @@ mod settings;
 
 use crate::error::Reason;
 
+pub use policy::{
+    EXPLANATION_FIELDS, MAPPER_OPERATIONS, PERMISSIONS_OPERATIONS, POLICY_OPERATIONS,
+};
+
 /// The operations of a verifier. Every binding has each of them (Python may spell `*_at` as a
 /// `now=` argument of the plain operation).
 pub const VERIFIER_OPERATIONS: &[&str] = &[
