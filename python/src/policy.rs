@@ -10,7 +10,6 @@ use std::sync::Arc;
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyFrozenSet, PyList, PyString, PyTuple};
 use pyo3::IntoPyObjectExt;
 use teleport_jwt::policy::{self as core, PolicyFormat};
@@ -33,14 +32,30 @@ impl IntoPyErr for core::PolicyError {
     }
 }
 
-/// A list of `str` from any iterable of `str` (a bare `str` is refused: it would be its
-/// characters). PyO3 names the argument in the `TypeError`.
-pub(crate) struct StrList(Vec<String>);
+/// How Python gives an argument that the core's descriptions name by type: written once per
+/// type, used as `#[pyo3(from_py_with = ...)]` by every generated method.
+pub(crate) trait PyArg: Sized {
+    fn from_py(obj: &Bound<'_, PyAny>) -> PyResult<Self>;
+}
 
-impl<'a, 'py> FromPyObject<'a, 'py> for StrList {
-    type Error = PyErr;
+/// A `str`.
+impl PyArg for String {
+    fn from_py(obj: &Bound<'_, PyAny>) -> PyResult<Self> {
+        obj.extract()
+    }
+}
 
-    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+/// A `str` or any `os.PathLike`.
+impl PyArg for PathBuf {
+    fn from_py(obj: &Bound<'_, PyAny>) -> PyResult<Self> {
+        obj.extract()
+    }
+}
+
+/// Any iterable of `str`; a bare `str` is refused (it would be its characters). PyO3 names the
+/// argument in a note of the `TypeError`.
+impl PyArg for Vec<String> {
+    fn from_py(obj: &Bound<'_, PyAny>) -> PyResult<Self> {
         if obj.is_instance_of::<PyString>() {
             return Err(PyTypeError::new_err(
                 "must be an iterable of str, not a single str",
@@ -49,7 +64,7 @@ impl<'a, 'py> FromPyObject<'a, 'py> for StrList {
         let iter = obj.try_iter().map_err(|_| {
             PyTypeError::new_err(format!(
                 "must be an iterable of str, not {}",
-                type_name(&obj)
+                type_name(obj)
             ))
         })?;
         let mut out = Vec::new();
@@ -60,45 +75,8 @@ impl<'a, 'py> FromPyObject<'a, 'py> for StrList {
             })?;
             out.push(s.to_str()?.to_owned());
         }
-        Ok(StrList(out))
+        Ok(out)
     }
-}
-
-impl std::ops::Deref for StrList {
-    type Target = [String];
-    fn deref(&self) -> &[String] {
-        &self.0
-    }
-}
-
-impl IntoIterator for StrList {
-    type Item = String;
-    type IntoIter = std::vec::IntoIter<String>;
-    fn into_iter(self) -> Self::IntoIter {
-        self.0.into_iter()
-    }
-}
-
-/// How Python gives an argument the core's descriptions name by type (owned there); each form
-/// derefs or iterates as the described type, so the description's core call accepts it.
-pub(crate) trait PyArg {
-    /// The argument as PyO3 extracts it.
-    type Py;
-}
-
-/// A `str`, borrowed from Python (no copy).
-impl PyArg for String {
-    type Py = PyBackedStr;
-}
-
-/// Any iterable of `str`.
-impl PyArg for Vec<String> {
-    type Py = StrList;
-}
-
-/// A `str` or any `os.PathLike`.
-impl PyArg for PathBuf {
-    type Py = PathBuf;
 }
 
 /// A core value as Python receives it, written once per type: every method and getter
@@ -209,7 +187,7 @@ macro_rules! py_permissions {
                 fn $q<'py>(
                     &self,
                     py: Python<'py>,
-                    $($arg: <$ty as PyArg>::Py),*
+                    $(#[pyo3(from_py_with = <$ty as PyArg>::from_py)] $arg: $ty),*
                 ) -> PyResult<Bound<'py, PyAny>> {
                     self.inner.$core($($pass),*).to_py(py)
                 }
@@ -221,13 +199,19 @@ macro_rules! py_permissions {
 teleport_jwt::describe_permissions!(py_permissions Permissions {
     #[new]
     #[pyo3(signature = (granted=None, denied=None))]
-    fn new(granted: Option<StrList>, denied: Option<StrList>) -> Self {
-        Permissions {
+    fn new(
+        granted: Option<&Bound<'_, PyAny>>,
+        denied: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let strings = |v: Option<&Bound<'_, PyAny>>| {
+            v.map(<Vec<String> as PyArg>::from_py).transpose()
+        };
+        Ok(Permissions {
             inner: Arc::new(core::Permissions::new(
-                granted.into_iter().flatten(),
-                denied.into_iter().flatten(),
+                strings(granted)?.unwrap_or_default(),
+                strings(denied)?.unwrap_or_default(),
             )),
-        }
+        })
     }
 
     /// Indexes of rules that matched but granted nothing (over the expansion cap).
@@ -424,7 +408,7 @@ macro_rules! py_mapper_questions {
                     &self,
                     py: Python<'py>,
                     $id: PyRef<'_, Identity>,
-                    $($arg: <$ty as PyArg>::Py),*
+                    $(#[pyo3(from_py_with = <$ty as PyArg>::from_py)] $arg: $ty),*
                 ) -> PyResult<Bound<'py, PyAny>> {
                     let $id: &teleport_jwt::Identity = &$id.inner;
                     guarded(py, || self.mapper().$core($($pass),*))?.to_py(py)
@@ -452,7 +436,10 @@ macro_rules! py_policy {
             $(
                 $(#[$ldoc])*
                 #[staticmethod]
-                fn $loader(py: Python<'_>, $larg: <$lty as PyArg>::Py) -> PyResult<Self> {
+                fn $loader(
+                    py: Python<'_>,
+                    #[pyo3(from_py_with = <$lty as PyArg>::from_py)] $larg: $lty,
+                ) -> PyResult<Self> {
                     let inner = detached(py, || core::Policy::$lcore($($lpass),*))?;
                     Ok(Policy {
                         inner: Arc::new(inner),
@@ -466,7 +453,7 @@ macro_rules! py_policy {
                     &self,
                     py: Python<'py>,
                     $qid: PyRef<'_, Identity>,
-                    $($qarg: <$qty as PyArg>::Py),*
+                    $(#[pyo3(from_py_with = <$qty as PyArg>::from_py)] $qarg: $qty),*
                 ) -> PyResult<Bound<'py, PyAny>> {
                     let $qid: &teleport_jwt::Identity = &$qid.inner;
                     guarded(py, || Ok::<_, VerifyError>(self.inner.$qcore($($qpass),*)))?.to_py(py)

@@ -8,16 +8,14 @@
 //! compile here.
 //!
 //! # Grammar of an operation
-//! `fn name(args) -> Out { core_method(pass, ...) }`: `args` are what a binding receives
-//! (owned: `String`, `Vec<String>`, `PathBuf`; `identity` is the verified identity, given to the
-//! core as `&Identity`), `Out` is the core's answer, and the block is how the core is asked
-//! (`core_method` on the receiver each list names, with each argument as written: `&text`
-//! borrows, `tools` moves). A binding may hand over a value of its own type for an argument as
-//! long as the block's expressions accept it (Python's `str` derefs to `&str`, its iterable of
-//! `str` derefs to `&[String]` and iterates as `String`s). A list with no `-> Out` before the
-//! block (the loaders) answers a `Policy`.
+//! `fn name(args) -> Out { core_method(pass, ...) }`: `args` are what a binding receives, by
+//! their core types (owned: `String`, `Vec<String>`, `PathBuf`; each binding converts its
+//! language's value into them once per type), with `identity` the verified identity (given to
+//! the core as `&Identity`); `Out` is the core's answer; the block is how the core is asked:
+//! `core_method` on the receiver each list names, with each argument as written (`&text`
+//! borrows, `tools` moves). The loaders have no `-> Out`: each answers a `Policy`.
 //!
-//! Every `describe_*!(callback, context...)` calls `callback! { context... <the list> }`: the
+//! Every `describe_*!(callback context...)` calls `callback! { context... <the list> }`: the
 //! context tokens (a class name, the class's own methods) pass through first.
 //!
 //! Not here: each language's conveniences that only it has (Python's `Policy.from_text`,
