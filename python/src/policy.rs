@@ -2,7 +2,13 @@
 //! evaluates rules, `Permissions` is one identity's result, `Explanation` says why, and
 //! `PermissionMapper` runs any mapper (a `Policy`, or a Python object with `permissions()`)
 //! through the core's `PermissionMapper` trait. Every decision is the core's; evaluation is a
-//! few microseconds and cannot fail, so it runs with the GIL held.
+//! few microseconds and cannot fail, so it runs with the GIL held (loading releases it).
+//!
+//! What Kotlin and Swift have too (the loaders, the questions, `Permissions`' data and
+//! questions, the explanation's fields) is generated, docstrings included, from the core's
+//! descriptions (`core/src/api/policy.rs`) through one conversion per type: [`PyArg`] in,
+//! [`ToPy`] out. Written here: Python's own conveniences (`from_text`, `capped_rules`, the flat
+//! explanation properties, the dunder methods) and the constructors.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -252,6 +258,18 @@ pub(crate) struct Explanation {
     inner: core::Explanation,
 }
 
+/// The flat properties' sources (Python's conveniences: the parts of `decided_by` and
+/// `overridden_grant`).
+impl Explanation {
+    fn decided(&self) -> Option<&core::RuleHit> {
+        self.inner.decided_by.as_ref()
+    }
+
+    fn overridden(&self) -> Option<&core::RuleHit> {
+        self.inner.overridden_grant.as_ref()
+    }
+}
+
 /// The explanation's fields as properties (after the class's own methods), and each part
 /// record (`RuleHit`, `RuleRef`) as a tuple of its fields, from the core's description.
 macro_rules! py_explanation {
@@ -304,62 +322,49 @@ teleport_jwt::describe_explanation!(py_explanation Explanation {
     /// 0-based index of the rule that decided (the deny, or the first grant); None when not granted.
     #[getter]
     fn rule_index(&self) -> Option<usize> {
-        self.inner.decided_by.as_ref().map(|h| h.rule.index)
+        self.decided().map(|h| h.rule.index)
     }
 
     /// The `name` of the rule that decided, when it has one.
     #[getter]
     fn rule_name(&self) -> Option<&str> {
-        self.inner
-            .decided_by
-            .as_ref()
-            .and_then(|h| h.rule.name.as_deref())
+        self.decided().and_then(|h| h.rule.name.as_deref())
     }
 
     /// The expanded grant or the deny glob that matched the permission.
     #[getter]
     fn pattern(&self) -> Option<&str> {
-        self.inner.decided_by.as_ref().map(|h| h.pattern.as_str())
+        self.decided().map(|h| h.pattern.as_str())
     }
 
     /// The grant template or deny pattern as written in the policy.
     #[getter]
     fn source(&self) -> Option<&str> {
-        self.inner.decided_by.as_ref().map(|h| h.source.as_str())
+        self.decided().map(|h| h.source.as_str())
     }
 
     /// The deciding rule's conditions that held.
     #[getter]
     fn conditions(&self) -> Vec<String> {
-        self.inner
-            .decided_by
-            .as_ref()
-            .map(|h| h.conditions.clone())
-            .unwrap_or_default()
+        self.decided().map(|h| h.conditions.clone()).unwrap_or_default()
     }
 
     /// For `"denied"`: index of the first grant rule the deny overrode, if any.
     #[getter]
     fn overrides_rule_index(&self) -> Option<usize> {
-        self.inner.overridden_grant.as_ref().map(|h| h.rule.index)
+        self.overridden().map(|h| h.rule.index)
     }
 
     /// For `"denied"`: name of the first grant rule the deny overrode, if it has one.
     #[getter]
     fn overrides_rule_name(&self) -> Option<&str> {
-        self.inner
-            .overridden_grant
-            .as_ref()
-            .and_then(|h| h.rule.name.as_deref())
+        self.overridden().and_then(|h| h.rule.name.as_deref())
     }
 
     /// For `"denied"`: the overridden grant's expanded pattern.
     #[getter]
     fn overrides_pattern(&self) -> Option<&str> {
-        self.inner
-            .overridden_grant
-            .as_ref()
-            .map(|h| h.pattern.as_str())
+        self.overridden().map(|h| h.pattern.as_str())
     }
 
     fn __bool__(&self) -> bool {

@@ -6,6 +6,11 @@
 //! A verifier given a mapper (`VerifierOptions.permissionsFrom`: [`PermissionsFrom::Policy`] or
 //! [`PermissionsFrom::Mapper`]) answers `authorize`: the verified identity and its
 //! [`Permissions`], computed once per token and cached with its verification.
+//!
+//! What Python has too (the loaders, the questions, `Permissions`' methods, the explanation
+//! records) is generated, docs included, from the core's descriptions
+//! (`core/src/api/policy.rs`) through one conversion per type: [`FromFfi`] in, [`IntoFfi`] out.
+//! Written here: the constructors, `explain` as text, the error and the mapper plug-in.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
