@@ -10,7 +10,7 @@
 //! What Python has too (the loaders, the questions, `Permissions`' methods, the explanation
 //! records) is generated, docs included, from the core's descriptions
 //! (`core/src/api/policy.rs`) through one conversion per type: [`FromFfi`] in, [`IntoFfi`] out.
-//! Written here: the constructors, `explain` as text, the error and the mapper plug-in.
+//! Written here: the constructors, the error and the mapper plug-in.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
