@@ -44,19 +44,17 @@ pub(crate) trait PyArg: Sized {
     fn from_py(obj: &Bound<'_, PyAny>) -> PyResult<Self>;
 }
 
-/// A `str`.
-impl PyArg for String {
-    fn from_py(obj: &Bound<'_, PyAny>) -> PyResult<Self> {
-        obj.extract()
-    }
+/// A `str`, and a `str` or any `os.PathLike`: as PyO3 extracts them.
+macro_rules! py_arg_as_extracted {
+    ($($ty:ty),*) => {$(
+        impl PyArg for $ty {
+            fn from_py(obj: &Bound<'_, PyAny>) -> PyResult<Self> {
+                obj.extract()
+            }
+        }
+    )*};
 }
-
-/// A `str` or any `os.PathLike`.
-impl PyArg for PathBuf {
-    fn from_py(obj: &Bound<'_, PyAny>) -> PyResult<Self> {
-        obj.extract()
-    }
-}
+py_arg_as_extracted!(String, PathBuf);
 
 /// Any iterable of `str`; a bare `str` is refused (it would be its characters). PyO3 names the
 /// argument in a note of the `TypeError`.
@@ -91,23 +89,30 @@ pub(crate) trait ToPy {
     fn to_py<'py>(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>>;
 }
 
-/// Values Python has a conversion for already.
-macro_rules! to_py_as_is {
-    ($($ty:ty),*) => {$(
+/// Writes `ToPy` for each `Type => |value, py| conversion;` of a table.
+macro_rules! to_py {
+    ($($ty:ty => |$v:ident, $py:ident| $body:expr;)*) => {$(
         impl ToPy for $ty {
-            fn to_py<'py>(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-                self.into_bound_py_any(py)
+            fn to_py<'py>(self, $py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                let $v = self;
+                $body
             }
         }
     )*};
 }
-to_py_as_is!(bool, String, &String, &usize, Vec<String>);
 
-/// Sets are frozensets.
-impl ToPy for &BTreeSet<String> {
-    fn to_py<'py>(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        Ok(PyFrozenSet::new(py, self)?.into_any())
-    }
+to_py! {
+    bool => |v, py| v.into_bound_py_any(py);
+    String => |v, py| v.into_bound_py_any(py);
+    &String => |v, py| v.into_bound_py_any(py);
+    &usize => |v, py| v.into_bound_py_any(py);
+    Vec<String> => |v, py| v.into_bound_py_any(py);
+    // Sets are frozensets; a decision is its code (`"granted"`, `"denied"`, `"not_granted"`).
+    &BTreeSet<String> => |v, py| Ok(PyFrozenSet::new(py, v)?.into_any());
+    &core::Decision => |v, py| v.code().into_bound_py_any(py);
+    // The core's answers, in their Python classes.
+    core::Permissions => |v, py| Permissions { inner: Arc::new(v) }.into_bound_py_any(py);
+    core::Explanation => |v, py| Explanation { inner: v }.into_bound_py_any(py);
 }
 
 /// An absent value is `None`.
@@ -133,28 +138,6 @@ where
             .map(|v| v.to_py(py))
             .collect::<PyResult<Vec<_>>>()?;
         Ok(PyList::new(py, items)?.into_any())
-    }
-}
-
-/// A decision is its code: `"granted"`, `"denied"` or `"not_granted"`.
-impl ToPy for &core::Decision {
-    fn to_py<'py>(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.code().into_bound_py_any(py)
-    }
-}
-
-impl ToPy for core::Permissions {
-    fn to_py<'py>(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        Permissions {
-            inner: Arc::new(self),
-        }
-        .into_bound_py_any(py)
-    }
-}
-
-impl ToPy for core::Explanation {
-    fn to_py<'py>(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        Explanation { inner: self }.into_bound_py_any(py)
     }
 }
 

@@ -42,31 +42,44 @@ pub trait FromFfi {
     fn from_ffi(value: Self::Ffi) -> Self;
 }
 
-macro_rules! as_is {
-    ($($ty:ty),*) => {$(
-        impl IntoFfi for $ty {
-            type Ffi = $ty;
-            fn into_ffi(self) -> $ty {
-                self
-            }
-        }
-        impl FromFfi for $ty {
-            type Ffi = $ty;
-            fn from_ffi(value: $ty) -> $ty {
-                value
-            }
+/// Writes `IntoFfi` or `FromFfi` for each `Type => Ffi = |value| conversion;` of a table.
+macro_rules! ffi_conversions {
+    ($trait:ident::$method:ident { $($ty:ty => $ffi:ty = |$v:ident| $body:expr;)* }) => {$(
+        impl $trait for $ty {
+            type Ffi = $ffi;
+            ffi_conversions!(@fn $method $ty, $ffi, $v, $body);
         }
     )*};
+    (@fn into_ffi $ty:ty, $ffi:ty, $v:ident, $body:expr) => {
+        fn into_ffi(self) -> $ffi {
+            let $v = self;
+            $body
+        }
+    };
+    (@fn from_ffi $ty:ty, $ffi:ty, $v:ident, $body:expr) => {
+        fn from_ffi($v: $ffi) -> $ty {
+            $body
+        }
+    };
 }
-as_is!(bool, String);
 
-/// Counts and indexes are `Int` in Kotlin (`Int32` in Swift); a policy never has 2^31 rules.
-impl IntoFfi for usize {
-    type Ffi = i32;
-    fn into_ffi(self) -> i32 {
-        i32::try_from(self).unwrap_or(i32::MAX)
-    }
-}
+ffi_conversions!(IntoFfi::into_ffi {
+    bool => bool = |v| v;
+    String => String = |v| v;
+    // Counts and indexes are `Int` in Kotlin (`Int32` in Swift); a policy never has 2^31 rules.
+    usize => i32 = |v| i32::try_from(v).unwrap_or(i32::MAX);
+    // A sorted set is a sorted list.
+    BTreeSet<String> => Vec<String> = |v| v.into_iter().collect();
+    // Core permissions cross as the shared object, not copied.
+    core::Permissions => Arc<Permissions> = |v| Permissions::shared(Arc::new(v));
+});
+
+ffi_conversions!(FromFfi::from_ffi {
+    String => String = |v| v;
+    Vec<String> => Vec<String> = |v| v;
+    // A path is its text.
+    PathBuf => String = |v| PathBuf::from(v);
+});
 
 impl<T: IntoFfi> IntoFfi for Option<T> {
     type Ffi = Option<T::Ffi>;
@@ -79,37 +92,6 @@ impl<T: IntoFfi> IntoFfi for Vec<T> {
     type Ffi = Vec<T::Ffi>;
     fn into_ffi(self) -> Self::Ffi {
         self.into_iter().map(T::into_ffi).collect()
-    }
-}
-
-impl FromFfi for Vec<String> {
-    type Ffi = Vec<String>;
-    fn from_ffi(value: Vec<String>) -> Self {
-        value
-    }
-}
-
-/// A sorted set is a sorted list.
-impl IntoFfi for BTreeSet<String> {
-    type Ffi = Vec<String>;
-    fn into_ffi(self) -> Vec<String> {
-        self.into_iter().collect()
-    }
-}
-
-/// A path is its text.
-impl FromFfi for PathBuf {
-    type Ffi = String;
-    fn from_ffi(value: String) -> PathBuf {
-        PathBuf::from(value)
-    }
-}
-
-/// Core permissions cross as the shared object, not copied.
-impl IntoFfi for core::Permissions {
-    type Ffi = Arc<Permissions>;
-    fn into_ffi(self) -> Arc<Permissions> {
-        Permissions::shared(Arc::new(self))
     }
 }
 
