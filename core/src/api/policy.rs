@@ -39,11 +39,17 @@ macro_rules! describe_policy {
             $($context)*
             loaders {
                 /// A policy from YAML text.
-                fn from_yaml(text: String) { from_yaml_str(&text) }
+                fn from_yaml(text: String) {
+                    from_str_as(&text, $crate::policy::PolicyFormat::Yaml)
+                }
                 /// A policy from TOML text.
-                fn from_toml(text: String) { from_toml_str(&text) }
+                fn from_toml(text: String) {
+                    from_str_as(&text, $crate::policy::PolicyFormat::Toml)
+                }
                 /// A policy from JSON text.
-                fn from_json(text: String) { from_json_str(&text) }
+                fn from_json(text: String) {
+                    from_str_as(&text, $crate::policy::PolicyFormat::Json)
+                }
                 /// A policy file; the format comes from the extension (`.yaml`, `.yml`, `.toml`,
                 /// `.json`), and a mistake names the file.
                 fn from_file(path: ::std::path::PathBuf) { from_file(&path) }
