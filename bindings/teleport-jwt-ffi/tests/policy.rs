@@ -38,3 +38,78 @@ fn permissions_answer_as_the_core_does() {
     assert_eq!(Decision::Granted.code(), "granted");
     assert_eq!(Decision::NotGranted.code(), "not_granted");
 }
+
+/// A core identity with `roles`, as a verifier would give it.
+fn identity(roles: &[&str]) -> teleport_jwt::Identity {
+    teleport_jwt::Identity {
+        username: "alice".into(),
+        sub: "alice".into(),
+        roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+        traits: Default::default(),
+        issuer: "root".into(),
+        audience: vec![],
+        expires_at: 0,
+        issued_at: None,
+        not_before: None,
+        jti: None,
+        key_id: None,
+        algorithm: teleport_jwt::Algorithm::RS256,
+        trust_entry: "root".into(),
+        kind: teleport_jwt::TokenKind::TeleportJwt,
+        claims: Default::default(),
+    }
+}
+
+#[test]
+fn the_explanation_record_is_the_cores_explanation() {
+    let json = r#"{"rules": [
+        {"name": "admins", "match": {"roles_any": ["admin"]}, "grant": ["tool:*"]},
+        {"match": {}, "deny": ["tool:delete_*"]}
+    ]}"#;
+    let core = core::Policy::from_json_str(json).unwrap();
+    let policy = Policy::from_json(json.into()).unwrap();
+    let admin = identity(&["admin"]);
+    for perm in ["tool:read", "tool:delete_repo", "docs:read"] {
+        let want = core.explain(&admin, perm);
+        let got = policy
+            .explanation(admin.clone().into(), perm.into())
+            .unwrap();
+        assert_eq!(got.decision.code(), want.decision.code(), "{perm}");
+        assert_eq!(
+            (got.allowed, got.permission.as_str()),
+            (want.is_allowed(), perm)
+        );
+        assert_eq!(got.text, want.to_string());
+        assert_eq!(
+            policy.explain(admin.clone().into(), perm.into()).unwrap(),
+            got.text
+        );
+        let rules = |r: &[core::RuleRef]| {
+            r.iter()
+                .map(|r| (r.index, r.name.clone()))
+                .collect::<Vec<_>>()
+        };
+        let got_rules: Vec<_> = got
+            .matched_rules
+            .iter()
+            .map(|r| (r.index as usize, r.name.clone()))
+            .collect();
+        assert_eq!(got_rules, rules(&want.matched_rules));
+    }
+    let denied = policy
+        .explanation(admin.into(), "tool:delete_repo".into())
+        .unwrap();
+    assert_eq!(denied.decision, Decision::Denied);
+    let by = denied.decided_by.expect("the deny decided");
+    assert_eq!(
+        (by.rule.index, by.rule.name, by.pattern.as_str()),
+        (1, None, "tool:delete_*")
+    );
+    let over = denied
+        .overridden_grant
+        .expect("it overrode the admins' grant");
+    assert_eq!(
+        (over.rule.index, over.rule.name.as_deref()),
+        (0, Some("admins"))
+    );
+}
