@@ -46,6 +46,7 @@ fn _teleport_jwt(m: &Bound<'_, PyModule>) -> PyResult<()> {
         .map(|(name, kind)| (*name, kind.as_str()))
         .collect();
     m.add("VERIFIER_OPTIONS", options)?;
+    policy::add_tables(m)?;
     m.add_function(wrap_pyfunction!(refusal::refusal_answer, m)?)?;
     m.add(
         "REFUSAL_RETRY_AFTER_SECONDS",

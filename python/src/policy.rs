@@ -2,14 +2,22 @@
 //! evaluates rules, `Permissions` is one identity's result, `Explanation` says why, and
 //! `PermissionMapper` runs any mapper (a `Policy`, or a Python object with `permissions()`)
 //! through the core's `PermissionMapper` trait. Every decision is the core's; evaluation is a
-//! few microseconds and cannot fail, so it runs with the GIL held.
+//! few microseconds and cannot fail, so it runs with the GIL held (loading releases it).
+//!
+//! What Kotlin and Swift have too (the loaders, the questions, `Permissions`' data and
+//! questions, the explanation's fields) is generated, docstrings included, from the core's
+//! descriptions (`core/src/api/policy.rs`) through one conversion per type: [`PyArg`] in,
+//! [`ToPy`] out. Written here: Python's own conveniences (`from_text`, `capped_rules`, the flat
+//! explanation properties, the dunder methods) and the constructors.
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyFrozenSet, PyList, PyString};
+use pyo3::types::{PyFrozenSet, PyList, PyString, PyTuple};
+use pyo3::IntoPyObjectExt;
 use teleport_jwt::policy::{self as core, PolicyFormat};
 use teleport_jwt::{Reason, VerifyError};
 
@@ -30,37 +38,107 @@ impl IntoPyErr for core::PolicyError {
     }
 }
 
-/// Strings from any iterable of `str` (a bare `str` is refused: it would be its characters).
-fn strings(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<String>> {
-    if obj.is_instance_of::<PyString>() {
-        return Err(PyTypeError::new_err(format!(
-            "{what} must be an iterable of str, not a single str"
-        )));
-    }
-    let mut out = Vec::new();
-    for item in obj.try_iter().map_err(|_| {
-        PyTypeError::new_err(format!(
-            "{what} must be an iterable of str, not {}",
-            type_name(obj)
-        ))
-    })? {
-        let item = item?;
-        let s = item.cast::<PyString>().map_err(|_| {
-            PyTypeError::new_err(format!(
-                "{what} must hold only str, not {}",
-                type_name(&item)
-            ))
-        })?;
-        out.push(s.to_str()?.to_owned());
-    }
-    Ok(out)
+/// How Python gives an argument that the core's descriptions name by type: written once per
+/// type, used as `#[pyo3(from_py_with = ...)]` by every generated method.
+pub(crate) trait PyArg: Sized {
+    fn from_py(obj: &Bound<'_, PyAny>) -> PyResult<Self>;
 }
 
-fn frozenset<'py>(
-    py: Python<'py>,
-    items: &std::collections::BTreeSet<String>,
-) -> PyResult<Bound<'py, PyFrozenSet>> {
-    PyFrozenSet::new(py, items)
+/// A `str`, and a `str` or any `os.PathLike`: as PyO3 extracts them.
+macro_rules! py_arg_as_extracted {
+    ($($ty:ty),*) => {$(
+        impl PyArg for $ty {
+            fn from_py(obj: &Bound<'_, PyAny>) -> PyResult<Self> {
+                obj.extract()
+            }
+        }
+    )*};
+}
+py_arg_as_extracted!(String, PathBuf);
+
+/// Any iterable of `str`; a bare `str` is refused (it would be its characters). PyO3 names the
+/// argument in a note of the `TypeError`.
+impl PyArg for Vec<String> {
+    fn from_py(obj: &Bound<'_, PyAny>) -> PyResult<Self> {
+        if obj.is_instance_of::<PyString>() {
+            return Err(PyTypeError::new_err(
+                "must be an iterable of str, not a single str",
+            ));
+        }
+        let iter = obj.try_iter().map_err(|_| {
+            PyTypeError::new_err(format!(
+                "must be an iterable of str, not {}",
+                type_name(obj)
+            ))
+        })?;
+        let mut out = Vec::new();
+        for item in iter {
+            let item = item?;
+            let s = item.cast::<PyString>().map_err(|_| {
+                PyTypeError::new_err(format!("must hold only str, not {}", type_name(&item)))
+            })?;
+            out.push(s.to_str()?.to_owned());
+        }
+        Ok(out)
+    }
+}
+
+/// A core value as Python receives it, written once per type: every method and getter
+/// generated from the core's policy descriptions converts its answers through it.
+pub(crate) trait ToPy {
+    fn to_py<'py>(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>>;
+}
+
+/// Writes `ToPy` for each `Type => |value, py| conversion;` of a table.
+macro_rules! to_py {
+    ($($ty:ty => |$v:ident, $py:ident| $body:expr;)*) => {$(
+        impl ToPy for $ty {
+            fn to_py<'py>(self, $py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                let $v = self;
+                $body
+            }
+        }
+    )*};
+}
+
+to_py! {
+    bool => |v, py| v.into_bound_py_any(py);
+    String => |v, py| v.into_bound_py_any(py);
+    &String => |v, py| v.into_bound_py_any(py);
+    &usize => |v, py| v.into_bound_py_any(py);
+    Vec<String> => |v, py| v.into_bound_py_any(py);
+    // Sets are frozensets; a decision is its code (`"granted"`, `"denied"`, `"not_granted"`).
+    &BTreeSet<String> => |v, py| Ok(PyFrozenSet::new(py, v)?.into_any());
+    &core::Decision => |v, py| v.code().into_bound_py_any(py);
+    // The core's answers, in their Python classes.
+    core::Permissions => |v, py| Permissions { inner: Arc::new(v) }.into_bound_py_any(py);
+    core::Explanation => |v, py| Explanation { inner: v }.into_bound_py_any(py);
+}
+
+/// An absent value is `None`.
+impl<'a, T> ToPy for &'a Option<T>
+where
+    &'a T: ToPy,
+{
+    fn to_py<'py>(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match self {
+            Some(v) => v.to_py(py),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+}
+
+impl<'a, T> ToPy for &'a Vec<T>
+where
+    &'a T: ToPy,
+{
+    fn to_py<'py>(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let items = self
+            .iter()
+            .map(|v| v.to_py(py))
+            .collect::<PyResult<Vec<_>>>()?;
+        Ok(PyList::new(py, items)?.into_any())
+    }
 }
 
 /// What one identity may do: granted permissions and globs, and the deny patterns that apply.
@@ -71,55 +149,64 @@ pub(crate) struct Permissions {
     pub(crate) inner: Arc<core::Permissions>,
 }
 
-#[pymethods]
-impl Permissions {
+/// What a `Permissions` holds (properties) and answers, from the core's description, after the
+/// class's own methods.
+macro_rules! py_permissions {
+    (
+        $class:ident { $($own:tt)* }
+        data { $( $(#[$ddoc:meta])* fn $data:ident() -> &$dout:ty; )* }
+        questions { $( $(#[$qdoc:meta])* fn $q:ident($($arg:ident: $ty:ty),*) -> $out:ty {
+            $core:ident($($pass:expr),*)
+        } )* }
+    ) => {
+        #[pymethods]
+        impl $class {
+            $($own)*
+
+            $(
+                $(#[$ddoc])*
+                #[getter]
+                fn $data<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                    self.inner.$data().to_py(py)
+                }
+            )*
+
+            $(
+                $(#[$qdoc])*
+                fn $q<'py>(
+                    &self,
+                    py: Python<'py>,
+                    $(#[pyo3(from_py_with = <$ty as PyArg>::from_py)] $arg: $ty),*
+                ) -> PyResult<Bound<'py, PyAny>> {
+                    self.inner.$core($($pass),*).to_py(py)
+                }
+            )*
+        }
+    };
+}
+
+teleport_jwt::describe_permissions!(py_permissions Permissions {
     #[new]
     #[pyo3(signature = (granted=None, denied=None))]
     fn new(
         granted: Option<&Bound<'_, PyAny>>,
         denied: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
-        let granted = granted.map(|g| strings(g, "granted")).transpose()?;
-        let denied = denied.map(|d| strings(d, "denied")).transpose()?;
+        let strings = |v: Option<&Bound<'_, PyAny>>| {
+            v.map(<Vec<String> as PyArg>::from_py).transpose()
+        };
         Ok(Permissions {
             inner: Arc::new(core::Permissions::new(
-                granted.unwrap_or_default(),
-                denied.unwrap_or_default(),
+                strings(granted)?.unwrap_or_default(),
+                strings(denied)?.unwrap_or_default(),
             )),
         })
-    }
-
-    /// The granted permissions and globs (concrete ones a deny matches left out).
-    #[getter]
-    fn granted<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyFrozenSet>> {
-        frozenset(py, self.inner.granted())
-    }
-
-    /// The deny patterns that apply to this identity.
-    #[getter]
-    fn denied<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyFrozenSet>> {
-        frozenset(py, self.inner.denied())
     }
 
     /// Indexes of rules that matched but granted nothing (over the expansion cap).
     #[getter]
     fn capped_rules(&self) -> Vec<usize> {
         self.inner.capped_rules().to_vec()
-    }
-
-    /// True when `permission` is granted (directly or by a granted glob) and no deny matches.
-    fn allows(&self, permission: &str) -> bool {
-        self.inner.allows(permission)
-    }
-
-    /// May this identity list and call the MCP tool `tool` (permission `tool:<tool>`)?
-    fn can_call_tool(&self, tool: &str) -> bool {
-        self.inner.can_call_tool(tool)
-    }
-
-    /// The tools of `tools` this identity may list and call, in the order given.
-    fn filter_tools(&self, tools: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
-        Ok(self.inner.filter_tools(strings(tools, "tools")?))
     }
 
     fn __bool__(&self) -> bool {
@@ -146,7 +233,7 @@ impl Permissions {
         let denied = PyList::new(py, self.inner.denied())?.repr()?;
         Ok(format!("Permissions(granted={granted}, denied={denied})"))
     }
-}
+});
 
 /// Why a permission was granted, denied or not granted to an identity. `str()` is one log line.
 #[pyclass(frozen, module = "teleport_jwt", name = "Explanation")]
@@ -154,107 +241,113 @@ pub(crate) struct Explanation {
     inner: core::Explanation,
 }
 
-fn rule_pair(r: &core::RuleRef) -> (usize, Option<String>) {
-    (r.index, r.name.clone())
+/// The flat properties' sources (Python's conveniences: the parts of `decided_by` and
+/// `overridden_grant`).
+impl Explanation {
+    fn decided(&self) -> Option<&core::RuleHit> {
+        self.inner.decided_by.as_ref()
+    }
+
+    fn overridden(&self) -> Option<&core::RuleHit> {
+        self.inner.overridden_grant.as_ref()
+    }
 }
 
-#[pymethods]
-impl Explanation {
-    /// The permission asked about.
-    #[getter]
-    fn permission(&self) -> &str {
-        &self.inner.permission
-    }
+/// The explanation's fields as properties (after the class's own methods), and each part
+/// record (`RuleHit`, `RuleRef`) as a tuple of its fields, from the core's description.
+macro_rules! py_explanation {
+    (
+        $class:ident { $($own:tt)* }
+        $(#[$edoc:meta])* enum $enum:ident { $($variants:tt)* }
+        $(#[$doc:meta])* struct $top:ident {
+            $( $(#[$fdoc:meta])* $field:ident: $fty:ty $(= $method:ident())?, )*
+        }
+        $( $(#[$pdoc:meta])* struct $part:ident {
+            $( $(#[$pfdoc:meta])* $pfield:ident: $pfty:ty $(= $pmethod:ident())?, )*
+        } )*
+    ) => {
+        #[pymethods]
+        impl $class {
+            $($own)*
 
-    /// The identity's user name.
-    #[getter]
-    fn username(&self) -> &str {
-        &self.inner.username
-    }
+            $(
+                $(#[$fdoc])*
+                #[getter]
+                fn $field<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                    py_field!(self.inner, $field $(= $method())?).to_py(py)
+                }
+            )*
+        }
 
-    /// `"granted"`, `"denied"` or `"not_granted"`.
-    #[getter]
-    fn decision(&self) -> &'static str {
-        self.inner.decision.code()
-    }
+        $(
+            $(#[$pdoc])*
+            impl ToPy for &core::$part {
+                fn to_py<'py>(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                    let fields = [$( py_field!(self, $pfield $(= $pmethod())?).to_py(py)?, )*];
+                    Ok(PyTuple::new(py, fields)?.into_any())
+                }
+            }
+        )*
+    };
+}
 
-    /// True only when granted (the same answer as `Policy.allows`).
-    #[getter]
-    fn allowed(&self) -> bool {
-        self.inner.is_allowed()
-    }
+/// One field of a record: the core's stored field, or its method's answer.
+macro_rules! py_field {
+    ($value:expr, $field:ident = $method:ident()) => {
+        $value.$method()
+    };
+    ($value:expr, $field:ident) => {
+        &$value.$field
+    };
+}
 
+teleport_jwt::describe_explanation!(py_explanation Explanation {
     /// 0-based index of the rule that decided (the deny, or the first grant); None when not granted.
     #[getter]
     fn rule_index(&self) -> Option<usize> {
-        self.inner.decided_by.as_ref().map(|h| h.rule.index)
+        self.decided().map(|h| h.rule.index)
     }
 
     /// The `name` of the rule that decided, when it has one.
     #[getter]
     fn rule_name(&self) -> Option<&str> {
-        self.inner
-            .decided_by
-            .as_ref()
-            .and_then(|h| h.rule.name.as_deref())
+        self.decided().and_then(|h| h.rule.name.as_deref())
     }
 
     /// The expanded grant or the deny glob that matched the permission.
     #[getter]
     fn pattern(&self) -> Option<&str> {
-        self.inner.decided_by.as_ref().map(|h| h.pattern.as_str())
+        self.decided().map(|h| h.pattern.as_str())
     }
 
     /// The grant template or deny pattern as written in the policy.
     #[getter]
     fn source(&self) -> Option<&str> {
-        self.inner.decided_by.as_ref().map(|h| h.source.as_str())
+        self.decided().map(|h| h.source.as_str())
     }
 
     /// The deciding rule's conditions that held.
     #[getter]
     fn conditions(&self) -> Vec<String> {
-        self.inner
-            .decided_by
-            .as_ref()
-            .map(|h| h.conditions.clone())
-            .unwrap_or_default()
+        self.decided().map(|h| h.conditions.clone()).unwrap_or_default()
     }
 
     /// For `"denied"`: index of the first grant rule the deny overrode, if any.
     #[getter]
     fn overrides_rule_index(&self) -> Option<usize> {
-        self.inner.overridden_grant.as_ref().map(|h| h.rule.index)
+        self.overridden().map(|h| h.rule.index)
     }
 
     /// For `"denied"`: name of the first grant rule the deny overrode, if it has one.
     #[getter]
     fn overrides_rule_name(&self) -> Option<&str> {
-        self.inner
-            .overridden_grant
-            .as_ref()
-            .and_then(|h| h.rule.name.as_deref())
+        self.overridden().and_then(|h| h.rule.name.as_deref())
     }
 
     /// For `"denied"`: the overridden grant's expanded pattern.
     #[getter]
     fn overrides_pattern(&self) -> Option<&str> {
-        self.inner
-            .overridden_grant
-            .as_ref()
-            .map(|h| h.pattern.as_str())
-    }
-
-    /// Every rule whose `match` held, as `(index, name)`, in policy order.
-    #[getter]
-    fn matched_rules(&self) -> Vec<(usize, Option<String>)> {
-        self.inner.matched_rules.iter().map(rule_pair).collect()
-    }
-
-    /// Rules that matched but granted nothing (over the expansion cap), as `(index, name)`.
-    #[getter]
-    fn capped_rules(&self) -> Vec<(usize, Option<String>)> {
-        self.inner.capped_rules.iter().map(rule_pair).collect()
+        self.overridden().map(|h| h.pattern.as_str())
     }
 
     fn __bool__(&self) -> bool {
@@ -268,7 +361,6 @@ impl Explanation {
     /// Python syntax: `Explanation(permission='doc:x', ..., rule_name=None, ...)`.
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         fn r<'py>(py: Python<'py>, v: impl IntoPyObject<'py>) -> PyResult<String> {
-            use pyo3::IntoPyObjectExt;
             Ok(v.into_bound_py_any(py)?.repr()?.to_string())
         }
         Ok(format!(
@@ -281,62 +373,81 @@ impl Explanation {
             r(py, self.pattern())?,
         ))
     }
-}
+});
 
-/// The four questions `Policy` and `PermissionMapper` both answer, asked through the core's
+/// The questions every mapper answers, from the core's description, asked through the core's
 /// `PermissionMapper` trait (which a core `Policy` implements with the same answers as its own
 /// methods). `#[pymethods]` takes one block per class, so this macro writes that block: the
-/// four shared methods, then the class's own (`$own`). The class gives `fn mapper(&self)`.
-macro_rules! mapper_pymethods {
-    ($class:ident { $($own:tt)* }) => {
+/// class's own methods (`$own`), then the shared ones. The class gives `fn mapper(&self)`.
+macro_rules! py_mapper_questions {
+    (
+        $class:ident { $($own:tt)* }
+        $( $(#[$doc:meta])* fn $name:ident($id:ident $(, $arg:ident: $ty:ty)*) -> $out:ty {
+            $core:ident($($pass:expr),*)
+        } )*
+    ) => {
         #[pymethods]
         impl $class {
             $($own)*
 
-            /// Everything `identity` is granted and the deny patterns that apply to it. Compute
-            /// it once per request when asking several questions.
-            fn permissions(
-                &self,
-                py: Python<'_>,
-                identity: PyRef<'_, Identity>,
-            ) -> PyResult<Permissions> {
-                let inner = guarded(py, || self.mapper().permissions(&identity.inner))?;
-                Ok(Permissions {
-                    inner: Arc::new(inner),
-                })
-            }
-
-            /// Does `identity` have `permission`? (A deny always wins.)
-            fn allows(
-                &self,
-                py: Python<'_>,
-                identity: PyRef<'_, Identity>,
-                permission: &str,
-            ) -> PyResult<bool> {
-                guarded(py, || self.mapper().allows(&identity.inner, permission))
-            }
-
-            /// May `identity` list and call the MCP tool `tool` (permission `tool:<tool>`)?
-            fn can_call_tool(
-                &self,
-                py: Python<'_>,
-                identity: PyRef<'_, Identity>,
-                tool: &str,
-            ) -> PyResult<bool> {
-                guarded(py, || self.mapper().can_call_tool(&identity.inner, tool))
-            }
-
-            /// The tools of `tools` that `identity` may list and call, in the order given.
-            fn filter_tools(
-                &self,
-                py: Python<'_>,
-                identity: PyRef<'_, Identity>,
-                tools: &Bound<'_, PyAny>,
-            ) -> PyResult<Vec<String>> {
-                let tools = strings(tools, "tools")?;
-                guarded(py, || self.mapper().filter_tools(&identity.inner, &tools))
-            }
+            $(
+                $(#[$doc])*
+                fn $name<'py>(
+                    &self,
+                    py: Python<'py>,
+                    $id: PyRef<'_, Identity>,
+                    $(#[pyo3(from_py_with = <$ty as PyArg>::from_py)] $arg: $ty),*
+                ) -> PyResult<Bound<'py, PyAny>> {
+                    let $id: &teleport_jwt::Identity = &$id.inner;
+                    guarded(py, || self.mapper().$core($($pass),*))?.to_py(py)
+                }
+            )*
         }
+    };
+}
+
+/// The policy's loaders (static methods) and own questions, from the core's description,
+/// after the class's own methods; then the questions every mapper answers.
+macro_rules! py_policy {
+    (
+        $class:ident { $($own:tt)* }
+        loaders { $( $(#[$ldoc:meta])* fn $loader:ident($larg:ident: $lty:ty) {
+            $lcore:ident($($lpass:expr),*)
+        } )* }
+        questions { $( $(#[$qdoc:meta])* fn $q:ident($qid:ident $(, $qarg:ident: $qty:ty)*) -> $qout:ty {
+            $qcore:ident($($qpass:expr),*)
+        } )* }
+    ) => {
+        teleport_jwt::describe_mapper_questions!(py_mapper_questions $class {
+            $($own)*
+
+            $(
+                $(#[$ldoc])*
+                #[staticmethod]
+                fn $loader(
+                    py: Python<'_>,
+                    #[pyo3(from_py_with = <$lty as PyArg>::from_py)] $larg: $lty,
+                ) -> PyResult<Self> {
+                    let inner = detached(py, || core::Policy::$lcore($($lpass),*))?;
+                    Ok(Policy {
+                        inner: Arc::new(inner),
+                    })
+                }
+            )*
+
+            $(
+                $(#[$qdoc])*
+                fn $q<'py>(
+                    &self,
+                    py: Python<'py>,
+                    $qid: PyRef<'_, Identity>,
+                    $(#[pyo3(from_py_with = <$qty as PyArg>::from_py)] $qarg: $qty),*
+                ) -> PyResult<Bound<'py, PyAny>> {
+                    let $qid: &teleport_jwt::Identity = &$qid.inner;
+                    guarded(py, || Ok::<_, VerifyError>(self.inner.$qcore($($qpass),*)))?.to_py(py)
+                }
+            )*
+        });
     };
 }
 
@@ -360,25 +471,7 @@ impl Policy {
     }
 }
 
-mapper_pymethods!(Policy {
-    /// A policy from YAML text.
-    #[staticmethod]
-    fn from_yaml(py: Python<'_>, text: &str) -> PyResult<Self> {
-        Policy::load(py, text, PolicyFormat::Yaml)
-    }
-
-    /// A policy from TOML text.
-    #[staticmethod]
-    fn from_toml(py: Python<'_>, text: &str) -> PyResult<Self> {
-        Policy::load(py, text, PolicyFormat::Toml)
-    }
-
-    /// A policy from JSON text.
-    #[staticmethod]
-    fn from_json(py: Python<'_>, text: &str) -> PyResult<Self> {
-        Policy::load(py, text, PolicyFormat::Json)
-    }
-
+teleport_jwt::describe_policy!(py_policy Policy {
     /// A policy from text in `format` (`"yaml"`, `"toml"` or `"json"`).
     #[staticmethod]
     fn from_text(py: Python<'_>, text: &str, format: &str) -> PyResult<Self> {
@@ -390,28 +483,6 @@ mapper_pymethods!(Policy {
             )
         })?;
         Policy::load(py, text, f)
-    }
-
-    /// A policy file; the format comes from the extension (`.yaml`, `.yml`, `.toml`, `.json`).
-    #[staticmethod]
-    fn from_file(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
-        let inner = detached(py, || core::Policy::from_file(&path))?;
-        Ok(Policy {
-            inner: Arc::new(inner),
-        })
-    }
-
-    /// Why `permission` is granted, denied or not granted to `identity`.
-    fn explain(
-        &self,
-        py: Python<'_>,
-        identity: PyRef<'_, Identity>,
-        permission: &str,
-    ) -> PyResult<Explanation> {
-        let inner = guarded(py, || {
-            Ok::<_, VerifyError>(self.inner.explain(&identity.inner, permission))
-        })?;
-        Ok(Explanation { inner })
     }
 
     /// The rules' names (None for an unnamed rule), in document order.
@@ -451,7 +522,7 @@ pub(crate) fn mapper_of(obj: &Bound<'_, PyAny>) -> PyResult<Arc<dyn core::Permis
     PermissionMapper::new(obj).map(|m| m.inner)
 }
 
-mapper_pymethods!(PermissionMapper {
+teleport_jwt::describe_mapper_questions!(py_mapper_questions PermissionMapper {
     #[new]
     fn new(mapper: &Bound<'_, PyAny>) -> PyResult<Self> {
         if let Ok(p) = mapper.cast::<Policy>() {
@@ -478,3 +549,15 @@ mapper_pymethods!(PermissionMapper {
         format!("PermissionMapper({})", self.describe)
     }
 });
+
+/// The core's policy tables (`teleport_jwt::api`), for the parity tests.
+pub(crate) fn add_tables(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    use teleport_jwt::api;
+    m.add("POLICY_OPERATIONS", api::POLICY_OPERATIONS.to_vec())?;
+    m.add("MAPPER_OPERATIONS", api::MAPPER_OPERATIONS.to_vec())?;
+    m.add(
+        "PERMISSIONS_OPERATIONS",
+        api::PERMISSIONS_OPERATIONS.to_vec(),
+    )?;
+    m.add("EXPLANATION_FIELDS", api::EXPLANATION_FIELDS.to_vec())
+}

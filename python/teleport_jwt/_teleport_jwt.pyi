@@ -13,9 +13,13 @@ from typing import Any, Literal, Protocol, final
 from typing_extensions import Self, TypedDict, Unpack
 
 __all__ = [
+    "EXPLANATION_FIELDS",
     "FETCH_BUCKETS",
+    "MAPPER_OPERATIONS",
     "MOCK_OPERATIONS",
+    "PERMISSIONS_OPERATIONS",
     "PERMISSION_DENIED",
+    "POLICY_OPERATIONS",
     "REASONS",
     "REASON_CODES",
     "REFUSAL_RETRY_AFTER_SECONDS",
@@ -50,6 +54,16 @@ MOCK_OPERATIONS: list[str]
 makes those without arguments properties and takes ``ca`` last (default ``"jwt"``)."""
 TRUST_ENTRY_OPTIONS: list[str]
 """The options of a trust entry besides issuer, audiences and keys: ``name``, ``require_iat``."""
+POLICY_OPERATIONS: list[str]
+"""What every language's ``Policy`` offers, from the core (for parity tests): its loaders, the
+questions every mapper answers, and ``explain``."""
+MAPPER_OPERATIONS: list[str]
+"""The questions every permission mapper answers (``PermissionMapper`` has each)."""
+PERMISSIONS_OPERATIONS: list[str]
+"""What every language's ``Permissions`` holds and answers (``granted`` and ``denied`` are
+properties in Python)."""
+EXPLANATION_FIELDS: list[str]
+"""The fields of every language's ``Explanation``, in order."""
 VERIFIER_OPTIONS: list[tuple[str, str]]
 """``(option, kind)`` of every verifier option of the core; kind is ``"duration"`` (float
 seconds), ``"count"``, ``"flag"``, ``"text"`` or ``"header_rules"``. Python adds
@@ -811,6 +825,17 @@ class Explanation:
         """For ``"denied"``: the overridden grant's expanded pattern."""
 
     @property
+    def decided_by(self) -> tuple[tuple[int, str | None], str, str, list[str]] | None:
+        """The deny that refused it (``"denied"``) or the first grant that gave it
+        (``"granted"``), as ``((index, name), pattern, source, conditions)``; None when not
+        granted. The flat properties above are its parts."""
+
+    @property
+    def overridden_grant(self) -> tuple[tuple[int, str | None], str, str, list[str]] | None:
+        """For ``"denied"``: the first grant the deny overrode, if any rule granted it, as
+        ``((index, name), pattern, source, conditions)``."""
+
+    @property
     def matched_rules(self) -> list[tuple[int, str | None]]:
         """Every rule whose ``match`` held, as ``(index, name)``, in policy order."""
 
@@ -818,6 +843,10 @@ class Explanation:
     def capped_rules(self) -> list[tuple[int, str | None]]:
         """Rules that matched but granted nothing (over the expansion cap), as
         ``(index, name)``."""
+
+    @property
+    def text(self) -> str:
+        """The explanation as one log line (the same as ``str()``)."""
 
     def __bool__(self) -> bool:
         """True only when granted (as :attr:`allowed`)."""

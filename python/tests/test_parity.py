@@ -103,3 +103,24 @@ def test_every_mock_operation_exists() -> None:
             # An operation on one CA takes it last, by name, default "jwt".
             assert list(parameters)[-1] == "ca", op
             assert parameters["ca"].default == "jwt", op
+
+
+def test_every_policy_permissions_and_explanation_member_exists() -> None:
+    for op in native.POLICY_OPERATIONS:
+        assert callable(getattr(tj.Policy, op, None)), f"Policy.{op}"
+    for op in native.MAPPER_OPERATIONS:
+        assert callable(getattr(tj.PermissionMapper, op, None)), f"PermissionMapper.{op}"
+    for op in native.PERMISSIONS_OPERATIONS:
+        assert hasattr(tj.Permissions, op), f"Permissions.{op}"
+    assert inspect.isdatadescriptor(tj.Permissions.granted), "granted is a property"
+    policy = tj.Policy.from_json('{"rules": [{"name": "all", "match": {}, "grant": ["a:*"]}]}')
+    e = policy.explain(tj.Identity.for_testing(username="alice"), "a:x")
+    for field in native.EXPLANATION_FIELDS:
+        assert inspect.isdatadescriptor(getattr(tj.Explanation, field)), f"Explanation.{field}"
+    # The records Kotlin and Swift have are tuples of their fields here.
+    assert e.decided_by is not None
+    (index, name), pattern, source, conditions = e.decided_by
+    assert (index, name, pattern, source) == (0, "all", "a:*", "a:*")
+    assert (e.rule_index, e.rule_name, e.pattern, e.source) == (index, name, pattern, source)
+    assert e.conditions == conditions
+    assert e.overridden_grant is None and e.text == str(e)

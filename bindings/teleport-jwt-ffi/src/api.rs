@@ -73,3 +73,28 @@ pub fn api_verifier_options() -> Vec<OptionName> {
         })
         .collect()
 }
+
+fn names(table: &[&str]) -> Vec<String> {
+    table.iter().map(|s| (*s).to_owned()).collect()
+}
+
+/// What every language's `Policy` offers, snake_case (`teleport_jwt::api::POLICY_OPERATIONS`):
+/// its loaders (static factories here), the questions every mapper answers, and `explain`.
+#[uniffi::export]
+pub fn api_policy_operations() -> Vec<String> {
+    names(teleport_jwt::api::POLICY_OPERATIONS)
+}
+
+/// What every language's `Permissions` holds and answers, snake_case
+/// (`teleport_jwt::api::PERMISSIONS_OPERATIONS`).
+#[uniffi::export]
+pub fn api_permissions_operations() -> Vec<String> {
+    names(teleport_jwt::api::PERMISSIONS_OPERATIONS)
+}
+
+/// The fields of every language's `Explanation`, snake_case, in order
+/// (`teleport_jwt::api::EXPLANATION_FIELDS`).
+#[uniffi::export]
+pub fn api_explanation_fields() -> Vec<String> {
+    names(teleport_jwt::api::EXPLANATION_FIELDS)
+}

@@ -7,7 +7,7 @@
 //! | module | mirrors | exports (Kotlin names) |
 //! |---|---|---|
 //! | [`error`] | `teleport_jwt::error` | `VerifyException` (one subclass per reason code, message `"code: detail"`), `PluginFailure` (what plug-ins throw), `reasonCodes()` |
-//! | [`api`] | `teleport_jwt::api` | `apiReasons()`, `apiVerifierOperations()`, `apiVerifierOptions()`, `apiTrustEntryOptions()`, `apiMockOperations()` (feature `testing`) |
+//! | [`api`] | `teleport_jwt::api` | `apiReasons()`, `apiVerifierOperations()`, `apiVerifierOptions()`, `apiTrustEntryOptions()`, `apiPolicyOperations()`, `apiPermissionsOperations()`, `apiExplanationFields()`, `apiMockOperations()` (feature `testing`) |
 //! | [`alg`] | `teleport_jwt::alg` | `Algorithm`, `TokenKind` |
 //! | [`config`] | `teleport_jwt::config` | `VerifierOptions`, `TrustEntry`, `defaultVerifierOptions()` |
 //! | [`verifier`] | `teleport_jwt::verifier` | `Verifier`, `Header`, `Authorized` |

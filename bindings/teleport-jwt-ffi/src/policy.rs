@@ -6,7 +6,14 @@
 //! A verifier given a mapper (`VerifierOptions.permissionsFrom`: [`PermissionsFrom::Policy`] or
 //! [`PermissionsFrom::Mapper`]) answers `authorize`: the verified identity and its
 //! [`Permissions`], computed once per token and cached with its verification.
+//!
+//! What Python has too (the loaders, the questions, `Permissions`' methods, the explanation
+//! records) is generated, docs included, from the core's descriptions
+//! (`core/src/api/policy.rs`) through one conversion per type: [`FromFfi`] in, [`IntoFfi`] out.
+//! Written here: the constructors, the error and the mapper plug-in.
 
+use std::collections::BTreeSet;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use teleport_jwt::policy as core;
@@ -14,6 +21,79 @@ use teleport_jwt::policy as core;
 use crate::error::{PluginFailure, VerifyError};
 use crate::guard::guarded;
 use crate::identity::Identity;
+
+/// A core value as Kotlin and Swift receive it, written once per type: every method and record
+/// generated from the core's policy descriptions (`teleport_jwt::describe_*!`) converts its
+/// answers through it.
+#[doc(hidden)]
+pub trait IntoFfi {
+    /// The type UniFFI carries.
+    type Ffi;
+    /// The value as UniFFI carries it.
+    fn into_ffi(self) -> Self::Ffi;
+}
+
+/// A value Kotlin and Swift give, as the core's descriptions name its type.
+#[doc(hidden)]
+pub trait FromFfi {
+    /// The type UniFFI carries.
+    type Ffi;
+    /// The value as the description names its type.
+    fn from_ffi(value: Self::Ffi) -> Self;
+}
+
+/// Writes `IntoFfi` or `FromFfi` for each `Type => Ffi = |value| conversion;` of a table.
+macro_rules! ffi_conversions {
+    ($trait:ident::$method:ident { $($ty:ty => $ffi:ty = |$v:ident| $body:expr;)* }) => {$(
+        impl $trait for $ty {
+            type Ffi = $ffi;
+            ffi_conversions!(@fn $method $ty, $ffi, $v, $body);
+        }
+    )*};
+    (@fn into_ffi $ty:ty, $ffi:ty, $v:ident, $body:expr) => {
+        fn into_ffi(self) -> $ffi {
+            let $v = self;
+            $body
+        }
+    };
+    (@fn from_ffi $ty:ty, $ffi:ty, $v:ident, $body:expr) => {
+        fn from_ffi($v: $ffi) -> $ty {
+            $body
+        }
+    };
+}
+
+ffi_conversions!(IntoFfi::into_ffi {
+    bool => bool = |v| v;
+    String => String = |v| v;
+    // Counts and indexes are `Int` in Kotlin (`Int32` in Swift); a policy never has 2^31 rules.
+    usize => i32 = |v| i32::try_from(v).unwrap_or(i32::MAX);
+    // A sorted set is a sorted list.
+    BTreeSet<String> => Vec<String> = |v| v.into_iter().collect();
+    // Core permissions cross as the shared object, not copied.
+    core::Permissions => Arc<Permissions> = |v| Permissions::shared(Arc::new(v));
+});
+
+ffi_conversions!(FromFfi::from_ffi {
+    String => String = |v| v;
+    Vec<String> => Vec<String> = |v| v;
+    // A path is its text.
+    PathBuf => String = |v| PathBuf::from(v);
+});
+
+impl<T: IntoFfi> IntoFfi for Option<T> {
+    type Ffi = Option<T::Ffi>;
+    fn into_ffi(self) -> Self::Ffi {
+        self.map(T::into_ffi)
+    }
+}
+
+impl<T: IntoFfi> IntoFfi for Vec<T> {
+    type Ffi = Vec<T::Ffi>;
+    fn into_ffi(self) -> Self::Ffi {
+        self.into_iter().map(T::into_ffi).collect()
+    }
+}
 
 /// A policy that could not be loaded: the core's message, with the line and column of the
 /// mistake when the format reports one.
@@ -76,151 +156,102 @@ impl Permissions {
     pub fn new(granted: Vec<String>, denied: Vec<String>) -> Arc<Self> {
         Self::shared(Arc::new(core::Permissions::new(granted, denied)))
     }
-
-    /// Granted permissions and globs, sorted; concrete grants a deny matches are left out.
-    pub fn granted(&self) -> Vec<String> {
-        self.inner.granted().iter().cloned().collect()
-    }
-
-    /// Deny patterns (globs), sorted.
-    pub fn denied(&self) -> Vec<String> {
-        self.inner.denied().iter().cloned().collect()
-    }
-
-    /// Whether `permission` is granted (equal to a grant or matched by a granted glob) and
-    /// matched by no deny pattern.
-    pub fn allows(&self, permission: String) -> bool {
-        self.inner.allows(&permission)
-    }
-
-    /// Whether the MCP tool `tool` may be listed and called (permission `tool:<tool>`).
-    pub fn can_call_tool(&self, tool: String) -> bool {
-        self.inner.can_call_tool(&tool)
-    }
-
-    /// The tools of `tools` that may be listed and called, in the order given: filter an MCP
-    /// `tools/list` answer with it.
-    pub fn filter_tools(&self, tools: Vec<String>) -> Vec<String> {
-        self.inner.filter_tools(tools)
-    }
 }
 
-/// The outcome of [`Policy::explanation`] for one permission.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum Decision {
-    /// A matching rule grants it and no matching rule denies it.
-    Granted,
-    /// A matching deny rule matches it (whatever grants it).
-    Denied,
-    /// No matching rule grants it.
-    NotGranted,
-}
-
-impl From<core::Decision> for Decision {
-    fn from(d: core::Decision) -> Self {
-        match d {
-            core::Decision::Granted => Decision::Granted,
-            core::Decision::Denied => Decision::Denied,
-            core::Decision::NotGranted => Decision::NotGranted,
+/// What a `Permissions` holds and answers, from the core's description.
+macro_rules! ffi_permissions {
+    (
+        data { $( $(#[$ddoc:meta])* fn $data:ident() -> &$dout:ty; )* }
+        questions { $( $(#[$qdoc:meta])* fn $q:ident($($arg:ident: $ty:ty),*) -> $out:ty {
+            $core:ident($($pass:expr),*)
+        } )* }
+    ) => {
+        #[uniffi::export]
+        impl Permissions {
+            $(
+                $(#[$ddoc])*
+                pub fn $data(&self) -> <$dout as IntoFfi>::Ffi {
+                    self.inner.$data().clone().into_ffi()
+                }
+            )*
+            $(
+                $(#[$qdoc])*
+                pub fn $q(&self, $($arg: <$ty as FromFfi>::Ffi),*) -> <$out as IntoFfi>::Ffi {
+                    $(let $arg: $ty = FromFfi::from_ffi($arg);)*
+                    self.inner.$core($($pass),*).into_ffi()
+                }
+            )*
         }
-    }
+    };
 }
+teleport_jwt::describe_permissions!(ffi_permissions);
 
-#[uniffi::export]
-impl Decision {
-    /// The stable snake_case code: `granted`, `denied` or `not_granted` (the same in every
-    /// language).
-    pub fn code(&self) -> String {
-        let core = match self {
-            Decision::Granted => core::Decision::Granted,
-            Decision::Denied => core::Decision::Denied,
-            Decision::NotGranted => core::Decision::NotGranted,
-        };
-        core.code().to_owned()
-    }
-}
-
-/// A rule of a policy: its 0-based index in `rules` and its name, if any.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct RuleRef {
-    /// 0-based position in the document's `rules`.
-    pub index: i32,
-    /// The rule's `name`, when it has one.
-    pub name: Option<String>,
-}
-
-impl From<core::RuleRef> for RuleRef {
-    fn from(r: core::RuleRef) -> Self {
-        RuleRef {
-            index: i32::try_from(r.index).unwrap_or(i32::MAX),
-            name: r.name,
+/// The explanation records (`Explanation`, `RuleHit`, `RuleRef`) and `Decision`, from the
+/// core's description, each with its conversion from the core's type; a computed field (`allowed`,
+/// `text`) is the core method's answer.
+macro_rules! ffi_explanation {
+    (
+        $(#[$edoc:meta])* enum $enum:ident { $( $(#[$vdoc:meta])* $variant:ident = $code:literal, )* }
+        $( $(#[$sdoc:meta])* struct $s:ident {
+            $( $(#[$fdoc:meta])* $field:ident: $fty:ty $(= $method:ident())?, )*
+        } )*
+    ) => {
+        $(#[$edoc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+        pub enum $enum {
+            $( $(#[$vdoc])* $variant, )*
         }
-    }
-}
 
-/// One rule's grant or deny that applied to the permission.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct RuleHit {
-    /// The rule.
-    pub rule: RuleRef,
-    /// The expanded grant, or the deny glob, that matched the permission.
-    pub pattern: String,
-    /// The grant template or deny pattern as written in the policy.
-    pub source: String,
-    /// The rule's conditions that held, e.g. `roles_any: role "mcp-dev" matches "mcp-*"`.
-    pub conditions: Vec<String>,
-}
-
-impl From<core::RuleHit> for RuleHit {
-    fn from(h: core::RuleHit) -> Self {
-        RuleHit {
-            rule: h.rule.into(),
-            pattern: h.pattern,
-            source: h.source,
-            conditions: h.conditions,
+        impl IntoFfi for core::$enum {
+            type Ffi = $enum;
+            fn into_ffi(self) -> $enum {
+                match self {
+                    $( core::$enum::$variant => $enum::$variant, )*
+                }
+            }
         }
-    }
-}
 
-/// Why one permission was granted, denied or not granted to one identity (the core's
-/// `Explanation`); `text` is the one-line form `Policy.explain` returns.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct Explanation {
-    /// The permission asked about.
-    pub permission: String,
-    /// The identity's user name.
-    pub username: String,
-    /// The outcome (the same as `Policy.allows`).
-    pub decision: Decision,
-    /// True when the permission is granted.
-    pub allowed: bool,
-    /// The deny that refused it (`Denied`) or the first grant that gave it (`Granted`).
-    pub decided_by: Option<RuleHit>,
-    /// For `Denied`: the first grant the deny overrode, if any rule granted it.
-    pub overridden_grant: Option<RuleHit>,
-    /// Every rule whose `match` held for this identity, in policy order.
-    pub matched_rules: Vec<RuleRef>,
-    /// Rules that matched but granted nothing because of the expansion cap.
-    pub capped_rules: Vec<RuleRef>,
-    /// The explanation as one log line.
-    pub text: String,
-}
-
-impl From<core::Explanation> for Explanation {
-    fn from(e: core::Explanation) -> Self {
-        Explanation {
-            text: e.to_string(),
-            allowed: e.is_allowed(),
-            permission: e.permission,
-            username: e.username,
-            decision: e.decision.into(),
-            decided_by: e.decided_by.map(Into::into),
-            overridden_grant: e.overridden_grant.map(Into::into),
-            matched_rules: e.matched_rules.into_iter().map(Into::into).collect(),
-            capped_rules: e.capped_rules.into_iter().map(Into::into).collect(),
+        #[uniffi::export]
+        impl $enum {
+            /// The stable snake_case code (`granted`, `denied` or `not_granted`), the same in
+            /// every language.
+            pub fn code(&self) -> String {
+                match self {
+                    $( $enum::$variant => $code.to_owned(), )*
+                }
+            }
         }
-    }
+
+        $(
+            $(#[$sdoc])*
+            #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+            pub struct $s {
+                $( $(#[$fdoc])* pub $field: <$fty as IntoFfi>::Ffi, )*
+            }
+
+            impl IntoFfi for core::$s {
+                type Ffi = $s;
+                fn into_ffi(self) -> $s {
+                    $s {
+                        $( $field: ffi_field!(self, $field $(= $method())?), )*
+                    }
+                }
+            }
+        )*
+    };
 }
+
+/// One field of a record: the core's stored field, or its method's answer.
+macro_rules! ffi_field {
+    ($value:ident, $field:ident = $method:ident()) => {
+        $value.$method().into_ffi()
+    };
+    ($value:ident, $field:ident) => {
+        $value.$field.clone().into_ffi()
+    };
+}
+
+teleport_jwt::describe_explanation!(ffi_explanation);
 
 /// A permission mapper implemented in Kotlin or Swift: from a verified identity to the
 /// application's permissions (a directory lookup, a database, rules of your own). Give it to a
@@ -289,133 +320,85 @@ pub struct Policy {
     inner: core::Policy,
 }
 
-impl Policy {
-    fn wrap(p: Result<core::Policy, core::PolicyError>) -> Result<Arc<Self>, PolicyError> {
-        Ok(Arc::new(Policy { inner: p? }))
-    }
-
-    /// `f` on the core policy and the core identity behind `identity`, under [`guarded`].
-    fn ask<T>(
-        &self,
-        what: &str,
-        identity: Identity,
-        f: impl FnOnce(&core::Policy, &teleport_jwt::Identity) -> T,
-    ) -> Result<T, VerifyError> {
-        guarded(what, || Ok(f(&self.inner, &identity.try_into()?)))
-    }
-}
-
-#[uniffi::export]
-impl Policy {
-    /// A policy from YAML text.
-    #[uniffi::constructor]
-    pub fn from_yaml(text: String) -> Result<Arc<Self>, PolicyError> {
-        Self::wrap(core::Policy::from_yaml_str(&text))
-    }
-
-    /// A policy from TOML text.
-    #[uniffi::constructor]
-    pub fn from_toml(text: String) -> Result<Arc<Self>, PolicyError> {
-        Self::wrap(core::Policy::from_toml_str(&text))
-    }
-
-    /// A policy from JSON text.
-    #[uniffi::constructor]
-    pub fn from_json(text: String) -> Result<Arc<Self>, PolicyError> {
-        Self::wrap(core::Policy::from_json_str(&text))
-    }
-
-    /// A policy file; the format comes from the extension (`.yaml`, `.yml`, `.toml`, `.json`).
-    #[uniffi::constructor]
-    pub fn from_file(path: String) -> Result<Arc<Self>, PolicyError> {
-        Self::wrap(core::Policy::from_file(path))
-    }
-
-    /// Everything `identity` is granted, and the deny patterns that apply to it.
-    pub fn permissions(&self, identity: Identity) -> Result<Arc<Permissions>, VerifyError> {
-        self.ask("permissions", identity, |p, id| {
-            Permissions::shared(Arc::new(p.permissions(id)))
-        })
-    }
-
-    /// Whether `identity` has `permission` (deny wins).
-    pub fn allows(&self, identity: Identity, permission: String) -> Result<bool, VerifyError> {
-        self.ask("allows", identity, |p, id| p.allows(id, &permission))
-    }
-
-    /// Whether `identity` may list and call the MCP tool `tool` (permission `tool:<tool>`).
-    pub fn can_call_tool(&self, identity: Identity, tool: String) -> Result<bool, VerifyError> {
-        self.ask("can_call_tool", identity, |p, id| {
-            p.can_call_tool(id, &tool)
-        })
-    }
-
-    /// The tools of `tools` that `identity` may list and call, in order.
-    pub fn filter_tools(
-        &self,
-        identity: Identity,
-        tools: Vec<String>,
-    ) -> Result<Vec<String>, VerifyError> {
-        self.ask("filter_tools", identity, |p, id| p.filter_tools(id, tools))
-    }
-
-    /// Why `identity` has or lacks `permission`, as text for logs and operators.
-    pub fn explain(&self, identity: Identity, permission: String) -> Result<String, VerifyError> {
-        self.ask("explain", identity, |p, id| {
-            p.explain(id, &permission).to_string()
-        })
-    }
-
-    /// Why `identity` has or lacks `permission`, as data: the decision, the deciding rule and
-    /// pattern, the grant a deny overrode, the rules that matched or were over the cap.
-    pub fn explanation(
-        &self,
-        identity: Identity,
-        permission: String,
-    ) -> Result<Explanation, VerifyError> {
-        self.ask("explanation", identity, |p, id| {
-            p.explain(id, &permission).into()
-        })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_yaml_mistake_names_its_line() {
-        let e = Policy::from_yaml("rules:\n  - name: x\n    grnt: [a]\n".into()).unwrap_err();
-        let PolicyError::Invalid {
-            message,
-            line,
-            reason,
-            ..
-        } = e;
-        assert!(message.contains("line 3"), "{message}");
-        assert_eq!(line, Some(3));
-        assert!(message.ends_with(&reason), "{message}");
-    }
-
-    #[test]
-    fn permissions_answer_as_the_core_does() {
-        let core =
-            core::Permissions::new(["tool:*", "docs:read", "tool:delete_x"], ["tool:delete_*"]);
-        let record = Permissions::new(
-            vec!["tool:*".into(), "docs:read".into(), "tool:delete_x".into()],
-            vec!["tool:delete_*".into()],
-        );
-        assert_eq!(record.granted(), ["docs:read", "tool:*"]);
-        assert_eq!(record.denied(), ["tool:delete_*"]);
-        for perm in ["tool:read_file", "tool:delete_x", "docs:read", "docs:write"] {
-            assert_eq!(record.allows(perm.into()), core.allows(perm), "{perm}");
+/// The policy's loaders and own questions, from the core's description.
+macro_rules! ffi_policy {
+    (
+        loaders { $( $(#[$ldoc:meta])* fn $loader:ident($larg:ident: $lty:ty) {
+            $lcore:ident($($lpass:expr),*)
+        } )* }
+        questions {
+            $(#[$edoc:meta])* fn explain($eid:ident, $earg:ident: $ety:ty) -> $eout:ty {
+                $ecore:ident($($epass:expr),*)
+            }
         }
-        assert_eq!(*record.core(), core);
-        assert_eq!(
-            record.filter_tools(vec!["read_file".into(), "delete_repo".into()]),
-            ["read_file"]
-        );
-        assert_eq!(Decision::Granted.code(), "granted");
-        assert_eq!(Decision::NotGranted.code(), "not_granted");
-    }
+    ) => {
+        #[uniffi::export]
+        impl Policy {
+            $(
+                $(#[$ldoc])*
+                #[uniffi::constructor]
+                pub fn $loader($larg: <$lty as FromFfi>::Ffi) -> Result<Arc<Self>, PolicyError> {
+                    let $larg: $lty = FromFfi::from_ffi($larg);
+                    Ok(Arc::new(Policy { inner: core::Policy::$lcore($($lpass),*)? }))
+                }
+            )*
+
+            $(#[$edoc])*
+            pub fn explanation(
+                &self,
+                $eid: Identity,
+                $earg: <$ety as FromFfi>::Ffi,
+            ) -> Result<<$eout as IntoFfi>::Ffi, VerifyError> {
+                let $earg: $ety = FromFfi::from_ffi($earg);
+                guarded("explanation", || {
+                    let $eid: &teleport_jwt::Identity = &$eid.try_into()?;
+                    Ok(self.inner.$ecore($($epass),*).into_ffi())
+                })
+            }
+
+            $(#[$edoc])*
+            ///
+            /// Here as that one line, for logs and operators (`explanation(...).text`).
+            pub fn explain(
+                &self,
+                $eid: Identity,
+                $earg: <$ety as FromFfi>::Ffi,
+            ) -> Result<String, VerifyError> {
+                let $earg: $ety = FromFfi::from_ffi($earg);
+                guarded("explain", || {
+                    let $eid: &teleport_jwt::Identity = &$eid.try_into()?;
+                    Ok(self.inner.$ecore($($epass),*).to_string())
+                })
+            }
+        }
+    };
 }
+teleport_jwt::describe_policy!(ffi_policy);
+
+/// The questions every mapper answers, asked of the policy through the core's
+/// `PermissionMapper` (the same answers as the policy's own methods).
+macro_rules! ffi_mapper_questions {
+    ($( $(#[$doc:meta])* fn $name:ident($id:ident $(, $arg:ident: $ty:ty)*) -> $out:ty {
+        $core:ident($($pass:expr),*)
+    } )*) => {
+        #[uniffi::export]
+        impl Policy {
+            $(
+                $(#[$doc])*
+                pub fn $name(
+                    &self,
+                    $id: Identity,
+                    $($arg: <$ty as FromFfi>::Ffi),*
+                ) -> Result<<$out as IntoFfi>::Ffi, VerifyError> {
+                    $(let $arg: $ty = FromFfi::from_ffi($arg);)*
+                    guarded(stringify!($name), || {
+                        let $id: &teleport_jwt::Identity = &$id.try_into()?;
+                        let mapper: &dyn core::PermissionMapper = &self.inner;
+                        Ok(mapper.$core($($pass),*)?.into_ffi())
+                    })
+                }
+            )*
+        }
+    };
+}
+teleport_jwt::describe_mapper_questions!(ffi_mapper_questions);

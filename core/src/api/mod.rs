@@ -27,6 +27,9 @@ mod verifier;
 use crate::error::Reason;
 
 pub use mock::MOCK_OPERATIONS;
+pub use policy::{
+    EXPLANATION_FIELDS, MAPPER_OPERATIONS, PERMISSIONS_OPERATIONS, POLICY_OPERATIONS,
+};
 pub use settings::{OptionKind, TRUST_ENTRY_OPTIONS, VERIFIER_OPTIONS};
 pub use verifier::{HeaderPairs, VERIFIER_OPERATIONS};
 

@@ -42,6 +42,33 @@ final class ParityTests: XCTestCase {
         XCTAssertEqual(missing, [], "MockTeleport lacks operations of the core's table")
     }
 
+    /// The text of the generated declaration starting with `start`, up to its closing brace.
+    private func declaration(_ start: String, in source: String) -> Substring? {
+        guard let from = source.range(of: start),
+              let end = source.range(of: "\n}", range: from.upperBound..<source.endIndex) else { return nil }
+        return source[from.lowerBound..<end.upperBound]
+    }
+
+    func testPolicyPermissionsAndExplanationHaveEverythingTheCoreLists() throws {
+        let source = try generatedSource()
+        guard let policy = declaration("public protocol PolicyProtocol", in: source),
+              let permissions = declaration("public protocol PermissionsProtocol", in: source) else {
+            return XCTFail("no PolicyProtocol or PermissionsProtocol in the generated source")
+        }
+        let missing = apiPolicyOperations().map(lowerCamel).filter {
+            !policy.contains("func \($0)(") && !source.contains("public static func \($0)(")
+        }
+        XCTAssertEqual(missing, [], "Policy lacks operations of the core's table")
+        XCTAssertEqual(apiPermissionsOperations().map(lowerCamel).filter { !permissions.contains("func \($0)(") }, [])
+        let policyValue = try Policy.fromJson(text: #"{"rules": [{"name": "all", "match": {}, "grant": ["a:*"]}]}"#)
+        let alice = Identity(
+            username: "alice", sub: "alice", roles: [], traits: [:], issuer: "t", audience: ["aud"],
+            expiresAt: 0, issuedAt: nil, notBefore: nil, jti: nil, keyId: nil,
+            algorithm: .rs256, trustEntry: "t", kind: .teleportJwt, claimsJson: "{}")
+        let e = try policyValue.explanation(identity: alice, permission: "a:x")
+        XCTAssertEqual(Mirror(reflecting: e).children.compactMap(\.label), apiExplanationFields().map(lowerCamel))
+    }
+
     /// A VerifyError of the variant at `index` (1-based, the core's order), as the library sends it.
     private func error(variant index: Int, message: String) throws -> VerifyError {
         var bytes: [UInt8] = []

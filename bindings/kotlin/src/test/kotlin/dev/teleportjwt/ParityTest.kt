@@ -82,6 +82,17 @@ class ParityTest {
     }
 
     @Test
+    fun `Policy, Permissions and Explanation have everything the core lists`() {
+        val policy = Policy::class.java.methods.map { it.name } + Policy.Companion::class.java.methods.map { it.name }
+        assertEquals(emptyList<String>(), apiPolicyOperations().map(::lowerCamel).filter { it !in policy }, "Policy")
+        val permissions = Permissions::class.java.methods.map { it.name }.toSet()
+        assertEquals(emptyList<String>(), apiPermissionsOperations().map(::lowerCamel).filter { it !in permissions }, "Permissions")
+        val fields = Explanation::class.java.declaredFields
+            .filter { !java.lang.reflect.Modifier.isStatic(it.modifiers) }.map { it.name }
+        assertEquals(apiExplanationFields().map(::lowerCamel), fields, "Explanation's fields, in order")
+    }
+
+    @Test
     fun `tokenFromHeaders picks the token verifyHeaders would verify`() {
         MockTeleport.start(Algorithm.RS256).use { mock ->
             classicVerifier(mock).use { v ->
