@@ -23,6 +23,7 @@ macro_rules! remote_enums {
     )*};
 }
 
+#[cfg(feature = "testing")] // the mock's enums (mock.rs)
 pub(crate) use remote_enums;
 
 teleport_jwt::describe_alg_enums!(remote_enums);

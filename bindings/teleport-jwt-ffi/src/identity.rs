@@ -2,54 +2,8 @@
 //! [`teleport_jwt::Identity`] (declared from the core's description of them,
 //! `teleport_jwt::describe_identity_fields!`), the full claim set as JSON text.
 
-use std::collections::{BTreeMap, HashMap};
-
-use teleport_jwt::{Algorithm, TokenKind};
-
+use crate::convert::{FromFfi, IntoFfi};
 use crate::error::VerifyError;
-
-/// How a field of the core's identity crosses: as it is, but for the traits map (UniFFI has
-/// no sorted map). Public only because [`Identity`]'s field types name it.
-#[doc(hidden)]
-pub trait Field: Sized {
-    type Ffi;
-    fn into_ffi(self) -> Self::Ffi;
-    fn from_ffi(f: Self::Ffi) -> Self;
-}
-
-macro_rules! crosses_as_it_is {
-    ($($ty:ty),*) => {$(
-        impl Field for $ty {
-            type Ffi = $ty;
-            fn into_ffi(self) -> $ty {
-                self
-            }
-            fn from_ffi(f: $ty) -> $ty {
-                f
-            }
-        }
-    )*};
-}
-
-crosses_as_it_is!(
-    String,
-    Vec<String>,
-    i64,
-    Option<i64>,
-    Option<String>,
-    Algorithm,
-    TokenKind
-);
-
-impl Field for BTreeMap<String, Vec<String>> {
-    type Ffi = HashMap<String, Vec<String>>;
-    fn into_ffi(self) -> Self::Ffi {
-        self.into_iter().collect()
-    }
-    fn from_ffi(f: Self::Ffi) -> Self {
-        f.into_iter().collect()
-    }
-}
 
 /// Declares [`Identity`] from the core's description of its fields, with both conversions
 /// (the claim set crosses as JSON text).
@@ -59,7 +13,7 @@ macro_rules! ffi_identity {
         /// audience and times have been checked.
         #[derive(Debug, Clone, PartialEq, uniffi::Record)]
         pub struct Identity {
-            $( $(#[$doc])* pub $field: <$ty as Field>::Ffi, )*
+            $( $(#[$doc])* pub $field: <$ty as IntoFfi>::Ffi, )*
             /// The whole verified claim set as a JSON object, for claims this record does not
             /// model.
             pub claims_json: String,
@@ -90,7 +44,7 @@ macro_rules! ffi_identity {
                     }
                 };
                 Ok(teleport_jwt::Identity {
-                    $( $field: Field::from_ffi(id.$field), )*
+                    $( $field: FromFfi::from_ffi(id.$field), )*
                     claims: claims.into(),
                 })
             }

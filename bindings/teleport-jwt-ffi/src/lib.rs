@@ -29,6 +29,8 @@ pub mod alg;
 pub mod api;
 pub mod clock;
 pub mod config;
+#[doc(hidden)]
+pub mod convert;
 pub mod error;
 pub mod events;
 mod guard;

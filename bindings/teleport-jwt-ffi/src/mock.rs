@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::convert::IntoFfi;
 use serde_json::{Map, Value};
 use teleport_jwt::mock::{self as core, Ca, JwtClaims, KeyChoice, MockOperations, RotationPhase};
 use teleport_jwt::{Algorithm, TokenKind};
@@ -290,22 +291,6 @@ impl MockTeleport {
     }
 }
 
-/// A core mock result as Kotlin and Swift get it.
-pub trait IntoFfi {
-    /// The type Kotlin and Swift get.
-    type Ffi;
-    /// The conversion.
-    fn into_ffi(self) -> Self::Ffi;
-}
-
-/// Counts as `i64` (Kotlin `Long`, not `ULong`).
-impl IntoFfi for u64 {
-    type Ffi = i64;
-    fn into_ffi(self) -> i64 {
-        i64::try_from(self).unwrap_or(i64::MAX)
-    }
-}
-
 /// The core's errors as [`MockError`].
 impl<T: IntoFfi> IntoFfi for Result<T, core::MockError> {
     type Ffi = Result<T::Ffi, MockError>;
@@ -314,19 +299,9 @@ impl<T: IntoFfi> IntoFfi for Result<T, core::MockError> {
     }
 }
 
-/// Results that cross as they are.
-macro_rules! as_it_is {
-    ($($ty:ty),*) => {$(
-        impl IntoFfi for $ty {
-            type Ffi = $ty;
-            fn into_ffi(self) -> $ty {
-                self
-            }
-        }
-    )*};
+crate::convert::ffi_types! {
+    RotationPhase => RotationPhase = |v| v;
 }
-
-as_it_is!((), String, Vec<String>, Algorithm, RotationPhase);
 
 /// Exports each operation of the core's description as a method calling the core mock's
 /// operation of the same name with the same arguments.

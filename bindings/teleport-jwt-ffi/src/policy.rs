@@ -12,87 +12,19 @@
 //! (`core/src/api/policy.rs`) through one conversion per type: [`FromFfi`] in, [`IntoFfi`] out.
 //! Written here: the constructors, the error and the mapper plug-in.
 
-use std::collections::BTreeSet;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use teleport_jwt::policy as core;
+
+use crate::convert::{FromFfi, IntoFfi};
 
 use crate::error::{PluginFailure, VerifyError};
 use crate::guard::guarded;
 use crate::identity::Identity;
 
-/// A core value as Kotlin and Swift receive it, written once per type: every method and record
-/// generated from the core's policy descriptions (`teleport_jwt::describe_*!`) converts its
-/// answers through it.
-#[doc(hidden)]
-pub trait IntoFfi {
-    /// The type UniFFI carries.
-    type Ffi;
-    /// The value as UniFFI carries it.
-    fn into_ffi(self) -> Self::Ffi;
-}
-
-/// A value Kotlin and Swift give, as the core's descriptions name its type.
-#[doc(hidden)]
-pub trait FromFfi {
-    /// The type UniFFI carries.
-    type Ffi;
-    /// The value as the description names its type.
-    fn from_ffi(value: Self::Ffi) -> Self;
-}
-
-/// Writes `IntoFfi` or `FromFfi` for each `Type => Ffi = |value| conversion;` of a table.
-macro_rules! ffi_conversions {
-    ($trait:ident::$method:ident { $($ty:ty => $ffi:ty = |$v:ident| $body:expr;)* }) => {$(
-        impl $trait for $ty {
-            type Ffi = $ffi;
-            ffi_conversions!(@fn $method $ty, $ffi, $v, $body);
-        }
-    )*};
-    (@fn into_ffi $ty:ty, $ffi:ty, $v:ident, $body:expr) => {
-        fn into_ffi(self) -> $ffi {
-            let $v = self;
-            $body
-        }
-    };
-    (@fn from_ffi $ty:ty, $ffi:ty, $v:ident, $body:expr) => {
-        fn from_ffi($v: $ffi) -> $ty {
-            $body
-        }
-    };
-}
-
-ffi_conversions!(IntoFfi::into_ffi {
-    bool => bool = |v| v;
-    String => String = |v| v;
-    // Counts and indexes are `Int` in Kotlin (`Int32` in Swift); a policy never has 2^31 rules.
-    usize => i32 = |v| i32::try_from(v).unwrap_or(i32::MAX);
-    // A sorted set is a sorted list.
-    BTreeSet<String> => Vec<String> = |v| v.into_iter().collect();
-    // Core permissions cross as the shared object, not copied.
+// Core permissions cross as the shared object, not copied.
+crate::convert::ffi_types! {
     core::Permissions => Arc<Permissions> = |v| Permissions::shared(Arc::new(v));
-});
-
-ffi_conversions!(FromFfi::from_ffi {
-    String => String = |v| v;
-    Vec<String> => Vec<String> = |v| v;
-    // A path is its text.
-    PathBuf => String = |v| PathBuf::from(v);
-});
-
-impl<T: IntoFfi> IntoFfi for Option<T> {
-    type Ffi = Option<T::Ffi>;
-    fn into_ffi(self) -> Self::Ffi {
-        self.map(T::into_ffi)
-    }
-}
-
-impl<T: IntoFfi> IntoFfi for Vec<T> {
-    type Ffi = Vec<T::Ffi>;
-    fn into_ffi(self) -> Self::Ffi {
-        self.into_iter().map(T::into_ffi).collect()
-    }
 }
 
 /// A policy that could not be loaded: the core's message, with the line and column of the
@@ -176,7 +108,7 @@ macro_rules! ffi_permissions {
             )*
             $(
                 $(#[$qdoc])*
-                pub fn $q(&self, $($arg: <$ty as FromFfi>::Ffi),*) -> <$out as IntoFfi>::Ffi {
+                pub fn $q(&self, $($arg: <$ty as IntoFfi>::Ffi),*) -> <$out as IntoFfi>::Ffi {
                     $(let $arg: $ty = FromFfi::from_ffi($arg);)*
                     self.inner.$core($($pass),*).into_ffi()
                 }
@@ -337,7 +269,7 @@ macro_rules! ffi_policy {
             $(
                 $(#[$ldoc])*
                 #[uniffi::constructor]
-                pub fn $loader($larg: <$lty as FromFfi>::Ffi) -> Result<Arc<Self>, PolicyError> {
+                pub fn $loader($larg: <$lty as IntoFfi>::Ffi) -> Result<Arc<Self>, PolicyError> {
                     let $larg: $lty = FromFfi::from_ffi($larg);
                     Ok(Arc::new(Policy { inner: core::Policy::$lcore($($lpass),*)? }))
                 }
@@ -347,7 +279,7 @@ macro_rules! ffi_policy {
             pub fn explanation(
                 &self,
                 $eid: Identity,
-                $earg: <$ety as FromFfi>::Ffi,
+                $earg: <$ety as IntoFfi>::Ffi,
             ) -> Result<<$eout as IntoFfi>::Ffi, VerifyError> {
                 let $earg: $ety = FromFfi::from_ffi($earg);
                 guarded("explanation", || {
@@ -362,7 +294,7 @@ macro_rules! ffi_policy {
             pub fn explain(
                 &self,
                 $eid: Identity,
-                $earg: <$ety as FromFfi>::Ffi,
+                $earg: <$ety as IntoFfi>::Ffi,
             ) -> Result<String, VerifyError> {
                 let $earg: $ety = FromFfi::from_ffi($earg);
                 guarded("explain", || {
@@ -388,7 +320,7 @@ macro_rules! ffi_mapper_questions {
                 pub fn $name(
                     &self,
                     $id: Identity,
-                    $($arg: <$ty as FromFfi>::Ffi),*
+                    $($arg: <$ty as IntoFfi>::Ffi),*
                 ) -> Result<<$out as IntoFfi>::Ffi, VerifyError> {
                     $(let $arg: $ty = FromFfi::from_ffi($arg);)*
                     guarded(stringify!($name), || {
