@@ -4,6 +4,8 @@ use std::collections::BTreeMap;
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
+
+use crate::convert::ToPy;
 use pyo3::types::{PyDict, PyMapping};
 use pyo3::IntoPyObjectExt;
 
@@ -21,45 +23,6 @@ impl From<std::sync::Arc<teleport_jwt::Identity>> for Identity {
     }
 }
 
-/// A field of the core's identity as Python shows it: text, lists and dicts (new ones on every
-/// access), ints, `None`, and the named enums by their names (`"RS256"`, `"id_token"`).
-trait Getter {
-    fn get<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>>;
-}
-
-/// Types whose reference PyO3 converts as the getter shows it.
-macro_rules! getter_by_reference {
-    ($($ty:ty),*) => {$(
-        impl Getter for $ty {
-            fn get<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-                self.into_bound_py_any(py)
-            }
-        }
-    )*};
-}
-
-getter_by_reference!(
-    String,
-    Vec<String>,
-    BTreeMap<String, Vec<String>>,
-    i64,
-    Option<i64>,
-    Option<String>
-);
-
-/// The named enums, by name.
-macro_rules! getter_by_name {
-    ($($ty:ty),*) => {$(
-        impl Getter for $ty {
-            fn get<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-                self.as_str().into_bound_py_any(py)
-            }
-        }
-    )*};
-}
-
-getter_by_name!(teleport_jwt::Algorithm, teleport_jwt::TokenKind);
-
 /// A read-only property per field of the core's description of an identity
 /// (`teleport_jwt::describe_identity_fields!`), with its doc.
 macro_rules! py_identity_getters {
@@ -70,7 +33,7 @@ macro_rules! py_identity_getters {
                 $(#[$doc])*
                 #[getter]
                 fn $field<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-                    Getter::get(&self.inner.$field, py)
+                    (&self.inner.$field).to_py(py)
                 }
             )*
         }

@@ -16,7 +16,7 @@ use teleport_jwt::mock::{
 };
 use teleport_jwt::{Algorithm, TokenKind};
 
-use crate::convert::{from_kwargs, from_py};
+use crate::convert::{from_kwargs, from_py, PyArg, ToPy};
 use crate::errors::no_panic;
 
 fn mock_err(e: MockError) -> PyErr {
@@ -33,83 +33,12 @@ fn named<T: std::str::FromStr<Err = teleport_jwt::VerifyError>>(
     })
 }
 
-/// One of the core's named enums, given by its name (`"update_clients"`): `ValueError` for
-/// an unknown name (listing the accepted ones), `TypeError` for anything but a `str`.
-pub(crate) struct Named<T>(T);
-
-impl<'a, 'py, T: std::str::FromStr<Err = teleport_jwt::VerifyError>> FromPyObject<'a, 'py>
-    for Named<T>
-{
-    type Error = PyErr;
-
-    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
-        let name: &str = obj.extract()?;
-        name.parse()
-            .map(Named)
-            .map_err(|e: teleport_jwt::VerifyError| PyValueError::new_err(e.message().to_owned()))
+/// The core's errors as `RuntimeError`.
+impl<T: ToPy> ToPy for Result<T, MockError> {
+    fn to_py<'py>(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.map_err(mock_err)?.to_py(py)
     }
 }
-
-/// An argument of a described operation as Python gives it (`Py`), and as the core takes it.
-trait PyArg {
-    type Py;
-    fn into_core(arg: Self::Py) -> Self;
-}
-
-/// A core mock result as Python gets it (the core's errors as `RuntimeError`).
-trait ToPython {
-    type Out;
-    fn to_python(self) -> PyResult<Self::Out>;
-}
-
-impl<T: ToPython> ToPython for Result<T, MockError> {
-    type Out = T::Out;
-    fn to_python(self) -> PyResult<T::Out> {
-        self.map_err(mock_err)?.to_python()
-    }
-}
-
-/// Types that cross as they are.
-macro_rules! as_it_is {
-    ($($ty:ty),*) => {$(
-        impl PyArg for $ty {
-            type Py = $ty;
-            fn into_core(arg: $ty) -> $ty {
-                arg
-            }
-        }
-
-        impl ToPython for $ty {
-            type Out = $ty;
-            fn to_python(self) -> PyResult<$ty> {
-                Ok(self)
-            }
-        }
-    )*};
-}
-
-as_it_is!((), u64, String, Vec<String>, Option<String>);
-
-/// The core's named enums: by their names, both ways.
-macro_rules! by_name {
-    ($($ty:ty),*) => {$(
-        impl PyArg for $ty {
-            type Py = Named<$ty>;
-            fn into_core(arg: Named<$ty>) -> $ty {
-                arg.0
-            }
-        }
-
-        impl ToPython for $ty {
-            type Out = &'static str;
-            fn to_python(self) -> PyResult<&'static str> {
-                Ok(self.as_str())
-            }
-        }
-    )*};
-}
-
-by_name!(Ca, RotationPhase, Algorithm);
 
 /// A fake Teleport proxy on loopback HTTPS (its own CA: `ca_pem`), minting tokens exactly as
 /// Teleport does. A context manager: the server stops on exit (or `stop()`).
@@ -273,7 +202,7 @@ macro_rules! py_mock_operations {
             $(#[$doc])*
             fn $name(&self, py: Python<'_>) -> PyResult<()> {
                 let mock = self.get()?;
-                py.detach(move || MockOperations::$name(&*mock)).to_python()
+                py.detach(move || MockOperations::$name(&*mock)).to_py(py).map(drop)
             }
         }
         py_mock_operations! { $($rest)* }
@@ -284,9 +213,9 @@ macro_rules! py_mock_operations {
         impl MockTeleport {
             $(#[$doc])*
             #[getter]
-            fn $name(&self, py: Python<'_>) -> PyResult<<$out as ToPython>::Out> {
+            fn $name<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
                 let mock = self.get()?;
-                py.detach(move || MockOperations::$name(&*mock)).to_python()
+                py.detach(move || MockOperations::$name(&*mock)).to_py(py)
             }
         }
         py_mock_operations! { $($rest)* }
@@ -297,15 +226,15 @@ macro_rules! py_mock_operations {
         impl MockTeleport {
             $(#[$doc])*
             #[pyo3(signature = ($($arg,)* ca = "jwt"))]
-            fn $name(
+            fn $name<'py>(
                 &self,
-                py: Python<'_>,
-                $($arg: <$ty as PyArg>::Py,)*
+                py: Python<'py>,
+                $(#[pyo3(from_py_with = <$ty as PyArg>::from_py)] $arg: $ty,)*
                 ca: &str,
-            ) -> PyResult<<$out as ToPython>::Out> {
+            ) -> PyResult<Bound<'py, PyAny>> {
                 let (mock, ca) = (self.get()?, named::<Ca>(ca, "ca")?);
-                py.detach(move || MockOperations::$name(&*mock, ca, $(PyArg::into_core($arg)),*))
-                    .to_python()
+                py.detach(move || MockOperations::$name(&*mock, ca, $($arg),*))
+                    .to_py(py)
             }
         }
         py_mock_operations! { $($rest)* }
@@ -315,14 +244,14 @@ macro_rules! py_mock_operations {
         #[pymethods]
         impl MockTeleport {
             $(#[$doc])*
-            fn $name(
+            fn $name<'py>(
                 &self,
-                py: Python<'_>,
-                $($arg: <$ty as PyArg>::Py),*
-            ) -> PyResult<<$out as ToPython>::Out> {
+                py: Python<'py>,
+                $(#[pyo3(from_py_with = <$ty as PyArg>::from_py)] $arg: $ty),*
+            ) -> PyResult<Bound<'py, PyAny>> {
                 let mock = self.get()?;
-                py.detach(move || MockOperations::$name(&*mock, $(PyArg::into_core($arg)),*))
-                    .to_python()
+                py.detach(move || MockOperations::$name(&*mock, $($arg),*))
+                    .to_py(py)
             }
         }
         py_mock_operations! { $($rest)* }

@@ -11,17 +11,15 @@
 //! explanation properties, the dunder methods) and the constructors.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 use std::sync::Arc;
 
-use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyFrozenSet, PyList, PyString, PyTuple};
+use pyo3::types::{PyFrozenSet, PyList, PyTuple};
 use pyo3::IntoPyObjectExt;
 use teleport_jwt::policy::{self as core, PolicyFormat};
 use teleport_jwt::{Reason, VerifyError};
 
-use crate::convert::type_name;
+use crate::convert::{PyArg, ToPy};
 use crate::errors::{self, detached, guarded, IntoPyErr};
 use crate::identity::Identity;
 use crate::plugins::PyPermissionMapper;
@@ -38,107 +36,13 @@ impl IntoPyErr for core::PolicyError {
     }
 }
 
-/// How Python gives an argument that the core's descriptions name by type: written once per
-/// type, used as `#[pyo3(from_py_with = ...)]` by every generated method.
-pub(crate) trait PyArg: Sized {
-    fn from_py(obj: &Bound<'_, PyAny>) -> PyResult<Self>;
-}
-
-/// A `str`, and a `str` or any `os.PathLike`: as PyO3 extracts them.
-macro_rules! py_arg_as_extracted {
-    ($($ty:ty),*) => {$(
-        impl PyArg for $ty {
-            fn from_py(obj: &Bound<'_, PyAny>) -> PyResult<Self> {
-                obj.extract()
-            }
-        }
-    )*};
-}
-py_arg_as_extracted!(String, PathBuf);
-
-/// Any iterable of `str`; a bare `str` is refused (it would be its characters). PyO3 names the
-/// argument in a note of the `TypeError`.
-impl PyArg for Vec<String> {
-    fn from_py(obj: &Bound<'_, PyAny>) -> PyResult<Self> {
-        if obj.is_instance_of::<PyString>() {
-            return Err(PyTypeError::new_err(
-                "must be an iterable of str, not a single str",
-            ));
-        }
-        let iter = obj.try_iter().map_err(|_| {
-            PyTypeError::new_err(format!(
-                "must be an iterable of str, not {}",
-                type_name(obj)
-            ))
-        })?;
-        let mut out = Vec::new();
-        for item in iter {
-            let item = item?;
-            let s = item.cast::<PyString>().map_err(|_| {
-                PyTypeError::new_err(format!("must hold only str, not {}", type_name(&item)))
-            })?;
-            out.push(s.to_str()?.to_owned());
-        }
-        Ok(out)
-    }
-}
-
-/// A core value as Python receives it, written once per type: every method and getter
-/// generated from the core's policy descriptions converts its answers through it.
-pub(crate) trait ToPy {
-    fn to_py<'py>(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>>;
-}
-
-/// Writes `ToPy` for each `Type => |value, py| conversion;` of a table.
-macro_rules! to_py {
-    ($($ty:ty => |$v:ident, $py:ident| $body:expr;)*) => {$(
-        impl ToPy for $ty {
-            fn to_py<'py>(self, $py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-                let $v = self;
-                $body
-            }
-        }
-    )*};
-}
-
-to_py! {
-    bool => |v, py| v.into_bound_py_any(py);
-    String => |v, py| v.into_bound_py_any(py);
-    &String => |v, py| v.into_bound_py_any(py);
-    &usize => |v, py| v.into_bound_py_any(py);
-    Vec<String> => |v, py| v.into_bound_py_any(py);
+crate::convert::to_py! {
     // Sets are frozensets; a decision is its code (`"granted"`, `"denied"`, `"not_granted"`).
     &BTreeSet<String> => |v, py| Ok(PyFrozenSet::new(py, v)?.into_any());
     &core::Decision => |v, py| v.code().into_bound_py_any(py);
     // The core's answers, in their Python classes.
     core::Permissions => |v, py| Permissions { inner: Arc::new(v) }.into_bound_py_any(py);
     core::Explanation => |v, py| Explanation { inner: v }.into_bound_py_any(py);
-}
-
-/// An absent value is `None`.
-impl<'a, T> ToPy for &'a Option<T>
-where
-    &'a T: ToPy,
-{
-    fn to_py<'py>(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        match self {
-            Some(v) => v.to_py(py),
-            None => Ok(py.None().into_bound(py)),
-        }
-    }
-}
-
-impl<'a, T> ToPy for &'a Vec<T>
-where
-    &'a T: ToPy,
-{
-    fn to_py<'py>(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let items = self
-            .iter()
-            .map(|v| v.to_py(py))
-            .collect::<PyResult<Vec<_>>>()?;
-        Ok(PyList::new(py, items)?.into_any())
-    }
 }
 
 /// What one identity may do: granted permissions and globs, and the deny patterns that apply.
