@@ -25,12 +25,16 @@ test: fmt-check clippy doc-check rust-test release-check $(EXTRA_TESTS)
 fmt-check:
 	$(CARGO) fmt --all -- --check
 
+# Also the FFI's release flavour (no `testing`): what apps link must build without warnings too.
 clippy:
 	$(CARGO) clippy --workspace --all-targets --all-features -- -D warnings
+	$(CARGO) clippy -p teleport-jwt-ffi --features jvm -- -D warnings
 
-# rustdoc of the core with warnings denied (broken or private intra-doc links).
+# rustdoc of the core and the FFI crate with warnings denied (broken or private intra-doc
+# links; the FFI's docs are also what UniFFI copies into the Kotlin and Swift sources).
 doc-check:
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --quiet --no-deps -p teleport-jwt --all-features
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --quiet --no-deps -p teleport-jwt-ffi --all-features
 
 rust-test:
 	$(CARGO) test --workspace --all-features

@@ -1,6 +1,6 @@
-//! The [`Clock`] plug-in point for foreign code: what "now" is, for claim checks and key cache
-//! ages. For tests that pin time (replaying recorded tokens with `verifyHeaders`); servers
-//! leave it unset and get the system clock.
+//! The [`Clock`](teleport_jwt::Clock) plug-in point for foreign code: what "now" is, for claim
+//! checks and key cache ages. For tests that pin time (replaying recorded tokens with
+//! `verifyHeaders`); servers leave it unset and get the system clock.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -19,7 +19,7 @@ pub trait VerifierClock: Send + Sync {
     fn now_unix_millis(&self) -> Result<i64, PluginFailure>;
 }
 
-/// Adapts a foreign [`Clock`] to the core's [`teleport_jwt::Clock`].
+/// Adapts a foreign [`VerifierClock`] to the core's [`teleport_jwt::Clock`].
 ///
 /// The core's clock cannot fail, and no time is a safe stand-in, so a failure abandons the
 /// core call by unwinding (`resume_unwind`: no panic hook, nothing printed) up to
