@@ -4,10 +4,10 @@ use std::collections::BTreeMap;
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-
-use crate::convert::ToPy;
 use pyo3::types::{PyDict, PyMapping};
 use pyo3::IntoPyObjectExt;
+
+use crate::convert::ToPy;
 
 /// A verified Teleport identity (immutable). Built by `Verifier.verify*`; tests of permission
 /// policies may build an unverified one with `Identity.for_testing`.

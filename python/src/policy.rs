@@ -53,11 +53,10 @@ pub(crate) struct Permissions {
     pub(crate) inner: Arc<core::Permissions>,
 }
 
-/// What a `Permissions` holds (properties) and answers, from the core's description, after the
-/// class's own methods.
+/// What a `Permissions` holds (properties) and answers, from the core's description.
 macro_rules! py_permissions {
     (
-        $class:ident { $($own:tt)* }
+        $class:ident
         data { $( $(#[$ddoc:meta])* fn $data:ident() -> &$dout:ty; )* }
         questions { $( $(#[$qdoc:meta])* fn $q:ident($($arg:ident: $ty:ty),*) -> $out:ty {
             $core:ident($($pass:expr),*)
@@ -65,8 +64,6 @@ macro_rules! py_permissions {
     ) => {
         #[pymethods]
         impl $class {
-            $($own)*
-
             $(
                 $(#[$ddoc])*
                 #[getter]
@@ -89,16 +86,16 @@ macro_rules! py_permissions {
     };
 }
 
-teleport_jwt::describe_permissions!(py_permissions Permissions {
+#[pymethods]
+impl Permissions {
     #[new]
     #[pyo3(signature = (granted=None, denied=None))]
     fn new(
         granted: Option<&Bound<'_, PyAny>>,
         denied: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
-        let strings = |v: Option<&Bound<'_, PyAny>>| {
-            v.map(<Vec<String> as PyArg>::from_py).transpose()
-        };
+        let strings =
+            |v: Option<&Bound<'_, PyAny>>| v.map(<Vec<String> as PyArg>::from_py).transpose();
         Ok(Permissions {
             inner: Arc::new(core::Permissions::new(
                 strings(granted)?.unwrap_or_default(),
@@ -137,7 +134,9 @@ teleport_jwt::describe_permissions!(py_permissions Permissions {
         let denied = PyList::new(py, self.inner.denied())?.repr()?;
         Ok(format!("Permissions(granted={granted}, denied={denied})"))
     }
-});
+}
+
+teleport_jwt::describe_permissions!(py_permissions Permissions);
 
 /// Why a permission was granted, denied or not granted to an identity. `str()` is one log line.
 #[pyclass(frozen, module = "teleport_jwt", name = "Explanation")]
@@ -157,11 +156,11 @@ impl Explanation {
     }
 }
 
-/// The explanation's fields as properties (after the class's own methods), and each part
-/// record (`RuleHit`, `RuleRef`) as a tuple of its fields, from the core's description.
+/// The explanation's fields as properties, and each part record (`RuleHit`, `RuleRef`) as a
+/// tuple of its fields, from the core's description.
 macro_rules! py_explanation {
     (
-        $class:ident { $($own:tt)* }
+        $class:ident
         $(#[$edoc:meta])* enum $enum:ident { $($variants:tt)* }
         $(#[$doc:meta])* struct $top:ident {
             $( $(#[$fdoc:meta])* $field:ident: $fty:ty $(= $method:ident())?, )*
@@ -172,8 +171,6 @@ macro_rules! py_explanation {
     ) => {
         #[pymethods]
         impl $class {
-            $($own)*
-
             $(
                 $(#[$fdoc])*
                 #[getter]
@@ -205,7 +202,8 @@ macro_rules! py_field {
     };
 }
 
-teleport_jwt::describe_explanation!(py_explanation Explanation {
+#[pymethods]
+impl Explanation {
     /// 0-based index of the rule that decided (the deny, or the first grant); None when not granted.
     #[getter]
     fn rule_index(&self) -> Option<usize> {
@@ -233,7 +231,9 @@ teleport_jwt::describe_explanation!(py_explanation Explanation {
     /// The deciding rule's conditions that held.
     #[getter]
     fn conditions(&self) -> Vec<String> {
-        self.decided().map(|h| h.conditions.clone()).unwrap_or_default()
+        self.decided()
+            .map(|h| h.conditions.clone())
+            .unwrap_or_default()
     }
 
     /// For `"denied"`: index of the first grant rule the deny overrode, if any.
@@ -277,23 +277,23 @@ teleport_jwt::describe_explanation!(py_explanation Explanation {
             r(py, self.pattern())?,
         ))
     }
-});
+}
+
+teleport_jwt::describe_explanation!(py_explanation Explanation);
 
 /// The questions every mapper answers, from the core's description, asked through the core's
 /// `PermissionMapper` trait (which a core `Policy` implements with the same answers as its own
-/// methods). `#[pymethods]` takes one block per class, so this macro writes that block: the
-/// class's own methods (`$own`), then the shared ones. The class gives `fn mapper(&self)`.
+/// methods), in a `#[pymethods]` block of their own (PyO3's `multiple-pymethods`). The class
+/// gives `fn mapper(&self)`.
 macro_rules! py_mapper_questions {
     (
-        $class:ident { $($own:tt)* }
+        $class:ident
         $( $(#[$doc:meta])* fn $name:ident($id:ident $(, $arg:ident: $ty:ty)*) -> $out:ty {
             $core:ident($($pass:expr),*)
         } )*
     ) => {
         #[pymethods]
         impl $class {
-            $($own)*
-
             $(
                 $(#[$doc])*
                 fn $name<'py>(
@@ -310,11 +310,11 @@ macro_rules! py_mapper_questions {
     };
 }
 
-/// The policy's loaders (static methods) and own questions, from the core's description,
-/// after the class's own methods; then the questions every mapper answers.
+/// The policy's loaders (static methods) and own questions, from the core's description, and
+/// the questions every mapper answers.
 macro_rules! py_policy {
     (
-        $class:ident { $($own:tt)* }
+        $class:ident
         loaders { $( $(#[$ldoc:meta])* fn $loader:ident($larg:ident: $lty:ty) {
             $lcore:ident($($lpass:expr),*)
         } )* }
@@ -322,9 +322,10 @@ macro_rules! py_policy {
             $qcore:ident($($qpass:expr),*)
         } )* }
     ) => {
-        teleport_jwt::describe_mapper_questions!(py_mapper_questions $class {
-            $($own)*
+        teleport_jwt::describe_mapper_questions!(py_mapper_questions $class);
 
+        #[pymethods]
+        impl $class {
             $(
                 $(#[$ldoc])*
                 #[staticmethod]
@@ -351,7 +352,7 @@ macro_rules! py_policy {
                     guarded(py, || Ok::<_, VerifyError>(self.inner.$qcore($($qpass),*)))?.to_py(py)
                 }
             )*
-        });
+        }
     };
 }
 
@@ -375,7 +376,8 @@ impl Policy {
     }
 }
 
-teleport_jwt::describe_policy!(py_policy Policy {
+#[pymethods]
+impl Policy {
     /// A policy from text in `format` (`"yaml"`, `"toml"` or `"json"`).
     #[staticmethod]
     fn from_text(py: Python<'_>, text: &str, format: &str) -> PyResult<Self> {
@@ -402,7 +404,9 @@ teleport_jwt::describe_policy!(py_policy Policy {
     fn __repr__(&self) -> String {
         format!("Policy(rules={})", self.inner.rules().len())
     }
-});
+}
+
+teleport_jwt::describe_policy!(py_policy Policy);
 
 /// Any permission mapper through the core's `PermissionMapper` trait: a `Policy` (evaluated by
 /// the core directly), another `PermissionMapper`, or any object with
@@ -426,7 +430,8 @@ pub(crate) fn mapper_of(obj: &Bound<'_, PyAny>) -> PyResult<Arc<dyn core::Permis
     PermissionMapper::new(obj).map(|m| m.inner)
 }
 
-teleport_jwt::describe_mapper_questions!(py_mapper_questions PermissionMapper {
+#[pymethods]
+impl PermissionMapper {
     #[new]
     fn new(mapper: &Bound<'_, PyAny>) -> PyResult<Self> {
         if let Ok(p) = mapper.cast::<Policy>() {
@@ -452,7 +457,9 @@ teleport_jwt::describe_mapper_questions!(py_mapper_questions PermissionMapper {
     fn __repr__(&self) -> String {
         format!("PermissionMapper({})", self.describe)
     }
-});
+}
+
+teleport_jwt::describe_mapper_questions!(py_mapper_questions PermissionMapper);
 
 /// The core's policy tables (`teleport_jwt::api`), for the parity tests.
 pub(crate) fn add_tables(m: &Bound<'_, PyModule>) -> PyResult<()> {
