@@ -85,14 +85,17 @@ impl HeaderRule {
     }
 }
 
-/// The token from the first rule whose header is present.
-pub(crate) fn extract<'h>(
+/// The token from the first rule whose header is present. `headers` are any pairs that `pair`
+/// reads as `(name, value)` text: borrowed pairs, as `token_from_headers` takes them, or the
+/// pairs a caller of `verify_headers` gave, read in place.
+pub(crate) fn extract<'s, 'h, T>(
     rules: &[HeaderRule],
-    headers: &[(&'h str, &'h str)],
+    headers: &'s [T],
+    pair: impl Fn(&'s T) -> (&'h str, &'h str),
 ) -> Result<&'h str, VerifyError> {
     for rule in rules {
         let mut found: Option<&str> = None;
-        for (name, value) in headers {
+        for (name, value) in headers.iter().map(&pair) {
             if !name.eq_ignore_ascii_case(&rule.name) {
                 continue;
             }
@@ -149,7 +152,7 @@ mod tests {
     use super::*;
 
     fn pick<'a>(h: &[(&'a str, &'a str)]) -> Result<&'a str, Reason> {
-        extract(&HeaderRule::defaults(), h).map_err(|e| e.reason())
+        extract(&HeaderRule::defaults(), h, |p| *p).map_err(|e| e.reason())
     }
 
     #[test]
@@ -229,7 +232,7 @@ mod tests {
             ("Teleport-Jwt-Assertion", "a.b.c"),
             ("Authorization", "Bearer id.tok.en"),
         ];
-        assert_eq!(extract(&rules, &h).unwrap(), "id.tok.en");
+        assert_eq!(extract(&rules, &h, |p| *p).unwrap(), "id.tok.en");
         assert_eq!(
             HeaderRule::parse("Authorization: Bearer").unwrap(),
             HeaderRule::bearer("Authorization")

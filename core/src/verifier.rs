@@ -350,14 +350,12 @@ impl Verifier {
         K: AsRef<str>,
         V: AsRef<str>,
     {
-        let owned: Vec<(K, V)> = headers.into_iter().collect();
-        let pairs: Vec<(&str, &str)> = owned
-            .iter()
-            .map(|(k, v)| (k.as_ref(), v.as_ref()))
-            .collect();
-        let token = self
-            .token_from_headers(&pairs)
-            .inspect_err(|e| self.inner.counters.refused(e))?;
+        // One collection (none for a `Vec` given by value), read in place.
+        let pairs: Vec<(K, V)> = headers.into_iter().collect();
+        let token = headers::extract(&self.inner.options.headers, &pairs, |(k, v)| {
+            (k.as_ref(), v.as_ref())
+        })
+        .inspect_err(|e| self.inner.counters.refused(e))?;
         f(token)
     }
 
@@ -368,7 +366,7 @@ impl Verifier {
         &self,
         headers: &[(&'h str, &'h str)],
     ) -> Result<&'h str, VerifyError> {
-        headers::extract(&self.inner.options.headers, headers)
+        headers::extract(&self.inner.options.headers, headers, |p| *p)
     }
 
     /// Verifies one token and returns the identity it proves. The identity is shared with the
