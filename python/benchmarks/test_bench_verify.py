@@ -36,6 +36,15 @@ def test_teleport_jwt(benchmark: Any, setup: tuple[str, str, str, Any]) -> None:
     assert benchmark(v.verify, token).username == "alice"
 
 
+def test_teleport_jwt_headers(benchmark: Any, setup: tuple[str, str, str, Any]) -> None:
+    """The same token found in request headers (a dict, as a framework hands them over)."""
+    alg, token, jwks, (issuer, _) = setup
+    benchmark.group = alg
+    v = tj.Verifier(issuer=issuer, audience=AUDIENCE, jwks=jwks)
+    headers = {"host": "mcp", "accept": "*/*", "teleport-jwt-assertion": token}
+    assert benchmark(v.verify_headers, headers).username == "alice"
+
+
 def test_pyjwt(benchmark: Any, setup: tuple[str, str, str, Any]) -> None:
     alg, token, _, (issuer, key) = setup
     benchmark.group = alg
