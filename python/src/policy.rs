@@ -204,7 +204,8 @@ macro_rules! py_field {
 
 #[pymethods]
 impl Explanation {
-    /// 0-based index of the rule that decided (the deny, or the first grant); None when not granted.
+    /// 0-based index of the rule that decided (the deny, or the first grant); None when not
+    /// granted.
     #[getter]
     fn rule_index(&self) -> Option<usize> {
         self.decided().map(|h| h.rule.index)

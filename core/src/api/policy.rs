@@ -143,9 +143,9 @@ macro_rules! describe_explanation {
                 /// No matching rule grants it.
                 NotGranted = "not_granted",
             }
-            /// Why one permission was granted, denied or not granted to one identity, as plain
-            /// data for support tickets; its text (`Display` in Rust, `str()` in Python, `text` in Kotlin
-            /// and Swift) is one log line:
+            /// Why one permission was granted, denied or not granted to one identity, as plain data
+            /// for support tickets; its text (`Display` in Rust, `str()` in Python, `text` in
+            /// Kotlin and Swift) is one log line:
             ///
             /// ```text
             /// denied "tool:delete_repo" to "alice": rules[3] "no-deletes-from-leaf": deny "tool:delete_*" (trust_entries: "leaf" matches "leaf*"); overrides rules[2] "admins": grant "tool:*" (roles_any: role "mcp-admin" matches "mcp-admin")
