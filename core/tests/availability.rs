@@ -213,14 +213,18 @@ fn sec_38_key_published_a_second_after_the_last_fetch_verifies_at_once() {
         v.verify(&m.mint(&spec_at(T0 + 602)).unwrap())
             .expect("the key published right after a routine refresh verifies");
         assert_eq!(m.request_count_for(JWKS), 4);
-        // The budget itself still holds: a second unknown kid within the cooldown is refused
-        // without a fetch.
+        // The budget itself still holds: two refetches at once (the second one here), then
+        // an unknown kid within the interval is refused without a fetch.
+        m.rotate_now(Ca::Jwt);
+        v.verify(&m.mint(&spec_at(T0 + 602)).unwrap())
+            .expect("the budget's second refetch");
+        assert_eq!(m.request_count_for(JWKS), 5);
         m.rotate_now(Ca::Jwt);
         assert_reason(
             v.verify(&m.mint(&spec_at(T0 + 602)).unwrap()),
             Reason::UnknownKey,
         );
-        assert_eq!(m.request_count_for(JWKS), 4);
+        assert_eq!(m.request_count_for(JWKS), 5);
     }
 }
 
@@ -583,38 +587,48 @@ fn finding_03_first_tokens_of_a_new_key_wait_for_its_refetch_instead_of_being_re
 }
 
 #[test]
-fn finding_04_a_forged_kid_delays_a_real_new_key_by_at_most_the_unknown_kid_interval() {
+fn finding_04_a_forged_kid_before_a_rotation_does_not_delay_the_new_key_and_a_flood_delays_it_at_most_an_interval(
+) {
     let m = mock(Algorithm::RS256);
     let (v, clock) = warm_on_manual_clock(&m);
     let interval = Duration::from_secs(5); // the default cooldown is 30 s; the interval 5 s
-                                           // One forged kid spends the refetch budget...
+                                           // One forged kid spends a refetch...
     let e = v.verify(&forged_kid(&m, "made-up")).unwrap_err();
     assert_eq!(e.reason(), Reason::UnknownKey);
     assert_eq!(m.request_count_for(JWKS), 2);
-    // ...right before a rotation without grace period.
+    // ...right before a rotation without grace period: the new key's first token still
+    // verifies, with the budget's second refetch.
     m.rotate_now(Ca::Jwt);
-    let token = distinct(&m, 1, Some(T0 as i64));
-    assert_eq!(
-        v.verify(&token).unwrap_err().reason(),
-        Reason::UnknownKey,
-        "inside the interval the budget is spent"
-    );
-    // A flood inside the interval costs nothing more.
-    for i in 0..100 {
-        let _ = v.verify(&forged_kid(&m, &format!("flood-{i}")));
-    }
-    assert_eq!(m.request_count_for(JWKS), 2);
-    // Once the interval has passed, the real key's next token verifies (one refetch).
-    clock.advance(interval);
-    let identity = v
-        .verify(&token)
-        .expect("the new key verifies within the interval");
+    let first = distinct(&m, 1, Some(T0 as i64));
+    let identity = v.verify(&first).expect("the new key is not refused");
     assert_eq!(
         identity.key_id.as_deref(),
         Some(&*m.signing_key_id(Ca::Jwt))
     );
     assert_eq!(m.request_count_for(JWKS), 3);
-    assert_eq!(v.stats().key_sources[0].unknown_kid_refetches, 2);
+    // A flood with the budget spent costs nothing more...
+    for i in 0..100 {
+        let _ = v.verify(&forged_kid(&m, &format!("flood-{i}")));
+    }
+    assert_eq!(m.request_count_for(JWKS), 3);
+    // ...and delays a real new key by at most one interval: refused inside it...
+    m.rotate_now(Ca::Jwt);
+    let second = distinct(&m, 2, Some(T0 as i64));
+    assert_eq!(v.verify(&second).unwrap_err().reason(), Reason::UnknownKey);
+    // ...verified once it has passed (one refetch).
+    clock.advance(interval);
+    v.verify(&second)
+        .expect("the new key verifies an interval later");
+    assert_eq!(m.request_count_for(JWKS), 4);
+    // In the long run a flood costs one fetch per interval.
+    for round in 0..3 {
+        clock.advance(interval);
+        for i in 0..50 {
+            let _ = v.verify(&forged_kid(&m, &format!("flood-{round}-{i}")));
+        }
+    }
+    assert_eq!(m.request_count_for(JWKS), 7);
+    assert_eq!(v.stats().key_sources[0].unknown_kid_refetches, 6);
 }
 
 #[test]
@@ -626,6 +640,7 @@ fn finding_05_rotation_during_an_outage_is_unavailable_not_unknown_and_recovers_
     m.rotate_now(Ca::Jwt);
     m.set_failure(Failure::Status(500));
     let token = distinct(&m, 1, Some(T0 as i64));
+    let mut retry_after = vec![];
     for attempt in 0..3 {
         let e = v.verify(&token).unwrap_err();
         assert_eq!(
@@ -635,22 +650,24 @@ fn finding_05_rotation_during_an_outage_is_unavailable_not_unknown_and_recovers_
         );
         let answer = Refusal::from_error(&e, RefusalOptions::default());
         assert_eq!(answer.status, 503);
-        // When the next attempt can be made: the unknown-kid interval, not the default 30 s.
-        assert_eq!(answer.retry_after_secs, Some(5), "attempt {attempt}");
+        retry_after.push(answer.retry_after_secs);
     }
-    assert_eq!(m.request_count_for(JWKS), 2, "one attempt per interval");
-    // A token whose key is cached still verifies through the outage.
+    // When the next attempt can be made, from the unknown-kid budget (two refetches, then one
+    // per 5 s), not the default 30 s.
+    assert_eq!(retry_after, [Some(1), Some(5), Some(5)]);
+    assert_eq!(m.request_count_for(JWKS), 3, "two budgeted attempts");
     m.set_failure(Failure::None);
     clock.advance(Duration::from_secs(1));
+    let e = v.verify(&token).unwrap_err();
     assert_eq!(
-        v.verify(&token).unwrap_err().reason(),
-        Reason::KeySourceUnavailable,
+        (e.reason(), e.retry_after()),
+        (Reason::KeySourceUnavailable, Some(Duration::from_secs(4))),
         "the endpoint is back, but no attempt is due yet"
     );
     clock.advance(Duration::from_secs(4));
     v.verify(&token)
-        .expect("recovery is noticed by the first request after the interval");
-    assert_eq!(m.request_count_for(JWKS), 3);
+        .expect("recovery is noticed by the first request the budget allows");
+    assert_eq!(m.request_count_for(JWKS), 4);
 }
 
 #[test]

@@ -13,11 +13,16 @@ static ERROR_FOR: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 /// The Python exception for a core error: an instance of the `VerifyError` subclass that
 /// `teleport_jwt._errors.error_for` picks for its code.
 pub(crate) fn to_py(py: Python<'_>, e: &VerifyError) -> PyErr {
-    from_code(py, e.code(), e.message())
+    let retry_after = e.retry_after().map(|d| d.as_secs_f64());
+    exception(py, e.code(), e.message(), retry_after)
 }
 
 /// The Python exception for a reason code and message.
 pub(crate) fn from_code(py: Python<'_>, code: &str, message: &str) -> PyErr {
+    exception(py, code, message, None)
+}
+
+fn exception(py: Python<'_>, code: &str, message: &str, retry_after: Option<f64>) -> PyErr {
     let factory = ERROR_FOR.get_or_try_init(py, || -> PyResult<Py<PyAny>> {
         Ok(py
             .import("teleport_jwt._errors")?
@@ -32,7 +37,7 @@ pub(crate) fn from_code(py: Python<'_>, code: &str, message: &str) -> PyErr {
             ))
         }
     };
-    match factory.bind(py).call1((code, message)) {
+    match factory.bind(py).call1((code, message, retry_after)) {
         Ok(exc) => PyErr::from_value(exc),
         Err(e) => e,
     }

@@ -19,6 +19,28 @@ mod policy;
 mod refusal;
 mod verifier;
 
+/// Tells every verifier of this process that it is a forked child, so that each rebuilds its
+/// fetch lock, key refresher and token cache on next use (`teleport_jwt::fork`). Registered
+/// with `os.register_at_fork` when the module loads: a verifier built and warmed before a
+/// gunicorn `--preload` or `multiprocessing` fork keeps refreshing its keys in every worker.
+#[pyfunction]
+fn _after_fork_in_child() {
+    teleport_jwt::fork::after_fork_in_child();
+}
+
+/// Adds [`_after_fork_in_child`] and registers it to run in every forked child (where the
+/// platform forks: `os.register_at_fork` is absent on Windows).
+fn register_fork_hook(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(_after_fork_in_child, m)?)?;
+    let os = m.py().import("os")?;
+    if os.hasattr("register_at_fork")? {
+        let kwargs = pyo3::types::PyDict::new(m.py());
+        kwargs.set_item("after_in_child", m.getattr("_after_fork_in_child")?)?;
+        os.call_method("register_at_fork", (), Some(&kwargs))?;
+    }
+    Ok(())
+}
+
 /// The native module `teleport_jwt._teleport_jwt`. Every type is immutable or internally
 /// synchronised, so it declares itself safe without the GIL (free-threaded builds).
 #[pymodule(gil_used = false)]
@@ -48,6 +70,7 @@ fn _teleport_jwt(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("VERIFIER_OPTIONS", options)?;
     policy::add_tables(m)?;
     m.add_function(wrap_pyfunction!(refusal::refusal_answer, m)?)?;
+    register_fork_hook(m)?;
     m.add(
         "REFUSAL_RETRY_AFTER_SECONDS",
         teleport_jwt::refusal::DEFAULT_RETRY_AFTER_SECS,

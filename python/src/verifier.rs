@@ -616,7 +616,8 @@ impl Verifier {
     /// The counters and key-source state now (the core's `Verifier::stats`, as a dict with
     /// the Rust field names): `accepted`, `refused` (every reason code), `token_cache_hits`,
     /// `token_cache_misses` and `key_sources` (per trust entry: fetches, latency histogram,
-    /// unknown-kid refetches, `serving_stale`, `failing_since`, `last_fetch_error`, `keys`).
+    /// unknown-kid refetches, `serving_stale`, `keys_unavailable`, `failing_since`,
+    /// `last_fetch_error`, `keys`).
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         Ok(pythonize::pythonize(py, &self.inner.stats())?)
     }

@@ -40,19 +40,23 @@ class VerifyError(Exception):
 
     ``code`` is the core's stable reason code (e.g. ``"audience_mismatch"``), the same in
     every language; ``message`` says what went wrong and what to change. Never parse the
-    message. ``str(e)`` is ``"code: message"``.
+    message. ``str(e)`` is ``"code: message"``. ``retry_after``: for
+    ``key_source_unavailable``, the seconds until the verifier tries the key endpoint again
+    (what ``Retry-After`` says); ``None`` otherwise.
     """
 
     code: str
     message: str
+    retry_after: float | None
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, retry_after: float | None = None) -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
+        self.retry_after = retry_after
 
-    def __reduce__(self) -> tuple[type[VerifyError], tuple[str, str]]:
-        return (type(self), (self.code, self.message))
+    def __reduce__(self) -> tuple[type[VerifyError], tuple[str, str, float | None]]:
+        return (type(self), (self.code, self.message, self.retry_after))
 
 
 class Malformed(VerifyError):
@@ -177,6 +181,6 @@ CODE_TO_CLASS: dict[str, type[VerifyError]] = {
 }
 
 
-def error_for(code: str, message: str) -> VerifyError:
+def error_for(code: str, message: str, retry_after: float | None = None) -> VerifyError:
     """The exception for a reason code (the base class for a code this table does not know)."""
-    return CODE_TO_CLASS.get(code, VerifyError)(code, message)
+    return CODE_TO_CLASS.get(code, VerifyError)(code, message, retry_after)

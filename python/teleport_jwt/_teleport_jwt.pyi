@@ -69,6 +69,11 @@ VERIFIER_OPTIONS: list[tuple[str, str]]
 seconds), ``"count"``, ``"flag"``, ``"text"`` or ``"header_rules"``. Python adds
 ``http_fetcher``, ``fixed_time``, ``permissions`` and ``key_events``."""
 
+def _after_fork_in_child() -> None:
+    """Tells every verifier that this process is a forked child (each rebuilds its fetch lock,
+    key refresher and token cache on next use). Registered with ``os.register_at_fork`` when
+    the module loads: nothing to call yourself."""
+
 def cli_main(argv: Sequence[str]) -> int:
     """Runs the ``teleport-jwt`` command line on ``argv`` (without the program name), writing
     to ``sys.stdout``/``sys.stderr``; returns the exit code."""
@@ -497,7 +502,9 @@ class Verifier:
         checks on permissions :meth:`authorize` returned) and ``key_sources``: per trust entry
         ``trust_entry``, ``source``, ``fetches_ok``, ``fetches_failed``,
         ``fetch_duration_buckets`` (cumulative, last is +Inf), ``fetch_duration_sum``
-        (seconds), ``unknown_kid_refetches``, ``serving_stale``, ``failing_since`` (Unix
+        (seconds), ``unknown_kid_refetches``, ``serving_stale`` (fetches fail, the last good
+        keys still verify), ``keys_unavailable`` (fetches fail and no usable keys are left:
+        tokens are refused), ``failing_since`` (Unix
         seconds or None), ``last_fetch_error``, ``keys_age_seconds`` (None before the first
         fetch) and ``keys`` (``{"kid", "algorithm"}``). Never waits for a key fetch.
         """

@@ -20,7 +20,7 @@ reason code                              status  ``WWW-Authenticate`` / other he
 ``missing_token`` (no credentials)       401     ``Bearer`` (no ``error``: RFC 6750 section 3.1)
 any other token problem (``expired``,    401     ``Bearer error="invalid_token"``
 ``bad_signature``, ``malformed``, ...)
-``key_source_unavailable``               503     ``Retry-After: 30`` (the core's default cooldown)
+``key_source_unavailable``               503     ``Retry-After``: seconds until the next key fetch
 ``plugin_error``, ``invalid_config``,    500     (none): the server, not the caller, is at fault
 ``insecure_transport``,
 ``internal_error``
@@ -38,6 +38,7 @@ goes to the log (:meth:`Refusal.log`), never a token.
 from __future__ import annotations
 
 import json
+import math
 import logging
 from dataclasses import dataclass
 
@@ -98,7 +99,14 @@ class Refusal:
         expose_reason: bool = False,
         retry_after: int = RETRY_AFTER_SECONDS,
     ) -> Refusal:
-        """The answer to a request refused with ``error``, a :class:`~teleport_jwt.VerifyError`."""
+        """The answer to a request refused with ``error``, a :class:`~teleport_jwt.VerifyError`.
+
+        A 503's ``Retry-After`` is when the verifier tries the key endpoint again
+        (``error.retry_after``, from the core); ``retry_after`` only when the error does not say.
+        """
+        wait = getattr(error, "retry_after", None)
+        if wait is not None:
+            retry_after = max(1, math.ceil(wait))
         status, rfc_error, _, retry, _, _, _ = refusal_answer(
             error.code, error.message, expose_reason=expose_reason, retry_after=retry_after
         )

@@ -19,10 +19,12 @@
 //!   result. After a failed attempt such callers are answered at once with its error until a
 //!   cooldown has passed.
 //! - **Unknown `kid`** (a token whose key is not in the set: a rotation, or a forgery). It may
-//!   cause a refetch at most once per [`UNKNOWN_KID_INTERVAL`] [5 s, or the cooldown if
-//!   shorter], counted from the end of the previous one, from a budget of its own: routine
-//!   refreshes do not use it, so a key published right after a refresh verifies on its first
-//!   token, and a forged `kid` that spent the budget delays a real new key by at most that
+//!   cause a refetch from a budget of its own: two at once, then one per
+//!   [`UNKNOWN_KID_INTERVAL`] [5 s, or the cooldown if shorter], counted from the end of each
+//!   attempt (a token bucket of two). Routine refreshes do not use it, so a key published right
+//!   after a refresh verifies on its first token; one forged `kid` right before a rotation
+//!   leaves the second refetch for the real new key, so it is not refused at all; and a flood
+//!   of forged `kid`s costs one fetch per interval and delays a real new key by at most that
 //!   interval. While a fetch of the entry is in flight, every caller with an unknown `kid`
 //!   waits for it (at most the fetch timeout) and gets its answer, so the first tokens of a
 //!   new key are not refused while their refetch runs. Tokens whose key is cached never wait.
@@ -48,7 +50,7 @@
 //! [`crate::Verifier::verify`].
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, Weak};
 use std::time::Duration;
 
@@ -172,13 +174,13 @@ impl CachePolicy {
     }
 }
 
-/// The most time between two refetches caused by unknown `kid`s (the cooldown, when it is
-/// shorter): how long a forged `kid` that spent the budget can delay a real new key.
+/// The rate of refetches caused by unknown `kid`s once their burst of two is spent (the
+/// cooldown, when it is shorter): how long a flood of forged `kid`s can delay a real new key.
 pub const UNKNOWN_KID_INTERVAL: Duration = Duration::from_secs(5);
 
 impl CachePolicy {
-    /// Minimum time between two unknown-`kid` refetches: [`UNKNOWN_KID_INTERVAL`], or the
-    /// cooldown when that is shorter.
+    /// One unknown-`kid` refetch per this, after a burst of two: [`UNKNOWN_KID_INTERVAL`], or
+    /// the cooldown when that is shorter.
     pub fn unknown_kid_interval(&self) -> Duration {
         self.cooldown.min(UNKNOWN_KID_INTERVAL)
     }
@@ -200,8 +202,10 @@ struct FetchState {
     last_error: Option<VerifyError>,
     /// Consecutive failed attempts, for the recovery log line.
     failures: u64,
-    /// Monotonic time the latest refetch caused by an unknown `kid` ended (its own budget).
-    last_unknown_kid_refetch: Option<Duration>,
+    /// The unknown-`kid` budget, a token bucket of two refilled one per interval, as the
+    /// monotonic time at which it is full again (GCRA): a refetch may start while this is at
+    /// most one interval away.
+    unknown_kid_budget_full_at: Option<Duration>,
     /// Monotonic time stale keys began serving in the current outage (`None`: they are not).
     stale_since: Option<Duration>,
     /// Whether this outage's [`KeyEvent::MaxStaleExceeded`] was sent.
@@ -210,6 +214,9 @@ struct FetchState {
 
 /// "Nothing planned" in [`KeyCache::refresh_due`].
 const NOT_PLANNED: u64 = u64::MAX;
+/// The longest a caller that may not wait waits for the fetch lock when no fetch is in flight
+/// (the lock is then held only while the refresher plans, for microseconds).
+const BRIEF_HOLD: Duration = Duration::from_millis(10);
 /// How long the refresher sleeps when nothing is planned (a nudge wakes it earlier).
 const IDLE: Duration = Duration::from_secs(3600);
 
@@ -229,6 +236,13 @@ pub(crate) struct KeyCache {
     generation: AtomicU64,
     /// Number of completed fetch attempts; lets a waiter see that another caller fetched.
     attempts: AtomicU64,
+    /// Whether the key source is being called now. The fetch lock is also held for moments
+    /// without a fetch (the refresher planning): this tells the two apart.
+    in_flight: AtomicBool,
+    /// Copies of the latest attempt's end ([`NOT_PLANNED`]: none yet) and of whether it
+    /// failed, kept with the fetch state, for [`KeyCache::plan_without_lock`].
+    last_attempt_at: AtomicU64,
+    last_failed: AtomicBool,
     /// Successful and failed fetches, for diagnostics and tests.
     pub(crate) fetches: AtomicU64,
     /// Fetch results, latencies and unknown-`kid` refetches, for [`KeyCache::stats`].
@@ -306,6 +320,9 @@ impl KeyCache {
             local: ArcSwap::from_pointee(Local::new(owner, FetchState::default(), None)),
             generation: AtomicU64::new(owner.generation()),
             attempts: AtomicU64::new(0),
+            in_flight: AtomicBool::new(false),
+            last_attempt_at: AtomicU64::new(NOT_PLANNED),
+            last_failed: AtomicBool::new(false),
             fetches: AtomicU64::new(0),
             counters: FetchCounters::default(),
             events,
@@ -452,8 +469,8 @@ impl KeyCache {
         }
     }
 
-    /// Called when `seen` has no key for a token: waits for a fetch in flight, or refetches at
-    /// most once per [`CachePolicy::unknown_kid_interval`] (see the module docs), and returns
+    /// Called when `seen` has no key for a token: waits for a fetch in flight, or refetches within
+    /// the unknown-`kid` budget (see the module docs), and returns
     /// the newest set, `seen` itself when no fetch was made. While the source is failing, the
     /// answer is its error (`key_source_unavailable`), not the old set. With [`Wait::Never`],
     /// `WouldWait` where it would wait or refetch (nothing is recorded then).
@@ -474,7 +491,15 @@ impl KeyCache {
         let mut state = match local.fetch.try_lock() {
             Some(state) => state,
             // A fetch in flight: its answer is this caller's answer, so wait for it.
-            None if wait == Wait::Never => return Err(Stop::WouldWait),
+            None if wait == Wait::Never && self.in_flight.load(Ordering::Acquire) => {
+                return Err(Stop::WouldWait)
+            }
+            // Held for a moment without a fetch (the refresher planning): no I/O to wait for,
+            // unless the holder starts a fetch meanwhile, which ends this short wait.
+            None if wait == Wait::Never => match local.fetch.try_lock_for(BRIEF_HOLD) {
+                Some(state) => state,
+                None => return Err(Stop::WouldWait),
+            },
             None => match local.fetch.try_lock_for(self.wait_limit) {
                 Some(state) => state,
                 None => {
@@ -500,11 +525,7 @@ impl KeyCache {
             // The fetch we waited for failed (a success would have replaced `seen`).
             return Err(Stop::Error(self.source_failing(&state, now)));
         }
-        let interval = self.policy.unknown_kid_interval();
-        let budget_spent = state
-            .last_unknown_kid_refetch
-            .is_some_and(|t| now.saturating_sub(t) < interval);
-        if budget_spent {
+        if self.unknown_kid_budget_wait(&state, now) > Duration::ZERO {
             return match state.last_error {
                 Some(_) => Err(Stop::Error(self.source_failing(&state, now))),
                 None => Ok(seen.clone()),
@@ -519,7 +540,14 @@ impl KeyCache {
         let fetched = self.fetch_locked(&local, &mut state, now);
         // The budget counts from the end of the attempt: a hanging endpoint is not asked again
         // the moment it gives up.
-        state.last_unknown_kid_refetch = Some(self.clock.monotonic());
+        let ended = self.clock.monotonic();
+        let interval = self.policy.unknown_kid_interval();
+        state.unknown_kid_budget_full_at = Some(
+            state
+                .unknown_kid_budget_full_at
+                .map_or(ended, |t| t.max(ended))
+                + interval,
+        );
         let answer = match fetched {
             Ok(s) => Ok(s),
             Err(_) => Err(Stop::Error(self.source_failing(&state, now))),
@@ -537,11 +565,8 @@ impl KeyCache {
             .last_error
             .as_ref()
             .map_or("no answer yet", |e| e.message());
-        let next = state
-            .last_unknown_kid_refetch
-            .map_or(Duration::ZERO, |t| {
-                (t + self.policy.unknown_kid_interval()).saturating_sub(now)
-            })
+        let next = self
+            .unknown_kid_budget_wait(state, now)
             .min(self.next_attempt_in(state, now));
         err(
             Reason::KeySourceUnavailable,
@@ -551,6 +576,15 @@ impl KeyCache {
             ),
         )
         .retry_after_in(at_least_a_second(next))
+    }
+
+    /// How long until the unknown-`kid` budget allows a refetch (zero: now).
+    fn unknown_kid_budget_wait(&self, state: &FetchState, now: Duration) -> Duration {
+        state
+            .unknown_kid_budget_full_at
+            .map_or(Duration::ZERO, |full| {
+                full.saturating_sub(now + self.policy.unknown_kid_interval())
+            })
     }
 
     /// How long until the next routine attempt (a cooldown after a failure).
@@ -669,8 +703,13 @@ impl KeyCache {
         // Set before the source is called too, so that a source that panics is not retried
         // at once.
         state.last_attempt = Some(now);
+        self.last_attempt_at.store(nanos(now), Ordering::Release);
         let started = std::time::Instant::now();
-        let result = self.source.fetch_jwks().and_then(|bytes| {
+        self.in_flight.store(true, Ordering::Release);
+        let fetched = catch_unwind(AssertUnwindSafe(|| self.source.fetch_jwks()));
+        self.in_flight.store(false, Ordering::Release);
+        let fetched = fetched.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let result = fetched.and_then(|bytes| {
             KeySet::from_jwks_json(&bytes, self.policy.max_keys).map_err(|e| {
                 err(
                     Reason::KeySourceUnavailable,
@@ -798,6 +837,12 @@ impl KeyCache {
         // Cooldowns count from the end of an attempt: after a fetch that hung for the whole
         // timeout, the next one still waits a full cooldown.
         state.last_attempt = Some(self.clock.monotonic());
+        self.last_attempt_at.store(
+            state.last_attempt.map_or(NOT_PLANNED, nanos),
+            Ordering::Release,
+        );
+        self.last_failed
+            .store(state.last_error.is_some(), Ordering::Release);
         self.plan(state);
         // Counted once the outcome and the next plan are in place, so a reader of the count
         // sees their effect.
@@ -810,10 +855,23 @@ impl KeyCache {
     /// 3/4 of `max_age` after a successful one; nothing before the first attempt (the first
     /// request fetches). Stores it in `refresh_due` and returns it.
     fn plan(&self, state: &FetchState) -> Option<Duration> {
-        let retry = state.last_attempt.map(|t| t + self.policy.cooldown);
+        self.plan_from(state.last_attempt, state.last_error.is_some())
+    }
+
+    /// [`KeyCache::plan`] from the atomic copies of the latest attempt, without the fetch
+    /// lock: the refresher takes that lock only when a fetch is due, so that callers asking
+    /// whether a fetch is in flight are not misled by a planning round.
+    fn plan_without_lock(&self) -> Option<Duration> {
+        let at = self.last_attempt_at.load(Ordering::Acquire);
+        let last_attempt = (at != NOT_PLANNED).then(|| Duration::from_nanos(at));
+        self.plan_from(last_attempt, self.last_failed.load(Ordering::Acquire))
+    }
+
+    fn plan_from(&self, last_attempt: Option<Duration>, failed: bool) -> Option<Duration> {
+        let retry = last_attempt.map(|t| t + self.policy.cooldown);
         let current = self.current.load_full();
         let due = match current {
-            Some(s) if state.last_error.is_none() => {
+            Some(s) if !failed => {
                 let ahead = s.fetched_at + self.policy.refresh_ahead();
                 Some(retry.map_or(ahead, |r| r.max(ahead)))
             }
@@ -846,8 +904,12 @@ impl KeyCache {
         let signal = local.refresher.get_or_init(|| self.start_refresher());
         match signal {
             Some(signal) => {
-                // Claim this due time so that concurrent requests do not all wake it.
-                self.refresh_due.store(NOT_PLANNED, Ordering::Release);
+                // Claim this due time so that concurrent requests do not all wake it, until
+                // the refresher plans again; or, should it never (a fork right after this
+                // nudge leaves a child without it), until a cooldown later, when a request
+                // nudges again and the child notices it is a new process.
+                let later = self.clock.monotonic() + self.policy.cooldown;
+                self.refresh_due.store(nanos(later), Ordering::Release);
                 signal.wake();
                 true
             }
@@ -881,10 +943,15 @@ impl KeyCache {
             Some(Some(mine)) if Arc::ptr_eq(mine, signal) => {}
             _ => return None,
         }
-        let state = local.fetch.lock();
-        Some(match self.routine_refresh(&local, state) {
-            (_, Some(due)) => due.saturating_sub(self.clock.monotonic()),
-            (_, None) => IDLE,
+        let planned = match self.plan_without_lock() {
+            Some(due) if due <= self.clock.monotonic() => {
+                self.routine_refresh(&local, local.fetch.lock()).1
+            }
+            planned => planned,
+        };
+        Some(match planned {
+            Some(due) => due.saturating_sub(self.clock.monotonic()),
+            None => IDLE,
         })
     }
 }
