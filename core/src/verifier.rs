@@ -462,7 +462,9 @@ impl Verifier {
     /// Verifies `token` (as [`Verifier::verify`]) and maps the identity to permissions with the
     /// builder's [`PermissionMapper`]. The permissions of a repeated token are computed once and
     /// reused for as long as its cached verification is (see
-    /// [`VerifierOptions::token_cache_capacity`]). Fails with `invalid_config` when no mapper was
+    /// [`VerifierOptions::token_cache_capacity`]); they count against
+    /// [`VerifierOptions::token_cache_max_bytes`], and a token whose permissions make its entry
+    /// too large to cache is verified and mapped again on each call. Fails with `invalid_config` when no mapper was
     /// configured, and with the mapper's error (`plugin_error`) when it fails.
     ///
     /// ```
@@ -541,8 +543,13 @@ impl Verifier {
                 let p = mapper.permissions(&entry.identity)?;
                 self.inner.counters.mapped(p.capped_rules().len());
                 let p = Arc::new(p.counted_in(self.inner.counters.clone()));
-                // A concurrent caller may have set it first; both answers are equal.
-                let _ = entry.permissions.set(p.clone());
+                // A concurrent caller may have set it first; both answers are equal, and the
+                // one stored is charged to the cache's byte budget (or drops the entry).
+                if entry.permissions.set(p.clone()).is_ok() {
+                    if let Some(cache) = &self.inner.tokens {
+                        cache.resize(token, &entry, now);
+                    }
+                }
                 p
             }
         };

@@ -11,6 +11,7 @@
 //! name starts with `read_`.
 
 use std::collections::{BTreeSet, HashSet};
+use std::mem::size_of;
 use std::sync::{Arc, OnceLock};
 
 use super::glob::{has_wildcard, Glob};
@@ -131,6 +132,35 @@ impl Permissions {
             sorted: OnceLock::new(),
             decisions: None,
         }
+    }
+
+    /// Estimated heap bytes behind these permissions (allocator overhead and tree nodes
+    /// approximated), counting the sorted set [`Permissions::granted`] builds on first use
+    /// whether built yet or not: what the verified-token cache accounts for when `authorize`
+    /// stores them on an entry.
+    pub(crate) fn heap_estimate(&self) -> usize {
+        const SET_ENTRY: usize = size_of::<String>() + 16;
+        let strings = |v: &[String]| v.iter().map(String::len).sum::<usize>();
+        let globs = |v: &[Glob]| v.iter().map(|g| g.as_str().len()).sum::<usize>();
+        let concrete = self.concrete.capacity() * size_of::<String>() + strings(&self.concrete);
+        let grant_globs =
+            self.grant_globs.capacity() * size_of::<Glob>() + globs(&self.grant_globs);
+        let denied = self
+            .denied
+            .iter()
+            .map(|d| SET_ENTRY + d.len())
+            .sum::<usize>();
+        let deny_globs = self.deny_globs.capacity() * size_of::<Glob>() + globs(&self.deny_globs);
+        // `granted()`: at most every concrete grant and every glob, each copied into a node.
+        let sorted = (self.concrete.len() + self.grant_globs.len()) * SET_ENTRY
+            + strings(&self.concrete)
+            + globs(&self.grant_globs);
+        concrete
+            + grant_globs
+            + denied
+            + deny_globs
+            + self.capped_rules.capacity() * size_of::<usize>()
+            + sorted
     }
 
     pub(crate) fn with_capped_rules(mut self, capped: Vec<usize>) -> Permissions {
