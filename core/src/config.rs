@@ -39,9 +39,10 @@ pub struct VerifierOptions {
     /// cache off). A repeated token skips the signature check but not the time checks, and only
     /// while the key that verified it is still trusted. See [`crate::verifier`].
     pub token_cache_capacity: usize,
-    /// Memory budget of the verified-token cache, estimated over identities, claims and tokens
-    /// (default 4 MiB, at most 1 GiB; 0 turns the cache off). A token whose entry would take
-    /// more than 1/64 of it is verified in full every time instead of being cached.
+    /// Memory budget of the verified-token cache, estimated over identities, claims, tokens and
+    /// the permissions `authorize` keeps with them (default 4 MiB, at most 1 GiB; 0 turns the
+    /// cache off). A token whose entry would take more than 1/64 of it, permissions included,
+    /// is verified (and mapped) in full every time instead of being cached.
     pub token_cache_max_bytes: usize,
 }
 

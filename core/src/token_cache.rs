@@ -12,12 +12,13 @@
 //! verified on its own, which costs memory but never correctness.
 //!
 //! Bounded twice: at most `capacity` entries and at most `max_bytes` of estimated memory
-//! (identity, claims and token), spread over shards with a read-write lock each, so hits from
+//! (identity, claims, token, and the permissions `authorize` stores on the entry), spread over shards with a read-write lock each, so hits from
 //! many threads do not serialise. A full shard first drops expired entries (at most one sweep a
 //! second), then random ones: a random victim keeps a hot token's miss rate at about one in
 //! `capacity / 16` inserts, where a fixed one would evict the same re-inserted token every
 //! time. An entry larger than a quarter of a shard's byte budget is not cached at all (such a
-//! token is verified in full every time). A hit clones two `Arc`s, never the claims.
+//! token is verified in full every time); one that grows past it when its permissions are
+//! stored is dropped then (such a token is verified and mapped in full every time). A hit clones two `Arc`s, never the claims.
 
 use std::collections::HashMap;
 use std::mem::size_of;
@@ -172,13 +173,39 @@ impl TokenCache {
             return;
         }
         let mut shard = self.shard(token).write();
+        self.place(&mut shard, token, entry, size, now);
+    }
+
+    /// Accounts for what `entry` holds now: called when `authorize` has stored permissions on
+    /// it. The entry is charged for them (others are evicted to make room), or dropped when it
+    /// has become too large to cache, exactly as an entry too large on insert is never kept.
+    /// Nothing happens when the token's cached entry is not `entry` (evicted, or replaced by
+    /// another verification of the same token).
+    pub(crate) fn resize(&self, token: &str, entry: &Arc<Entry>, now: f64) {
+        let size = entry_size(token, entry);
+        let mut shard = self.shard(token).write();
+        if !shard
+            .get(token)
+            .is_some_and(|s| Arc::ptr_eq(&s.entry, entry))
+        {
+            return;
+        }
+        if size > self.per_shard_bytes / 4 {
+            shard.remove(token);
+            return;
+        }
+        self.place(&mut shard, token, entry.clone(), size, now);
+    }
+
+    /// Stores `entry` of `size` bytes under `token` (replacing any), first making room.
+    fn place(&self, shard: &mut Shard, token: &str, entry: Arc<Entry>, size: usize, now: f64) {
         shard.remove(token);
         let full =
             |s: &Shard| s.slots.len() >= self.per_shard || s.bytes + size > self.per_shard_bytes;
-        if full(&shard) {
+        if full(shard) {
             shard.sweep(now);
         }
-        while full(&shard) && !shard.slots.is_empty() {
+        while full(shard) && !shard.slots.is_empty() {
             shard.evict_one();
         }
         let token: Arc<str> = token.into();
@@ -237,9 +264,10 @@ impl TokenCacheCell {
     }
 }
 
-/// Estimated memory of one cached token: the entry, the token string used as the key, and the
-/// heap behind the identity. An estimate (allocator overhead and map nodes are approximated),
-/// close enough to bound the cache by bytes.
+/// Estimated memory of one cached token: the entry, the token string used as the key, the heap
+/// behind the identity, and the permissions `authorize` stored on it, if any. An estimate
+/// (allocator overhead and map nodes are approximated), close enough to bound the cache by
+/// bytes.
 fn entry_size(token: &str, entry: &Entry) -> usize {
     let id = &entry.identity;
     let strings = |v: &[String]| {
@@ -265,6 +293,10 @@ fn entry_size(token: &str, entry: &Entry) -> usize {
         + strings(&id.audience)
         + traits
         + id.claims.heap_estimate()
+        + entry.permissions.get().map_or(0, |p| {
+            // The `Arc`'s counts, the value, and its heap.
+            2 * size_of::<usize>() + size_of::<Permissions>() + p.heap_estimate()
+        })
 }
 
 #[cfg(test)]

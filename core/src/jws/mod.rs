@@ -6,6 +6,7 @@
 
 pub(crate) mod compact;
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 pub use compact::{decode, CompactJws, KeyId, DEFAULT_MAX_TOKEN_BYTES};
@@ -27,24 +28,41 @@ pub(crate) enum KeyMatch {
 /// Checks the signature of `jws` with the keys of `set`: the key with the token's `kid`, or
 /// every key of its algorithm when it has none. The algorithm always comes from the key.
 pub(crate) fn match_key(jws: &CompactJws<'_>, set: &KeySet) -> KeyMatch {
+    match_untried(jws, set, &mut Tried::default())
+}
+
+/// The key material a kid-less token was already checked against (over one set, then the set
+/// refetched after it failed): each distinct key is tried once, whatever the number of entries
+/// or fetches that carry it, since the same material gives the same answer again.
+#[derive(Default)]
+pub(crate) struct Tried(HashSet<[u8; 32]>);
+
+/// [`match_key`], except that a kid-less token skips the keys whose material is in `tried`
+/// (and records the ones it checks there). A token whose every candidate was skipped failed
+/// with them before: `Failed`, as then. A token with a `kid` has one candidate per set and
+/// tries it.
+pub(crate) fn match_untried(jws: &CompactJws<'_>, set: &KeySet, tried: &mut Tried) -> KeyMatch {
     let kid = match &jws.kid {
         KeyId::Absent => None,
         KeyId::Id(k) => Some(k.as_str()),
         KeyId::NotAString => return KeyMatch::NoCandidate,
     };
-    let mut tried = 0;
+    let mut candidates = 0;
     let mut wrong_alg = None;
     for key in set.candidates(kid, jws.alg) {
         if key.algorithm() != jws.alg {
             wrong_alg = Some(key.algorithm());
             continue;
         }
-        tried += 1;
+        candidates += 1;
+        if kid.is_none() && !tried.0.insert(*key.fingerprint()) {
+            continue;
+        }
         if key.verify(jws.signing_input, &jws.signature) {
             return KeyMatch::Verified(key.clone());
         }
     }
-    if tried > 0 {
+    if candidates > 0 {
         return KeyMatch::Failed(err(
             Reason::BadSignature,
             "the signature does not verify with the trusted key",

@@ -21,6 +21,12 @@ use crate::b64::decode_key_material;
 /// Members that only a private or symmetric key has.
 const PRIVATE_MEMBERS: [&str; 8] = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
 
+#[cfg(test)]
+thread_local! {
+    /// Signature checks made on this thread: what tests count to assert the work a token costs.
+    pub(crate) static SIGNATURE_CHECKS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
 /// A trusted public key, parsed once, ready to verify signatures.
 pub struct VerifyingKey {
     kid: Option<String>,
@@ -58,6 +64,8 @@ impl VerifyingKey {
     /// True when `signature` over `message` verifies with this key. ES256 signatures must be the
     /// 64-byte raw `r || s` form; DER and any other length fail.
     pub fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
+        #[cfg(test)]
+        SIGNATURE_CHECKS.with(|c| c.set(c.get() + 1));
         if self.alg == Algorithm::ES256 && signature.len() != 64 {
             return false;
         }

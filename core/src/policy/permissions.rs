@@ -10,7 +10,8 @@
 //! ([`TOOL_PREFIX`]), so `grant: ["tool:read_*"]` lets a caller list and call every tool whose
 //! name starts with `read_`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
+use std::mem::size_of;
 use std::sync::{Arc, OnceLock};
 
 use super::glob::{has_wildcard, Glob};
@@ -99,20 +100,29 @@ impl Permissions {
             .collect();
         let deny_globs: Vec<Glob> = denied.iter().map(|d| Glob::new(d.as_str())).collect();
         let mut concrete = Vec::new();
-        let mut grant_globs: Vec<Glob> = Vec::new();
+        let mut globs: Vec<String> = Vec::new();
         for g in granted {
             let g: String = g.into();
             if g.is_empty() {
                 continue;
             }
             if has_wildcard(&g) {
-                if !grant_globs.iter().any(|x| x.as_str() == g) {
-                    grant_globs.push(Glob::new(g));
-                }
+                globs.push(g);
             } else {
                 concrete.push(g);
             }
         }
+        // Each glob once, in first-granted order: a hash set, so that thousands of globs (a
+        // template over a large trait) cost linear work, not a comparison with every kept one.
+        let first: Vec<bool> = {
+            let mut seen = HashSet::with_capacity(globs.len());
+            globs.iter().map(|g| seen.insert(SameGlob(g))).collect()
+        };
+        let grant_globs: Vec<Glob> = globs
+            .into_iter()
+            .zip(first)
+            .filter_map(|(g, first)| first.then(|| Glob::new(g)))
+            .collect();
         Permissions {
             concrete,
             grant_globs,
@@ -122,6 +132,35 @@ impl Permissions {
             sorted: OnceLock::new(),
             decisions: None,
         }
+    }
+
+    /// Estimated heap bytes behind these permissions (allocator overhead and tree nodes
+    /// approximated), counting the sorted set [`Permissions::granted`] builds on first use
+    /// whether built yet or not: what the verified-token cache accounts for when `authorize`
+    /// stores them on an entry.
+    pub(crate) fn heap_estimate(&self) -> usize {
+        const SET_ENTRY: usize = size_of::<String>() + 16;
+        let strings = |v: &[String]| v.iter().map(String::len).sum::<usize>();
+        let globs = |v: &[Glob]| v.iter().map(|g| g.as_str().len()).sum::<usize>();
+        let concrete = self.concrete.capacity() * size_of::<String>() + strings(&self.concrete);
+        let grant_globs =
+            self.grant_globs.capacity() * size_of::<Glob>() + globs(&self.grant_globs);
+        let denied = self
+            .denied
+            .iter()
+            .map(|d| SET_ENTRY + d.len())
+            .sum::<usize>();
+        let deny_globs = self.deny_globs.capacity() * size_of::<Glob>() + globs(&self.deny_globs);
+        // `granted()`: at most every concrete grant and every glob, each copied into a node.
+        let sorted = (self.concrete.len() + self.grant_globs.len()) * SET_ENTRY
+            + strings(&self.concrete)
+            + globs(&self.grant_globs);
+        concrete
+            + grant_globs
+            + denied
+            + deny_globs
+            + self.capped_rules.capacity() * size_of::<usize>()
+            + sorted
     }
 
     pub(crate) fn with_capped_rules(mut self, capped: Vec<usize>) -> Permissions {
@@ -204,5 +243,63 @@ impl Permissions {
 impl From<BTreeSet<String>> for Permissions {
     fn from(granted: BTreeSet<String>) -> Self {
         Permissions::new(granted, std::iter::empty::<String>())
+    }
+}
+
+/// A glob's text as the duplicate check compares it: plain string equality and hash, with each
+/// comparison counted in tests (the work the check does, asserted without a clock).
+#[derive(Hash)]
+struct SameGlob<'a>(&'a str);
+
+impl PartialEq for SameGlob<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        #[cfg(test)]
+        tests::COMPARISONS.with(|c| c.set(c.get() + 1));
+        self.0 == other.0
+    }
+}
+
+impl Eq for SameGlob<'_> {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::Cell;
+
+    thread_local! {
+        /// Glob comparisons made by the duplicate check on this thread.
+        pub(super) static COMPARISONS: Cell<u64> = const { Cell::new(0) };
+    }
+
+    /// Finding 7: 1,000 trait values through 50 glob templates are 50,000 granted globs; a
+    /// duplicate check that compares each with every kept one made 1.25 billion comparisons
+    /// (9.7 s per new token). Each glob is now compared only with equal-hashed ones.
+    #[test]
+    fn finding_07_duplicate_glob_grants_are_removed_in_linear_work() {
+        let values: Vec<String> = (0..1000).map(|i| format!("org{i}")).collect();
+        let mut granted: Vec<String> = Vec::new();
+        for rule in 0..50 {
+            granted.extend(values.iter().map(|v| format!("repo:{v}:r{rule}*")));
+        }
+        // Every glob granted again by a second rule, and a concrete grant among them.
+        let distinct = granted.len();
+        granted.extend(values.iter().map(|v| format!("repo:{v}:r0*")));
+        granted.push("docs:read".into());
+
+        COMPARISONS.with(|c| c.set(0));
+        let p = Permissions::new(granted, ["repo:org7:r3*"]);
+        let comparisons = COMPARISONS.with(Cell::get);
+
+        assert!(
+            comparisons <= 2 * distinct as u64,
+            "{comparisons} comparisons for {distinct} distinct globs"
+        );
+        // Same answer as before: each glob once, in first-granted order, denies kept aside.
+        assert_eq!(p.grant_globs.len(), distinct);
+        assert_eq!(p.grant_globs[0].as_str(), "repo:org0:r0*");
+        assert_eq!(p.grant_globs[distinct - 1].as_str(), "repo:org999:r49*");
+        assert_eq!(p.granted().len(), distinct + 1);
+        assert!(p.allows("repo:org5:r49-x") && p.allows("docs:read"));
+        assert!(!p.allows("repo:org7:r3x") && !p.allows("repo:org1000:r0"));
     }
 }
