@@ -45,6 +45,11 @@ pub struct HttpResponse {
 /// (`key_source_unavailable` for the network, `plugin_error` for a fault of the fetcher
 /// itself); the core reports every failed fetch as `key_source_unavailable` with the error's
 /// message, and keeps using the last good keys.
+///
+/// The library may run in a host that keeps SIGPIPE's default action (a Swift or C program), so
+/// a fetcher must not let a write to a closed connection raise it: send with `MSG_NOSIGNAL` on
+/// Linux (std's `TcpStream::write` does; its `write_vectored`, which rustls uses, does not). The
+/// built-in [`HttpsFetcher`] writes through ureq, which uses `TcpStream::write_all`.
 pub trait HttpFetcher: Send + Sync {
     /// GET `url`, honouring `limits`.
     fn get(&self, url: &str, limits: &FetchLimits) -> Result<HttpResponse, VerifyError>;

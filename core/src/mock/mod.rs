@@ -28,6 +28,7 @@ mod keys;
 mod mint;
 mod rotation;
 mod server;
+mod socket;
 mod tls;
 
 use std::sync::Arc;

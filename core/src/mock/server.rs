@@ -15,6 +15,7 @@ use rustls::{ServerConfig, ServerConnection, StreamOwned};
 
 use super::http::{self, ReadError};
 use super::rotation::CaState;
+use super::socket::NoSignalStream;
 use super::{Ca, Failure, MockError, MockOptions};
 
 /// The most connections served at once; more are closed on accept.
@@ -268,7 +269,9 @@ impl Shared {
         let Ok(conn) = ServerConnection::new(Arc::clone(&self.tls)) else {
             return;
         };
-        let mut tls = StreamOwned::new(conn, tcp);
+        // Every write through `send` with MSG_NOSIGNAL: a client that hangs up early must not
+        // end a host process that keeps SIGPIPE's default action (a Swift or C program).
+        let mut tls = StreamOwned::new(conn, NoSignalStream(tcp));
         let result = match http::read_head(&mut tls) {
             Ok(head) => self.respond(&mut tls, &head),
             Err(ReadError::TooLarge) => {
