@@ -17,6 +17,7 @@ mod mock;
 mod plugins;
 mod policy;
 mod refusal;
+mod resource_uri;
 mod verifier;
 
 /// The native module `teleport_jwt._teleport_jwt`. Every type is immutable or internally
@@ -47,6 +48,7 @@ fn _teleport_jwt(m: &Bound<'_, PyModule>) -> PyResult<()> {
         .collect();
     m.add("VERIFIER_OPTIONS", options)?;
     policy::add_tables(m)?;
+    resource_uri::add(m)?;
     m.add_function(wrap_pyfunction!(refusal::refusal_answer, m)?)?;
     m.add(
         "REFUSAL_RETRY_AFTER_SECONDS",

@@ -152,7 +152,8 @@ impl fmt::Display for UriRefusal {
     }
 }
 
-/// A refused resource URI: the URI as requested and why ([`UriRefusal`]).
+/// A refused resource URI: the URI as requested and why ([`UriRefusal`]). Its message (for
+/// the caller and the log) names the reason, not the URI.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResourceUriError {
     reason: UriRefusal,
@@ -175,8 +176,7 @@ impl fmt::Display for ResourceUriError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "resource URI {:?} refused ({}): {}",
-            self.uri,
+            "resource URI refused ({}): {}",
             self.reason.code(),
             self.reason.describe()
         )
@@ -408,12 +408,12 @@ mod tests {
     }
 
     #[test]
-    fn finding_02_the_message_names_the_uri_and_the_reason() {
+    fn finding_02_the_message_names_the_reason() {
         let err = resource_uri("reports://payroll#x").expect_err("fragment");
         assert_eq!(
             err.to_string(),
-            "resource URI \"reports://payroll#x\" refused (fragment): a URI with a fragment \
-             ('#'): the server drops it, so the resource served is not the one named"
+            "resource URI refused (fragment): a URI with a fragment ('#'): the server drops it, \
+             so the resource served is not the one named"
         );
     }
 }
