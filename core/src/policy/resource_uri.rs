@@ -1,47 +1,9 @@
 //! Which resource an MCP `resources/read` names: the URI the permission `resource:<uri>` is
 //! checked on, or a refusal saying why no permission can name it.
 //!
-//! The MCP SDKs do not serve the URI as written. Both the official `mcp` SDK and FastMCP
-//! percent-decode every template parameter before the handler sees it (`reports://%70ayroll`
-//! reaches the `reports://{name}` handler as `name="payroll"`); FastMCP drops a `#fragment`
-//! and a `?query` the template does not declare before matching (`reports://payroll#x` is
-//! `payroll`) and resolves `.`/`..` segments; a parameter may hold a decoded `/`
-//! (`files://sales-%2F..%2Ffinance-q3` reaches `files://{name}` as `"sales-/../finance-q3"`).
-//! A check on the raw text would let a caller read past a deny (`resource:reports://payroll`)
-//! or out of a glob grant (`resource:files://sales-*`).
-//!
-//! [`resource_uri`] therefore decodes the URI as the SDKs decode parameters (every `%XX`, as
-//! UTF-8) and lower-cases the scheme (case-insensitive by RFC 3986; FastMCP lower-cases it),
-//! so the permission names what the handler is given: `reports://%70ayroll` is checked as
-//! `resource:reports://payroll`. It refuses, rather than guesses, every URI whose decoded
-//! form would mean something a policy pattern cannot say ([`UriRefusal`] has the list):
-//!
-//! | refused | why |
-//! |---|---|
-//! | `#` ([`UriRefusal::Fragment`]) | FastMCP drops the fragment: the resource served is not the one written |
-//! | `?` ([`UriRefusal::Query`]) | FastMCP drops a query its template does not declare; a declared one is a parameter no permission names |
-//! | `%2F`, `%3F`, `%23` ([`UriRefusal::EncodedDelimiter`]) | decoded, the parameter holds a `/`, `?` or `#` the template's pattern never saw |
-//! | `.` or `..` segment, written or encoded ([`UriRefusal::DotSegment`]) | resolved by FastMCP, or by the handler's own path join: a glob grant would be escaped |
-//! | `%25XX` ([`UriRefusal::DoubleEncoding`]) | still encoded once decoded: a handler that decodes again reads another resource |
-//! | `%` without two hex digits ([`UriRefusal::InvalidEscape`]) | not a URI; the SDKs pass it through as text |
-//! | bytes that are not UTF-8 ([`UriRefusal::InvalidUtf8`]) | the SDKs replace them with U+FFFD: several URIs, one name |
-//! | `\`, written or `%5C` ([`UriRefusal::Backslash`]) | a path separator to Windows and to the SDKs' traversal checks |
-//! | control characters, `%00` ([`UriRefusal::ControlCharacter`]) | truncate or split the name in logs and C code |
-//! | `*`, written or `%2A` ([`UriRefusal::Wildcard`]) | a permission glob cannot name it alone (globs have no escape) |
-//!
-//! Not here: which resource or template exists (the SDK answers an unknown URI), and what a
-//! handler does with its parameters (a handler that folds case or normalises Unicode serves
-//! more than one URI under one name; keep such handlers behind a grant that covers them all).
-//!
-//! ```
-//! use teleport_jwt::policy::{resource_permission, resource_uri, UriRefusal};
-//!
-//! assert_eq!(resource_uri("reports://%70ayroll").as_deref(), Ok("reports://payroll"));
-//! assert_eq!(resource_permission("Reports://payrol%6C").as_deref(), Ok("resource:reports://payroll"));
-//! let refused = resource_uri("files://sales-%2F..%2Ffinance-q3").unwrap_err();
-//! assert_eq!(refused.reason(), UriRefusal::EncodedDelimiter);
-//! assert_eq!(refused.reason().code(), "encoded_delimiter");
-//! ```
+//! The rule, what it refuses and why: [`resource_uri`]. Written once here so that every
+//! language's MCP integration (Python's `teleport_jwt.mcp` and `teleport_jwt.fastmcp`, and the
+//! next) checks the same resource.
 
 use std::fmt;
 
@@ -185,9 +147,50 @@ impl fmt::Display for ResourceUriError {
 
 impl std::error::Error for ResourceUriError {}
 
-/// The URI whose permission a read of `uri` needs (see the [module docs](self)): `uri`
-/// percent-decoded as the MCP SDKs decode template parameters, its scheme lower-cased; or why
-/// it is refused.
+/// The URI whose permission a read of `uri` needs: `uri` percent-decoded as the MCP SDKs
+/// decode template parameters, its scheme lower-cased; or why it is refused.
+///
+/// The MCP SDKs do not serve the URI as written. Both the official `mcp` SDK and FastMCP
+/// percent-decode every template parameter before the handler sees it (`reports://%70ayroll`
+/// reaches the `reports://{name}` handler as `name="payroll"`); FastMCP drops a `#fragment`
+/// and a `?query` the template does not declare before matching (`reports://payroll#x` is
+/// `payroll`) and resolves `.`/`..` segments; a parameter may hold a decoded `/`
+/// (`files://sales-%2F..%2Ffinance-q3` reaches `files://{name}` as `"sales-/../finance-q3"`).
+/// A check on the raw text would let a caller read past a deny (`resource:reports://payroll`)
+/// or out of a glob grant (`resource:files://sales-*`).
+///
+/// It therefore decodes the URI as the SDKs decode parameters (every `%XX`, as
+/// UTF-8) and lower-cases the scheme (case-insensitive by RFC 3986; FastMCP lower-cases it),
+/// so the permission names what the handler is given: `reports://%70ayroll` is checked as
+/// `resource:reports://payroll`. It refuses, rather than guesses, every URI whose decoded
+/// form would mean something a policy pattern cannot say ([`UriRefusal`] has the list):
+///
+/// | refused | why |
+/// |---|---|
+/// | `#` ([`UriRefusal::Fragment`]) | FastMCP drops the fragment: the resource served is not the one written |
+/// | `?` ([`UriRefusal::Query`]) | FastMCP drops a query its template does not declare; a declared one is a parameter no permission names |
+/// | `%2F`, `%3F`, `%23` ([`UriRefusal::EncodedDelimiter`]) | decoded, the parameter holds a `/`, `?` or `#` the template's pattern never saw |
+/// | `.` or `..` segment, written or encoded ([`UriRefusal::DotSegment`]) | resolved by FastMCP, or by the handler's own path join: a glob grant would be escaped |
+/// | `%25XX` ([`UriRefusal::DoubleEncoding`]) | still encoded once decoded: a handler that decodes again reads another resource |
+/// | `%` without two hex digits ([`UriRefusal::InvalidEscape`]) | not a URI; the SDKs pass it through as text |
+/// | bytes that are not UTF-8 ([`UriRefusal::InvalidUtf8`]) | the SDKs replace them with U+FFFD: several URIs, one name |
+/// | `\`, written or `%5C` ([`UriRefusal::Backslash`]) | a path separator to Windows and to the SDKs' traversal checks |
+/// | control characters, `%00` ([`UriRefusal::ControlCharacter`]) | truncate or split the name in logs and C code |
+/// | `*`, written or `%2A` ([`UriRefusal::Wildcard`]) | a permission glob cannot name it alone (globs have no escape) |
+///
+/// Not here: which resource or template exists (the SDK answers an unknown URI), and what a
+/// handler does with its parameters (a handler that folds case or normalises Unicode serves
+/// more than one URI under one name; keep such handlers behind a grant that covers them all).
+///
+/// ```
+/// use teleport_jwt::policy::{resource_permission, resource_uri, UriRefusal};
+///
+/// assert_eq!(resource_uri("reports://%70ayroll").as_deref(), Ok("reports://payroll"));
+/// assert_eq!(resource_permission("Reports://payrol%6C").as_deref(), Ok("resource:reports://payroll"));
+/// let refused = resource_uri("files://sales-%2F..%2Ffinance-q3").unwrap_err();
+/// assert_eq!(refused.reason(), UriRefusal::EncodedDelimiter);
+/// assert_eq!(refused.reason().code(), "encoded_delimiter");
+/// ```
 pub fn resource_uri(uri: &str) -> Result<String, ResourceUriError> {
     let refuse = |reason| ResourceUriError {
         reason,
