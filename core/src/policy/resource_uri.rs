@@ -387,7 +387,7 @@ mod tests {
     }
 
     #[test]
-    fn finding_02_every_refusal_has_a_row_a_code_and_a_description() {
+    fn every_refusal_has_a_row_a_code_and_a_description() {
         for reason in UriRefusal::ALL {
             assert!(
                 REFUSED.iter().any(|(_, r)| *r == reason),
@@ -401,7 +401,7 @@ mod tests {
     }
 
     #[test]
-    fn finding_02_the_checked_uri_is_a_fixed_point() {
+    fn the_checked_uri_is_a_fixed_point() {
         // Checking the checked URI again gives the same URI: one resource, one name.
         for (_, checked) in CHECKED {
             if !checked.contains('%') {
