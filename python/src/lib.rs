@@ -17,6 +17,7 @@ mod mock;
 mod plugins;
 mod policy;
 mod refusal;
+mod resource_uri;
 mod verifier;
 
 /// Tells every verifier of this process that it is a forked child, so that each rebuilds its
@@ -69,6 +70,7 @@ fn _teleport_jwt(m: &Bound<'_, PyModule>) -> PyResult<()> {
         .collect();
     m.add("VERIFIER_OPTIONS", options)?;
     policy::add_tables(m)?;
+    resource_uri::add(m)?;
     m.add_function(wrap_pyfunction!(refusal::refusal_answer, m)?)?;
     register_fork_hook(m)?;
     m.add(

@@ -23,6 +23,8 @@ __all__ = [
     "REASONS",
     "REASON_CODES",
     "REFUSAL_RETRY_AFTER_SECONDS",
+    "RESOURCE_PREFIX",
+    "RESOURCE_URI_REFUSALS",
     "TRUST_ENTRY_OPTIONS",
     "VERIFIER_OPERATIONS",
     "VERIFIER_OPTIONS",
@@ -38,6 +40,7 @@ __all__ = [
     "__version__",
     "cli_main",
     "refusal_answer",
+    "resource_uri",
 ]
 __version__: str
 """The version of teleport-jwt (this native extension's package version)."""
@@ -85,6 +88,19 @@ PERMISSION_DENIED: str
 """The code of a 403: a verified caller without a permission the server requires (the core's)."""
 REFUSAL_RETRY_AFTER_SECONDS: int
 """``Retry-After`` of a 503 unless configured: the core's default key-fetch cooldown."""
+
+RESOURCE_PREFIX: str
+"""The permission prefix of MCP resources: reading ``URI`` needs ``resource:URI``."""
+RESOURCE_URI_REFUSALS: list[tuple[str, str]]
+"""``(code, description)`` of every reason the core refuses a resource URI
+(``teleport_jwt::policy::UriRefusal``): ``fragment``, ``query``, ``encoded_delimiter``, ..."""
+
+def resource_uri(uri: str) -> str | tuple[str, str]:
+    """The URI a read of ``uri`` is checked on (``teleport_jwt::policy::resource_uri``): decoded
+    as the MCP SDKs decode template parameters, scheme lower-cased; or ``(code, message)`` when
+    no permission can name it (an encoded ``/``, a ``..`` segment, a fragment or query, ...).
+    Use :func:`teleport_jwt.mcp.resource_read_permission`, which raises
+    :class:`teleport_jwt.mcp.ResourceUriRefused` instead."""
 
 def refusal_answer(
     code: str,

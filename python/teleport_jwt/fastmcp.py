@@ -23,8 +23,16 @@
   without ``permissions=``); ``expires_at`` is ``exp`` plus the verifier's leeway.
 - :class:`PermissionMiddleware` (FastMCP middleware) shows each caller only the tools
   (``tool:<name>``), resources (``resource:<uri>``; templates ``resource:<uriTemplate>``,
-  reads checked on the concrete URI) and prompts (``prompt:<name>``) it is granted, and
-  answers a call, read or get of any other exactly as FastMCP answers an unknown one.
+  reads checked on the concrete URI FastMCP serves) and prompts (``prompt:<name>``) it is
+  granted, and answers a call, read or get of any other exactly as FastMCP answers an
+  unknown one.
+- A read is checked on the URI as FastMCP decodes it (:func:`resource_read_permission`, the
+  core's rule): ``reports://%70ayroll`` needs ``resource:reports://payroll``, so a deny
+  always wins. A URI no permission can name (a ``#fragment`` or ``?query``, which FastMCP
+  drops before matching, an encoded ``/``, ``?`` or ``#``, a ``.``/``..`` segment, a double
+  encoding, a backslash, a control character, a ``*``) is refused before any permission is
+  asked: ``Unknown resource: '<uri>' (resource URI refused (<code>): <why>)``. Templates with
+  query expressions (``{?page}``) can therefore only be read without their query.
 - Per component, in FastMCP's style: ``@mcp.tool(auth=permission_required("reports:delete"))``
   hides and refuses that tool for callers without the permission (it is an ``AuthCheck``).
 - In a handler: :func:`current_identity`, :func:`require_identity`,
@@ -54,19 +62,28 @@ from fastmcp.server.middleware.middleware import CallNext, Middleware, Middlewar
 from fastmcp.tools.base import Tool, ToolResult
 from mcp.server.auth.middleware.auth_context import AuthContextMiddleware
 from mcp.server.auth.middleware.bearer_auth import BearerAuthBackend
+from mcp.shared.exceptions import MCPError
+from mcp_types import INVALID_PARAMS
 from pydantic import ConfigDict, Field
 from starlette.middleware import Middleware as ASGIMiddleware
 from starlette.middleware.authentication import AuthenticationMiddleware
 from typing_extensions import NotRequired
 
 from teleport_jwt._bearer import TeleportHeaderMiddleware, TokenChecker
-from teleport_jwt._names import prompt_permission, resource_permission, tool_permission
+from teleport_jwt._names import (
+    ResourceUriRefused,
+    prompt_permission,
+    resource_permission,
+    resource_read_permission,
+    tool_permission,
+)
 from teleport_jwt._protocols import SupportsPermissions
 from teleport_jwt._teleport_jwt import Identity, Permissions, Verifier
 
 __all__ = [
     "PermissionDenied",
     "PermissionMiddleware",
+    "ResourceUriRefused",
     "TeleportAccessToken",
     "TeleportAuth",
     "TeleportAuthProvider",
@@ -77,6 +94,7 @@ __all__ = [
     "require_identity",
     "require_permission",
     "resource_permission",
+    "resource_read_permission",
     "teleport_auth",
     "tool_permission",
 ]
@@ -250,6 +268,14 @@ def _allowed(permission: str) -> bool:
     return permissions is not None and permissions.allows(permission)
 
 
+def _allowed_read(uri: str) -> bool:
+    """A resource is listed when reading it would be allowed."""
+    try:
+        return _allowed(resource_read_permission(uri))
+    except ResourceUriRefused:
+        return False
+
+
 def _refuse(method: str, target: str, permission: str) -> NotFoundError:
     identity = current_identity()
     who = identity.username if identity is not None else "an unauthenticated caller"
@@ -261,7 +287,8 @@ class PermissionMiddleware(Middleware):
     """FastMCP middleware that scopes tools, resources and prompts to the caller's
     :class:`~teleport_jwt.Permissions` (``FastMCP(middleware=[...])``; :func:`teleport_auth`
     adds it): lists keep what is granted (``tool:<name>``, ``resource:<uri>``,
-    ``resource:<uriTemplate>``, ``prompt:<name>``); a call, read (checked on the concrete URI)
+    ``resource:<uriTemplate>``, ``prompt:<name>``); a call, read (checked on the concrete URI
+    as FastMCP decodes it; a URI no permission can name is refused with the core's reason)
     or get of anything else is answered as FastMCP answers an unknown name, so a hidden
     component and a nonexistent one look the same. Without permissions on the request,
     everything is hidden."""
@@ -283,7 +310,7 @@ class PermissionMiddleware(Middleware):
         self, context: MiddlewareContext[Any], call_next: CallNext[Any, Sequence[Resource]]
     ) -> Sequence[Resource]:
         resources = await call_next(context)
-        return [r for r in resources if _allowed(resource_permission(str(r.uri)))]
+        return [r for r in resources if _allowed_read(str(r.uri))]
 
     async def on_list_resource_templates(
         self,
@@ -295,8 +322,21 @@ class PermissionMiddleware(Middleware):
 
     async def check_resource_access(self, context: MiddlewareContext[Any]) -> None:
         uri = str(context.message.uri)
-        if not _allowed(resource_permission(uri)):
-            raise _refuse("resources/read", uri, resource_permission(uri))
+        try:
+            permission = resource_read_permission(uri)
+        except ResourceUriRefused as refused:
+            identity = current_identity()
+            who = identity.username if identity is not None else "an unauthenticated caller"
+            logger.info("resources/read %r refused for %s: %s", uri, who, refused.message)
+            # An MCPError reaches the client as written (FastMCP words every NotFoundError as
+            # its own "Resource not found"): the reason is about the URI, not the policy.
+            raise MCPError(
+                code=INVALID_PARAMS,
+                message=f"Unknown resource: {uri!r} ({refused.message})",
+                data={"uri": uri, "refused": refused.code},
+            ) from None
+        if not _allowed(permission):
+            raise _refuse("resources/read", uri, permission)
 
     async def on_list_prompts(
         self, context: MiddlewareContext[Any], call_next: CallNext[Any, Sequence[Prompt]]

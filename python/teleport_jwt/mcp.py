@@ -21,8 +21,16 @@
   it, :class:`PermissionMiddleware` shows each caller only what it may use and refuses the
   rest by name, whatever the name: tools (permission ``tool:<name>``), resources
   (``resource:<uri>``; a template is listed with ``resource:<uriTemplate>``, e.g.
-  ``resource:reports://{name}``, and each read is checked on the concrete URI) and prompts
-  (``prompt:<name>``). A grant ``resource:reports://*`` covers the template and its reads.
+  ``resource:reports://{name}``, and each read is checked on the concrete URI the SDK
+  serves) and prompts (``prompt:<name>``). A grant ``resource:reports://*`` covers the
+  template and its reads.
+- A read is checked on the URI as the SDK decodes it (:func:`resource_read_permission`, the
+  core's rule): ``reports://%70ayroll`` needs ``resource:reports://payroll``, so a deny
+  always wins. A URI no permission can name (a ``#fragment`` or ``?query``, an encoded ``/``,
+  ``?`` or ``#``, a ``.``/``..`` segment, a double encoding, a backslash, a control character,
+  a ``*``) is refused before any permission is asked: -32602 ``Unknown resource: <uri>
+  (resource URI refused (<code>): <why>)``, ``data.refused`` the code. Templates with query
+  expressions (``{?page}``) can therefore only be read without their query.
 - The SDK reads only ``Authorization: Bearer``; Teleport sends ``Teleport-Jwt-Assertion`` by
   default. :class:`TeleportHeaderMiddleware` makes the token from the verifier's configured
   header the one the SDK sees (a client-supplied ``Authorization`` never wins over it), leaves
@@ -63,7 +71,13 @@ from typing_extensions import NotRequired
 
 from teleport_jwt._asgi import ASGIApp
 from teleport_jwt._bearer import TeleportHeaderMiddleware, TokenChecker
-from teleport_jwt._names import prompt_permission, resource_permission, tool_permission
+from teleport_jwt._names import (
+    ResourceUriRefused,
+    prompt_permission,
+    resource_permission,
+    resource_read_permission,
+    tool_permission,
+)
 from teleport_jwt._protocols import SupportsPermissions
 from teleport_jwt._teleport_jwt import Identity, Permissions, Verifier
 
@@ -71,6 +85,7 @@ __all__ = [
     "ASGIApp",
     "PermissionDenied",
     "PermissionMiddleware",
+    "ResourceUriRefused",
     "TeleportAccessToken",
     "TeleportAuth",
     "TeleportHeaderMiddleware",
@@ -83,6 +98,7 @@ __all__ = [
     "require_permission",
     "requires",
     "resource_permission",
+    "resource_read_permission",
     "teleport_auth",
     "tool_permission",
 ]
@@ -289,7 +305,7 @@ class _Listing:
 _LISTINGS = {
     "tools/list": _Listing(ListToolsResult, "tools", "tools", "name", "name", tool_permission),
     "resources/list": _Listing(
-        ListResourcesResult, "resources", "resources", "uri", "uri", resource_permission
+        ListResourcesResult, "resources", "resources", "uri", "uri", resource_read_permission
     ),
     "resources/templates/list": _Listing(
         ListResourceTemplatesResult,
@@ -306,7 +322,7 @@ _LISTINGS = {
 # method -> (what the SDK calls it in "Unknown ...", the params member, the permission)
 _USES: dict[str, tuple[str, str, Callable[[str], str]]] = {
     "tools/call": ("tool", "name", tool_permission),
-    "resources/read": ("resource", "uri", resource_permission),
+    "resources/read": ("resource", "uri", resource_read_permission),
     "prompts/get": ("prompt", "name", prompt_permission),
 }
 
@@ -320,10 +336,12 @@ class PermissionMiddleware:
       only the items whose permission is granted: ``tool:<name>``, ``resource:<uri>``,
       ``resource:<uriTemplate>`` and ``prompt:<name>`` (one evaluation per request); a
       ``public`` cache scope becomes ``private``, since the list now depends on the caller;
-    - ``tools/call``, ``resources/read`` (on the concrete URI, also for a templated resource)
-      and ``prompts/get`` of anything else are refused before the SDK looks it up: JSON-RPC
-      error -32602 (invalid params, as for an unknown name) naming the missing permission. A
-      hidden item and a nonexistent one get the same answer.
+    - ``tools/call``, ``resources/read`` (on the concrete URI as the SDK decodes it, also for
+      a templated resource; see :func:`resource_read_permission`) and ``prompts/get`` of
+      anything else are refused before the SDK looks it up: JSON-RPC error -32602 (invalid
+      params, as for an unknown name) naming the missing permission, or for a resource URI no
+      permission can name, the core's refusal (:class:`ResourceUriRefused`). A hidden item and
+      a nonexistent one get the same answer.
 
     Without permissions on the request (no ``permissions=`` on the token verifier), everything
     is hidden and refused.
@@ -347,12 +365,20 @@ class PermissionMiddleware:
     @staticmethod
     def _check(method: str, target: str) -> None:
         what, _, permission_of = _USES[method]
-        permission = permission_of(target)
+        identity = current_identity()
+        who = identity.username if identity is not None else "an unauthenticated caller"
+        try:
+            permission = permission_of(target)
+        except ResourceUriRefused as refused:
+            logger.info("%s %r refused for %s: %s", method, target, who, refused.message)
+            raise MCPError(
+                code=INVALID_PARAMS,
+                message=f"Unknown {what}: {target} ({refused.message})",
+                data={"uri": target, "refused": refused.code},
+            ) from None
         permissions = current_permissions()
         if permissions is not None and permissions.allows(permission):
             return
-        identity = current_identity()
-        who = identity.username if identity is not None else "an unauthenticated caller"
         logger.info(
             "%s %r refused for %s: permission %s not granted", method, target, who, permission
         )
@@ -368,11 +394,12 @@ class PermissionMiddleware:
         permissions = current_permissions()
 
         def allowed(key: object) -> bool:
-            return (
-                isinstance(key, str)
-                and permissions is not None
-                and permissions.allows(listing.permission(key))
-            )
+            if not isinstance(key, str) or permissions is None:
+                return False
+            try:
+                return permissions.allows(listing.permission(key))
+            except ResourceUriRefused:  # a resource no read of could be allowed
+                return False
 
         if isinstance(result, listing.model):
             items = getattr(result, listing.field)

@@ -20,6 +20,10 @@
 //!
 //! [`PermissionMapper`] is the plug-in point: `Policy` implements it, and so can your code.
 //!
+//! MCP resources are the permissions `resource:<uri>` ([`RESOURCE_PREFIX`]), checked on the URI
+//! the SDK serves: [`resource_uri`] decodes it as the SDKs do and refuses what no permission can
+//! name (an encoded `/`, a `..` segment, a fragment or query, ...; see [`UriRefusal`]).
+//!
 //! Not here: resources, ownership checks or anything that needs more than the identity; those
 //! belong in the application, after `allows`.
 //!
@@ -61,6 +65,7 @@ mod glob;
 mod load;
 mod mapper;
 mod permissions;
+mod resource_uri;
 mod template;
 
 use std::sync::Arc;
@@ -73,6 +78,9 @@ pub use glob::Glob;
 pub use load::PolicyFormat;
 pub use mapper::{mapper_error, PermissionMapper};
 pub use permissions::{tool_permission, Permissions, TOOL_PREFIX};
+pub use resource_uri::{
+    resource_permission, resource_uri, ResourceUriError, UriRefusal, RESOURCE_PREFIX,
+};
 pub use template::Template;
 
 use crate::identity::Identity;
