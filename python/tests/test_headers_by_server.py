@@ -156,7 +156,7 @@ def _uvicorn(app: Any) -> Iterator[int]:
 
 
 def _quiet(handler: type[Any]) -> type[Any]:
-    class Quiet(handler):  # type: ignore[misc, valid-type]
+    class Quiet(handler):  # type: ignore[misc]
         def log_message(self, *args: Any) -> None:
             pass
 
