@@ -308,7 +308,8 @@ fn finding_09_repeated_and_underscore_headers_get_the_answer_of_every_server() {
     const T: &str = "Teleport-Jwt-Assertion";
     const U: &str = "Teleport_Jwt_Assertion";
     let alice_ok = r#"alice ["access"]"#;
-    let cases: Vec<(&str, Vec<(&str, &str)>, Result<&str, &str>)> = vec![
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, Result<&'a str, &'a str>);
+    let cases: Vec<Case> = vec![
         ("one header", vec![(T, a)], Ok(alice_ok)),
         ("two identical lines", vec![(T, a), (T, a)], Ok(alice_ok)),
         (
