@@ -23,7 +23,7 @@ pub struct VerifierOptions {
     /// before decoding.
     pub max_token_bytes: usize,
     /// Which headers `verify_headers` reads, in order (default `Teleport-Jwt-Assertion`, then
-    /// `Authorization: Bearer`).
+    /// `Authorization: Bearer`). A name with `_` is refused (see [`crate::headers`]).
     pub headers: Vec<HeaderRule>,
     /// Key caching and refresh policy (see [`CachePolicy`] for its bounds).
     pub cache: CachePolicy,
@@ -67,6 +67,9 @@ impl VerifierOptions {
         }
         if self.headers.is_empty() {
             return bad("no header rule configured".into());
+        }
+        for rule in &self.headers {
+            rule.check()?;
         }
         self.cache.validate()?;
         let timeout = self.fetch.timeout;

@@ -263,6 +263,107 @@ fn good_missing_expired_tampered_and_malformed_tokens() {
     );
 }
 
+/// `GET path` with exactly these header lines, in this order, repeated names and names with
+/// `_` included, over a plain socket (an HTTP client library may merge or refuse them): the
+/// status and body the server answered.
+fn raw_get(served: &Served, path: &str, lines: &[(&str, &str)]) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut request = format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
+    for (name, value) in lines {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    let mut stream = std::net::TcpStream::connect(served.addr).expect("connects");
+    stream.write_all(request.as_bytes()).expect("sends");
+    let mut answer = String::new();
+    stream
+        .read_to_string(&mut answer)
+        .expect("reads the answer");
+    let status = answer
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .expect("a status line");
+    let body = answer.split_once("\r\n\r\n").map_or("", |(_, body)| body);
+    (status, body.to_owned())
+}
+
+#[test]
+fn finding_09_repeated_and_underscore_headers_get_the_answer_of_every_server() {
+    // The table python/tests/test_headers_by_server.py sends to each Python server.
+    let m = mock(Algorithm::ES256);
+    let layer = TeleportLayer::new(verifier(&m)).expose_reason(true);
+    let served = serve(app(layer, &Reached::default()));
+    let alice = m.mint(&MintSpec::default()).expect("mints");
+    let bob = m
+        .mint(&MintSpec {
+            username: "bob".into(),
+            ..Default::default()
+        })
+        .expect("mints");
+    let (a, b) = (alice.as_str(), bob.as_str());
+    let joined = format!("{a}, {a}");
+    let bearer = format!("Bearer {a}");
+    let bearers = format!("Bearer {a},Bearer {a}");
+    const T: &str = "Teleport-Jwt-Assertion";
+    const U: &str = "Teleport_Jwt_Assertion";
+    let alice_ok = r#"alice ["access"]"#;
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, Result<&'a str, &'a str>);
+    let cases: Vec<Case> = vec![
+        ("one header", vec![(T, a)], Ok(alice_ok)),
+        ("two identical lines", vec![(T, a), (T, a)], Ok(alice_ok)),
+        (
+            "one line joined by a proxy",
+            vec![(T, &joined)],
+            Ok(alice_ok),
+        ),
+        (
+            "two identical bearer lines",
+            vec![("Authorization", &bearer), ("Authorization", &bearer)],
+            Ok(alice_ok),
+        ),
+        (
+            "one joined bearer line",
+            vec![("Authorization", &bearers)],
+            Ok(alice_ok),
+        ),
+        (
+            "two different lines",
+            vec![(T, a), (T, b)],
+            Err("malformed"),
+        ),
+        ("underscore alone", vec![(U, a)], Err("missing_token")),
+        (
+            "underscore beside the real header",
+            vec![(U, b), (T, a)],
+            Ok(alice_ok),
+        ),
+    ];
+    for (what, lines, expected) in cases {
+        let (status, body) = raw_get(&served, "/whoami", &lines);
+        match expected {
+            Ok(text) => assert_eq!((status, body.as_str()), (200, text), "{what}"),
+            Err(reason) => {
+                assert_eq!(status, 401, "{what}: {body}");
+                let refusal: Value = serde_json::from_str(&body).expect("a JSON body");
+                assert_eq!(refusal["reason"], reason, "{what}");
+            }
+        }
+    }
+    // No rule may name a header with `_`: read here, dropped by WSGI servers.
+    let refused = Verifier::builder()
+        .trust(TrustEntry::teleport_jwt(
+            &m.proxy_url(),
+            m.cluster_name(),
+            AUD,
+        ))
+        .configure(|o| o.headers = vec![teleport_jwt::HeaderRule::raw("X_Token")])
+        .build()
+        .map(|_| ())
+        .map_err(|e| e.reason());
+    assert_eq!(refused, Err(teleport_jwt::Reason::InvalidConfig));
+}
+
 #[test]
 fn reasons_are_told_only_when_the_server_opts_in() {
     let m = mock(Algorithm::RS256);

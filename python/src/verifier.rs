@@ -343,7 +343,9 @@ fn is_wsgi_environ(headers: &Bound<'_, PyAny>) -> PyResult<bool> {
 
 /// The request headers of a WSGI environ: its `HTTP_*` entries, `HTTP_TELEPORT_JWT_ASSERTION`
 /// read as `TELEPORT-JWT-ASSERTION` (header names compare case-insensitively). Every other
-/// entry (CGI variables, `wsgi.*`, server objects) is not a header and is skipped.
+/// entry (CGI variables, `wsgi.*`, server objects) is not a header and is skipped. Repeated
+/// headers arrive joined with commas, which the core reads as copies; a header sent with `_`
+/// cannot be told from one with `-` here, so WSGI servers drop it (see `teleport_jwt::headers`).
 fn environ_pairs(environ: &Bound<'_, PyDict>) -> PyResult<Vec<(String, String)>> {
     let mut pairs = Vec::new();
     for (k, v) in environ.iter() {

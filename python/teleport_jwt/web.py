@@ -16,6 +16,15 @@ The integrations built on it, each giving handlers the same :class:`Caller`:
 Headers may be any mapping, ``(name, value)`` pairs, or a WSGI environ (Django's
 ``request.META``, Flask's ``request.environ``). The default header rules read
 ``Teleport-Jwt-Assertion`` first; only when it is absent, ``Authorization: Bearer``.
+
+Every server gets the same answer (the rules are the core's, ``core/src/headers.rs``): a
+header repeated with the same token is that token, as separate lines (ASGI) or joined with
+commas (WSGI servers, Django); copies that differ are ``malformed``. A header named with ``_``
+(``Teleport_Jwt_Assertion``) is never the token's header: ASGI servers pass it under its own
+name, which no rule matches, and WSGI servers drop it (gunicorn, werkzeug, Django's
+``runserver`` and ASGI handler, waitress), because an environ cannot tell ``_`` from ``-``.
+The standard library's ``wsgiref.simple_server`` keeps it as ``HTTP_TELEPORT_JWT_ASSERTION``:
+do not serve production traffic with it.
 """
 
 from __future__ import annotations

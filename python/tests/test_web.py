@@ -89,15 +89,19 @@ def django_client(mock: MockTeleport) -> Iterator[Client]:
 
     _django_verifier.append(_verifier(mock))
     from django.conf import settings
+    from django.test import override_settings
 
+    # A dotted path, as a project would write it: resolved by each new middleware chain. Set
+    # over whatever another test module configured first (settings are configured once).
+    dotted = f"{__name__}._current_django_verifier"
     if not settings.configured:
-        # A dotted path, as a project would write it: resolved by each new middleware chain.
-        django_app.configure(f"{__name__}._current_django_verifier")
+        django_app.configure(dotted)
         django.setup()
 
     def call(method: str, path: str, headers: dict[str, str]) -> Answer:
         client = DjangoClient(headers=headers)  # as request.META: HTTP_TELEPORT_JWT_ASSERTION
-        r = client.generic(method, path)
+        with override_settings(TELEPORT_JWT_VERIFIER=dotted):
+            r = client.generic(method, path)
         return r.status_code, {k.lower(): v for k, v in r.headers.items()}, _json(r.text)
 
     try:
