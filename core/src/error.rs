@@ -84,6 +84,7 @@ impl fmt::Display for Reason {
 pub struct VerifyError {
     reason: Reason,
     message: String,
+    retry_after: Option<std::time::Duration>,
 }
 
 /// As `{"code": ..., "message": ...}` (how [`crate::events::KeyEvent`] and the bindings show
@@ -104,7 +105,14 @@ impl VerifyError {
         VerifyError {
             reason,
             message: message.into(),
+            retry_after: None,
         }
+    }
+
+    /// This error, with the time after which trying again can succeed.
+    pub(crate) fn retry_after_in(mut self, wait: std::time::Duration) -> Self {
+        self.retry_after = Some(wait);
+        self
     }
 
     /// Why it failed.
@@ -120,6 +128,13 @@ impl VerifyError {
     /// What went wrong and, where possible, what to change.
     pub fn message(&self) -> &str {
         &self.message
+    }
+
+    /// For `key_source_unavailable`: how long until the verifier tries the key endpoint again,
+    /// so that trying earlier cannot succeed (what `Retry-After` says; see
+    /// [`crate::refusal::Refusal::from_error`]). `None` for every other error.
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        self.retry_after
     }
 }
 

@@ -55,6 +55,7 @@ pub mod config;
 pub mod dangerous;
 pub mod error;
 pub mod events;
+pub mod fork;
 pub mod headers;
 pub mod http;
 pub mod identity;

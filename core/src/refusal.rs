@@ -12,7 +12,7 @@
 //! |---|---|---|
 //! | `missing_token` (no credentials sent) | 401 | `Bearer`, no `error` (RFC 6750 section 3.1) |
 //! | any other token problem (`expired`, `bad_signature`, `malformed`, `audience_mismatch`, ...) | 401 | `Bearer error="invalid_token"` |
-//! | `key_source_unavailable` | 503 | `Retry-After: <seconds>` (default 30, the default key-fetch cooldown) |
+//! | `key_source_unavailable` | 503 | `Retry-After: <seconds>`: the time until the verifier tries the key endpoint again ([`VerifyError::retry_after`]), else [`RefusalOptions::retry_after_secs`] (default 30, the default cooldown) |
 //! | `internal_error`, `plugin_error`, `invalid_config`, `insecure_transport` | 500 | none: the server, not the caller, is at fault |
 //! | a permission the caller lacks ([`Refusal::permission_denied`]) | 403 | `Bearer error="insufficient_scope"` |
 //!
@@ -63,7 +63,9 @@ pub struct RefusalOptions {
     /// Tell the client the reason code (and, in a 403, the missing permission). Default false:
     /// see the [module docs](self).
     pub expose_reason: bool,
-    /// `Retry-After` seconds of a 503 (default [`DEFAULT_RETRY_AFTER_SECS`]).
+    /// `Retry-After` seconds of a 503 whose error does not say when the verifier tries again
+    /// ([`VerifyError::retry_after`]; every `key_source_unavailable` from a [`crate::Verifier`]
+    /// does). Default [`DEFAULT_RETRY_AFTER_SECS`].
     pub retry_after_secs: u32,
 }
 
@@ -124,7 +126,15 @@ impl Refusal {
         let reason = error.reason();
         let (status, rfc6750_error, retry_after_secs) = match reason {
             Reason::MissingToken => (401, None, None),
-            Reason::KeySourceUnavailable => (503, None, Some(options.retry_after_secs)),
+            Reason::KeySourceUnavailable => (
+                503,
+                None,
+                Some(
+                    error
+                        .retry_after()
+                        .map_or(options.retry_after_secs, whole_seconds_up),
+                ),
+            ),
             Reason::InternalError
             | Reason::PluginError
             | Reason::InvalidConfig

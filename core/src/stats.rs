@@ -15,7 +15,8 @@
 //! | `teleport_jwt_key_fetch_duration_seconds` | histogram | `trust_entry` |
 //! | `teleport_jwt_unknown_kid_refetches_total` | counter | `trust_entry` |
 //! | `teleport_jwt_keys` | gauge | `trust_entry`: keys trusted now |
-//! | `teleport_jwt_serving_stale_keys` | gauge | `trust_entry`: 1 while fetches fail and the last good keys serve |
+//! | `teleport_jwt_serving_stale_keys` | gauge | `trust_entry`: 1 while fetches fail and the last good keys serve (tokens still verify) |
+//! | `teleport_jwt_keys_unavailable` | gauge | `trust_entry`: 1 while fetches fail and no usable keys are left (tokens are refused) |
 //! | `teleport_jwt_stale_since_seconds` | gauge | `trust_entry`: Unix time the current failure streak began (only while stale) |
 //! | `teleport_jwt_keys_age_seconds` | gauge | `trust_entry`: age of the cached key set (absent before the first fetch) |
 //! | `teleport_jwt_permission_mappings_total` | counter | identities mapped to permissions by `authorize` (once per token) |
@@ -78,8 +79,13 @@ pub struct KeySourceStats {
     pub fetch_duration_sum: f64,
     /// Refetches made because a token named a `kid` the cached set lacks.
     pub unknown_kid_refetches: u64,
-    /// True while fetches fail and the last good keys are still used.
+    /// True while fetches fail and the last good keys are still used: tokens verify, for
+    /// the time `keys_age_seconds` leaves until `max_stale`.
     pub serving_stale: bool,
+    /// True while fetches fail and no usable keys are left (none fetched yet, or the last
+    /// good set is past `max_stale`): this entry's tokens are refused with
+    /// `key_source_unavailable`. Never true together with `serving_stale`.
+    pub keys_unavailable: bool,
     /// Unix seconds at which the current failure streak began (`None` when the last fetch
     /// succeeded or none was made).
     pub failing_since: Option<i64>,
@@ -322,6 +328,12 @@ impl Stats {
                 "1 while key fetches fail and the last good keys are still used.",
                 "gauge",
                 per_entry(&|s| vec![("", vec![entry(s)], n(u64::from(s.serving_stale)))]),
+            ),
+            family(
+                "teleport_jwt_keys_unavailable",
+                "1 while key fetches fail and no usable keys are left: the trust entry's tokens are refused.",
+                "gauge",
+                per_entry(&|s| vec![("", vec![entry(s)], n(u64::from(s.keys_unavailable)))]),
             ),
             family(
                 "teleport_jwt_stale_since_seconds",

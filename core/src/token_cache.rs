@@ -21,8 +21,10 @@
 
 use std::collections::HashMap;
 use std::mem::size_of;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use arc_swap::{ArcSwapOption, Guard};
 use parking_lot::RwLock;
 
 use crate::identity::Identity;
@@ -193,6 +195,45 @@ impl TokenCache {
     /// The estimated bytes held, over all shards.
     pub(crate) fn bytes(&self) -> usize {
         self.shards.iter().map(|s| s.read().bytes).sum()
+    }
+}
+
+/// A verifier's token cache as a forked child finds it: in a new process (see [`crate::fork`])
+/// it is replaced by an empty one, since a thread the child does not have may have held one
+/// of its locks at the fork. The check is one atomic load per lookup.
+pub(crate) struct TokenCacheCell {
+    cache: ArcSwapOption<TokenCache>,
+    /// The fork generation `cache` was built in.
+    generation: AtomicU64,
+    capacity: usize,
+    max_bytes: usize,
+}
+
+impl TokenCacheCell {
+    /// See [`TokenCache::new`]; `None` inside when caching is off.
+    pub(crate) fn new(capacity: usize, max_bytes: usize) -> Self {
+        TokenCacheCell {
+            cache: ArcSwapOption::new(TokenCache::new(capacity, max_bytes).map(Arc::new)),
+            generation: AtomicU64::new(crate::fork::generation()),
+            capacity,
+            max_bytes,
+        }
+    }
+
+    /// Whether caching is on.
+    pub(crate) fn is_on(&self) -> bool {
+        self.capacity > 0 && self.max_bytes > 0
+    }
+
+    /// The cache of this process (`None` inside when caching is off).
+    pub(crate) fn get(&self) -> Guard<Option<Arc<TokenCache>>> {
+        let generation = crate::fork::generation();
+        if self.generation.load(Ordering::Relaxed) != generation {
+            self.cache
+                .store(TokenCache::new(self.capacity, self.max_bytes).map(Arc::new));
+            self.generation.store(generation, Ordering::Relaxed);
+        }
+        self.cache.load()
     }
 }
 

@@ -23,7 +23,7 @@ use crate::keys::cache::{KeyCache, Snapshot, Stop, Wait};
 use crate::keys::{KeySource, OidcDiscovery, RemoteJwks, StaticJwks};
 use crate::policy::{PermissionMapper, Permissions};
 use crate::stats::{Counters, Stats};
-use crate::token_cache::{Entry, TokenCache};
+use crate::token_cache::{Entry, TokenCacheCell};
 
 /// Verifies Teleport tokens. Cheap to clone (an `Arc`); share one per process: its key caches
 /// are what make verification fast and resilient. `Send + Sync`.
@@ -36,7 +36,7 @@ struct Inner {
     entries: Vec<Trust>,
     options: VerifierOptions,
     clock: Arc<dyn Clock>,
-    tokens: Option<TokenCache>,
+    tokens: TokenCacheCell,
     mapper: Option<Arc<dyn PermissionMapper>>,
     /// Outcomes and token-cache lookups (shared with the verifiers `with_permissions` makes).
     counters: Arc<Counters>,
@@ -170,13 +170,19 @@ impl VerifierBuilder {
             }
             let source = key_source(&entry, fetcher.as_ref(), &options)?;
             let sink = events.clone().map(|e| (entry.name.clone(), e));
-            let cache = Arc::new(KeyCache::new(source, options.cache, clock.clone(), sink));
+            let cache = Arc::new(KeyCache::new(
+                source,
+                options.cache,
+                clock.clone(),
+                options.fetch.timeout,
+                sink,
+            ));
             trusts.push(Trust { entry, cache });
         }
         Ok(Verifier {
             inner: Arc::new(Inner {
                 entries: trusts,
-                tokens: TokenCache::new(
+                tokens: TokenCacheCell::new(
                     options.token_cache_capacity,
                     options.token_cache_max_bytes,
                 ),
@@ -246,7 +252,7 @@ impl Verifier {
         Verifier {
             inner: Arc::new(Inner {
                 entries: inner.entries.clone(),
-                tokens: TokenCache::new(
+                tokens: TokenCacheCell::new(
                     inner.options.token_cache_capacity,
                     inner.options.token_cache_max_bytes,
                 ),
@@ -324,7 +330,8 @@ impl Verifier {
     pub fn token_cache_usage(&self) -> (usize, usize) {
         self.inner
             .tokens
-            .as_ref()
+            .get()
+            .as_deref()
             .map_or((0, 0), |c| (c.len(), c.bytes()))
     }
 
@@ -396,8 +403,9 @@ impl Verifier {
     ///
     /// `None` exactly where [`Verifier::verify`] would fetch keys or wait for a fetch in flight
     /// (see [`crate::keys::cache`]): no usable key set yet (or past `max_stale`) and no recent
-    /// failed attempt to answer from, an unknown `kid` within its refetch budget, or a due
-    /// refresh when the refresher thread could not be started. Everything else gets the same
+    /// failed attempt to answer from, an unknown `kid` within its refetch budget or while a
+    /// fetch of its entry is in flight, or a due refresh when the refresher thread could not
+    /// be started. Everything else gets the same
     /// answer as [`Verifier::verify`], errors included: a key endpoint that failed less than a
     /// cooldown ago gives `key_source_unavailable` at once. A new token costs its signature
     /// check (about 17 µs RS256, 55 µs ES256), well within what an async task may spend
@@ -425,7 +433,7 @@ impl Verifier {
     }
 
     fn verify_with(&self, token: &str, now: f64, wait: Wait) -> Result<Arc<Identity>, Stop> {
-        let outcome = if self.inner.tokens.is_none() {
+        let outcome = if !self.inner.tokens.is_on() {
             // Nothing to share the entry with: skip allocating it.
             self.verify_fully(token, now, wait).map(|e| e.identity)
         } else {
@@ -555,7 +563,8 @@ impl Verifier {
     /// The cache entry for a verified token: from the cache when still good, else from a full
     /// verification (then cached).
     fn verified_entry(&self, token: &str, now: f64, wait: Wait) -> Result<Arc<Entry>, Stop> {
-        if let Some(cache) = &self.inner.tokens {
+        let tokens = self.inner.tokens.get();
+        if let Some(cache) = tokens.as_deref() {
             let hit = cache.get(token);
             self.inner.counters.cache_lookup(hit.is_some());
             if let Some(hit) = hit {
@@ -567,7 +576,7 @@ impl Verifier {
             }
         }
         let entry = Arc::new(self.verify_fully(token, now, wait)?);
-        if let Some(cache) = &self.inner.tokens {
+        if let Some(cache) = tokens.as_deref() {
             cache.insert(token, entry.clone(), now);
         }
         Ok(entry)

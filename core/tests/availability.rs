@@ -1,7 +1,10 @@
 //! Availability and bounds, SECURITY-CASES 36-43: no request waits for a fetch it does not
 //! need, unknown-kid refetches have their own budget, the key cache runs on monotonic time,
-//! configuration is bounded, and the verified-token cache is bounded in bytes. Every network
-//! case runs against the mock Teleport on loopback HTTPS.
+//! configuration is bounded, and the verified-token cache is bounded in bytes; and the
+//! production findings of issue 21 (`finding_NN_*`): forked workers, the first tokens of a new
+//! key, forged kids before a rotation, rotations during an outage, the stale/unavailable
+//! gauges. Assertions are on outcomes and counts, never on how long something took. Every
+//! network case runs against the mock Teleport on loopback HTTPS.
 
 mod common;
 
@@ -84,7 +87,7 @@ fn sec_36_keys_past_max_age_and_endpoint_hanging_good_tokens_do_not_wait() {
 }
 
 #[test]
-fn sec_37_unknown_kid_flood_against_hanging_endpoint_leaves_good_tokens_alone() {
+fn sec_37_finding_11_unknown_kid_flood_against_hanging_endpoint_leaves_good_tokens_alone() {
     let a = mock(Algorithm::RS256);
     let b = MockTeleport::start_with(MockOptions {
         algorithm: Algorithm::ES256,
@@ -113,8 +116,6 @@ fn sec_37_unknown_kid_flood_against_hanging_endpoint_leaves_good_tokens_alone() 
         .build()
         .unwrap();
     v.warm_up().unwrap();
-    let healthy = slowest_of(10, &v, |i| distinct(&a, i, None))
-        .max(slowest_of(10, &v, |i| distinct(&b, i, None)));
     a.set_failure(Failure::Hang);
 
     // Eight threads spray tokens with a trusted `iss` and made-up kids (signature irrelevant).
@@ -124,7 +125,7 @@ fn sec_37_unknown_kid_flood_against_hanging_endpoint_leaves_good_tokens_alone() 
             let (v, stop) = (v.clone(), stop.clone());
             let payload = b64(serde_json::to_string(&claims(&a)).unwrap().as_bytes());
             std::thread::spawn(move || {
-                let mut slow_refusals = 0;
+                let mut reasons = std::collections::BTreeSet::new();
                 let mut i = 0u64;
                 while !stop.load(Ordering::Relaxed) {
                     let h = json!({"alg": "RS256", "kid": format!("forged-{t}-{i}"), "typ": "JWT"});
@@ -133,41 +134,53 @@ fn sec_37_unknown_kid_flood_against_hanging_endpoint_leaves_good_tokens_alone() 
                         b64(h.to_string().as_bytes()),
                         b64(&[7; 256])
                     );
-                    let start = Instant::now();
-                    let r = v.verify(&token).map_err(|e| e.reason());
-                    assert_eq!(r.err(), Some(Reason::UnknownKey));
-                    if start.elapsed() > Duration::from_secs(1) {
-                        slow_refusals += 1;
-                    }
+                    reasons.insert(v.verify(&token).map(|_| ()).map_err(|e| e.reason()));
                     i += 1;
                 }
-                (i, slow_refusals)
+                (i, reasons)
             })
         })
         .collect();
-    std::thread::sleep(Duration::from_millis(200)); // the flood is on, one refetch hangs
-    let same = slowest_of(30, &v, |i| distinct(&a, 100 + i, None));
-    let other = slowest_of(30, &v, |i| distinct(&b, 100 + i, None));
+    wait_until("the flood's refetch to reach the hanging endpoint", || {
+        a.request_count_for(JWKS) == 2
+    });
+    // While that refetch hangs, good tokens of both entries are answered without waiting for
+    // it: the non-blocking form (what async servers call) has an answer for every one, and
+    // the blocking form gives the same.
+    for i in 0..30 {
+        for m in [&a, &b] {
+            let token = distinct(m, 100 + i, None);
+            let answer = v.try_verify(&token);
+            assert!(
+                matches!(answer, Some(Ok(_))),
+                "a good token of {} had to wait for the hanging refetch: {answer:?}",
+                m.cluster_name()
+            );
+            v.verify(&distinct(m, 1000 + i, None)).unwrap();
+        }
+    }
     stop.store(true, Ordering::Relaxed);
     // Release the hanging refetch only now, so that the flood really ran against it.
     a.set_failure(Failure::None);
     let mut sprayed = 0;
-    let mut waited = 0;
+    let mut reasons = std::collections::BTreeSet::new();
     for f in flood {
-        let (n, slow) = f.join().unwrap();
+        let (n, r) = f.join().unwrap();
         sprayed += n;
-        waited += slow;
+        reasons.extend(r);
     }
-    assert!(sprayed > 100, "the flood ran: {sprayed} tokens");
-    // Only the caller that started the refetch waited for it; nobody queued behind it.
-    assert!(
-        waited <= 1,
-        "{waited} forged tokens waited for the hanging refetch"
-    );
-    assert!(
-        same < Duration::from_secs(1) && other < Duration::from_secs(1),
-        "good tokens: same entry {same:?}, other entry {other:?}, healthy {healthy:?}"
-    );
+    assert!(sprayed >= 8, "the flood ran: {sprayed} tokens");
+    // Forged kids are refused: unknown, or (while the refetch they waited for failed) the key
+    // source is unavailable. Never accepted.
+    for r in &reasons {
+        assert!(
+            matches!(
+                r,
+                Err(Reason::UnknownKey) | Err(Reason::KeySourceUnavailable)
+            ),
+            "a forged kid got {r:?}"
+        );
+    }
     // The warm-up fetch and one budgeted refetch, however many forged kids arrived.
     assert_eq!(a.request_count_for(JWKS), 2);
     assert_eq!(b.request_count_for(JWKS), 1);
@@ -503,4 +516,282 @@ fn sec_43_extreme_time_arguments_are_typed_errors() {
     let very_far = SystemTime::UNIX_EPOCH + Duration::from_secs(i64::MAX as u64 / 2);
     assert_reason(v.verify_at(&t, very_far), Reason::Expired);
     assert_reason(v.verify_at(&t, UNIX_EPOCH), Reason::NotYetValid);
+}
+
+/// A verifier on a manual clock at [`T0`] for `m`, warmed up (one fetch).
+fn warm_on_manual_clock(m: &MockTeleport) -> (Verifier, Arc<ManualClock>) {
+    let clock = Arc::new(ManualClock::at_unix(T0));
+    let v = Verifier::builder()
+        .trust(TrustEntry::teleport_jwt(
+            &m.proxy_url(),
+            m.cluster_name(),
+            AUD,
+        ))
+        .options(options_for(m))
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    v.warm_up().unwrap();
+    (v, clock)
+}
+
+/// A token with a trusted `iss` and a made-up `kid` (its signature is never checked).
+fn forged_kid(m: &MockTeleport, kid: &str) -> String {
+    let h = json!({"alg": "RS256", "kid": kid, "typ": "JWT"});
+    let payload = b64(serde_json::to_string(&claims(m)).unwrap().as_bytes());
+    format!(
+        "{}.{payload}.{}",
+        b64(h.to_string().as_bytes()),
+        b64(&[7; 256])
+    )
+}
+
+#[test]
+fn finding_03_first_tokens_of_a_new_key_wait_for_its_refetch_instead_of_being_refused() {
+    let m = mock(Algorithm::RS256);
+    let v = verifier(&m);
+    v.warm_up().unwrap();
+    m.rotate_now(Ca::Jwt); // grace period 0: the new key signs, the old one is gone
+    m.set_failure(Failure::Hang); // so the refetch is in flight while the others arrive
+    let started = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let callers: Vec<_> = (0..16)
+        .map(|i| {
+            let (v, started) = (v.clone(), started.clone());
+            let token = distinct(&m, i, None);
+            std::thread::spawn(move || {
+                started.fetch_add(1, Ordering::SeqCst);
+                v.verify(&token).map(|_| ()).map_err(|e| e.reason())
+            })
+        })
+        .collect();
+    wait_until("the first caller's refetch to reach the endpoint", || {
+        m.request_count_for(JWKS) == 2
+    });
+    wait_until("every caller to start", || {
+        started.load(Ordering::SeqCst) == 16
+    });
+    // Give the callers time to reach the cache (scheduling only: nothing is asserted on it).
+    std::thread::sleep(Duration::from_millis(300));
+    m.set_failure(Failure::None); // the refetch is answered
+    let answers: Vec<_> = callers.into_iter().map(|c| c.join().unwrap()).collect();
+    assert!(
+        answers.iter().all(Result::is_ok),
+        "first tokens of the new key: {answers:?}"
+    );
+    assert_eq!(m.request_count_for(JWKS), 2, "one refetch served all 16");
+    assert_eq!(v.stats().key_sources[0].unknown_kid_refetches, 1);
+}
+
+#[test]
+fn finding_04_a_forged_kid_delays_a_real_new_key_by_at_most_the_unknown_kid_interval() {
+    let m = mock(Algorithm::RS256);
+    let (v, clock) = warm_on_manual_clock(&m);
+    let interval = Duration::from_secs(5); // the default cooldown is 30 s; the interval 5 s
+                                           // One forged kid spends the refetch budget...
+    let e = v.verify(&forged_kid(&m, "made-up")).unwrap_err();
+    assert_eq!(e.reason(), Reason::UnknownKey);
+    assert_eq!(m.request_count_for(JWKS), 2);
+    // ...right before a rotation without grace period.
+    m.rotate_now(Ca::Jwt);
+    let token = distinct(&m, 1, Some(T0 as i64));
+    assert_eq!(
+        v.verify(&token).unwrap_err().reason(),
+        Reason::UnknownKey,
+        "inside the interval the budget is spent"
+    );
+    // A flood inside the interval costs nothing more.
+    for i in 0..100 {
+        let _ = v.verify(&forged_kid(&m, &format!("flood-{i}")));
+    }
+    assert_eq!(m.request_count_for(JWKS), 2);
+    // Once the interval has passed, the real key's next token verifies (one refetch).
+    clock.advance(interval);
+    let identity = v
+        .verify(&token)
+        .expect("the new key verifies within the interval");
+    assert_eq!(
+        identity.key_id.as_deref(),
+        Some(&*m.signing_key_id(Ca::Jwt))
+    );
+    assert_eq!(m.request_count_for(JWKS), 3);
+    assert_eq!(v.stats().key_sources[0].unknown_kid_refetches, 2);
+}
+
+#[test]
+fn finding_05_rotation_during_an_outage_is_unavailable_not_unknown_and_recovers_on_the_next_request(
+) {
+    use teleport_jwt::refusal::{Refusal, RefusalOptions};
+    let m = mock(Algorithm::ES256);
+    let (v, clock) = warm_on_manual_clock(&m);
+    m.rotate_now(Ca::Jwt);
+    m.set_failure(Failure::Status(500));
+    let token = distinct(&m, 1, Some(T0 as i64));
+    for attempt in 0..3 {
+        let e = v.verify(&token).unwrap_err();
+        assert_eq!(
+            e.reason(),
+            Reason::KeySourceUnavailable,
+            "attempt {attempt}: {e}"
+        );
+        let answer = Refusal::from_error(&e, RefusalOptions::default());
+        assert_eq!(answer.status, 503);
+        // When the next attempt can be made: the unknown-kid interval, not the default 30 s.
+        assert_eq!(answer.retry_after_secs, Some(5), "attempt {attempt}");
+    }
+    assert_eq!(m.request_count_for(JWKS), 2, "one attempt per interval");
+    // A token whose key is cached still verifies through the outage.
+    m.set_failure(Failure::None);
+    clock.advance(Duration::from_secs(1));
+    assert_eq!(
+        v.verify(&token).unwrap_err().reason(),
+        Reason::KeySourceUnavailable,
+        "the endpoint is back, but no attempt is due yet"
+    );
+    clock.advance(Duration::from_secs(4));
+    v.verify(&token)
+        .expect("recovery is noticed by the first request after the interval");
+    assert_eq!(m.request_count_for(JWKS), 3);
+}
+
+#[test]
+fn finding_08_stale_and_unavailable_gauges_each_mean_one_thing() {
+    let m = mock(Algorithm::RS256);
+    let clock = Arc::new(ManualClock::at_unix(T0));
+    let mut options = options_for(&m);
+    options.cache = CachePolicy {
+        cooldown: Duration::from_secs(1),
+        max_age: Duration::from_secs(2),
+        max_stale: Duration::from_secs(4),
+        ..CachePolicy::default()
+    };
+    let v = Verifier::builder()
+        .trust(TrustEntry::teleport_jwt(
+            &m.proxy_url(),
+            m.cluster_name(),
+            AUD,
+        ))
+        .options(options)
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    v.warm_up().unwrap();
+    let gauges = |v: &Verifier| {
+        let s = &v.stats().key_sources[0];
+        (s.serving_stale, s.keys_unavailable)
+    };
+    let prometheus = |v: &Verifier, name: &str| {
+        let text = v.stats().prometheus_text();
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(&format!("{name}{{")))
+            .unwrap_or_else(|| panic!("{name} missing:\n{text}"))
+            .to_owned();
+        line.rsplit(' ').next().unwrap().to_owned()
+    };
+    assert_eq!(gauges(&v), (false, false), "healthy");
+    m.set_failure(Failure::Status(500));
+    clock.advance(Duration::from_secs(3)); // past max_age: the refresh fails
+    v.verify(&distinct(&m, 1, Some(T0 as i64 + 3))).unwrap();
+    wait_until("the failed refresh", || {
+        v.stats().key_sources[0].fetches_failed >= 1
+    });
+    assert_eq!(gauges(&v), (true, false), "stale keys serve: tokens verify");
+    assert_eq!(prometheus(&v, "teleport_jwt_serving_stale_keys"), "1");
+    assert_eq!(prometheus(&v, "teleport_jwt_keys_unavailable"), "0");
+    clock.advance(Duration::from_secs(2)); // past max_stale
+    let e = v.verify(&distinct(&m, 2, Some(T0 as i64 + 5))).unwrap_err();
+    assert_eq!(e.reason(), Reason::KeySourceUnavailable);
+    assert!(e.retry_after().is_some(), "{e}");
+    assert_eq!(
+        gauges(&v),
+        (false, true),
+        "refusing: the unavailable gauge rises as the stale one falls"
+    );
+    assert_eq!(prometheus(&v, "teleport_jwt_serving_stale_keys"), "0");
+    assert_eq!(prometheus(&v, "teleport_jwt_keys_unavailable"), "1");
+}
+
+/// A key source for the fork test: serves the mock's current JWKS, except that its second
+/// fetch blocks until released, as a fetch in flight at a fork does forever in the child.
+struct GatedSource {
+    mock: Arc<MockTeleport>,
+    calls: std::sync::atomic::AtomicUsize,
+    gate: std::sync::Mutex<std::sync::mpsc::Receiver<()>>,
+}
+
+impl teleport_jwt::KeySource for GatedSource {
+    fn fetch_jwks(&self) -> Result<Vec<u8>, teleport_jwt::VerifyError> {
+        if self.calls.fetch_add(1, Ordering::SeqCst) == 1 {
+            let _ = self.gate.lock().unwrap().recv();
+        }
+        Ok(self.mock.jwks_json(Ca::Jwt).into_bytes())
+    }
+
+    fn describe(&self) -> String {
+        "a gated test source".into()
+    }
+}
+
+#[test]
+fn finding_01_a_forked_child_rebuilds_the_fetch_lock_and_refresher_keeping_the_keys() {
+    // In-process stand-in for a fork: a refetch blocks (holding the fetch lock, as a fetch in
+    // flight at a fork leaves it held in the child), then `after_fork_in_child` tells the
+    // verifier it is in a new process.
+    let m = Arc::new(mock(Algorithm::RS256));
+    let (release, gate) = std::sync::mpsc::channel();
+    let source = Arc::new(GatedSource {
+        mock: m.clone(),
+        calls: Default::default(),
+        gate: std::sync::Mutex::new(gate),
+    });
+    let v = Verifier::builder()
+        .trust(TrustEntry::new(
+            m.cluster_name(),
+            vec![AUD.into()],
+            teleport_jwt::KeysFrom::Source(source.clone()),
+        ))
+        .configure(|o| {
+            o.cache = CachePolicy {
+                cooldown: Duration::from_secs(1),
+                max_age: Duration::from_secs(4),
+                ..CachePolicy::default()
+            };
+            o.fetch.timeout = Duration::from_secs(60);
+        })
+        .build()
+        .unwrap();
+    v.warm_up().unwrap();
+    let before = distinct(&m, 0, None);
+    v.verify(&before).unwrap();
+    m.rotate_now(Ca::Jwt); // grace 0: the old key leaves the JWKS
+    let parent = {
+        let (v, token) = (v.clone(), distinct(&m, 1, None));
+        std::thread::spawn(move || v.verify(&token).map(|_| ()).map_err(|e| e.reason()))
+    };
+    wait_until("the parent's refetch to block", || {
+        source.calls.load(Ordering::SeqCst) == 2
+    });
+    teleport_jwt::fork::after_fork_in_child();
+    // The keys fetched before the fork are kept: the old key's token verifies without a fetch.
+    v.verify(&before)
+        .expect("the keys fetched before the fork are kept");
+    assert_eq!(source.calls.load(Ordering::SeqCst), 2);
+    // A new-key token is not stuck behind the lock the parent's thread holds: the child
+    // refetches on its own lock.
+    let identity = v
+        .verify(&distinct(&m, 3, None))
+        .expect("a new-key token verifies in the child");
+    assert_eq!(
+        identity.key_id.as_deref(),
+        Some(&*m.signing_key_id(Ca::Jwt))
+    );
+    assert_eq!(source.calls.load(Ordering::SeqCst), 3);
+    // The child has a refresher of its own: it refreshes at 3/4 of max_age with no request.
+    wait_until("the child's refresher to refresh", || {
+        source.calls.load(Ordering::SeqCst) >= 4
+    });
+    // The old key left the JWKS: once refreshed, its tokens are refused (case 31).
+    assert_eq!(v.verify(&before).unwrap_err().reason(), Reason::UnknownKey);
+    release.send(()).unwrap();
+    let _ = parent.join().unwrap();
 }

@@ -61,7 +61,7 @@ _OPTION_HELP = {
     "headers": 'header rules, first present wins (default ["Teleport-Jwt-Assertion", '
     '"Authorization: Bearer"])',
     "cache_max_age": "seconds a key set is used before it is refetched (default 600)",
-    "cache_cooldown": "seconds between fetch attempts after a failure or unknown kid (default 30)",
+    "cache_cooldown": "seconds between fetch attempts after a failed fetch (default 30)",
     "cache_max_stale": "seconds the last good keys keep verifying during an outage (default 86400)",
     "cache_max_keys": "most keys accepted from one key set (default 100)",
     "fetch_timeout": "seconds one key fetch may take (default 5)",

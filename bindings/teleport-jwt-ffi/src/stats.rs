@@ -50,8 +50,10 @@ pub struct KeySourceStats {
     pub fetch_duration_sum: Duration,
     /// Refetches made because a token named a `kid` the cached set lacks.
     pub unknown_kid_refetches: i64,
-    /// True while fetches fail and the last good keys are still used.
+    /// True while fetches fail and the last good keys are still used (tokens verify).
     pub serving_stale: bool,
+    /// True while fetches fail and no usable keys are left: tokens are refused.
+    pub keys_unavailable: bool,
     /// Unix seconds at which the current failure streak began.
     pub failing_since: Option<i64>,
     /// The last fetch's error while fetches fail: `"<code>: <message>"`.

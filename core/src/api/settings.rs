@@ -57,8 +57,8 @@ macro_rules! describe_verifier_settings {
             /// How long fetched keys are used before a refresh (default 10 min; from
             /// `cache_cooldown` to 24 h). They are refreshed in the background at 3/4 of it.
             cache_max_age: Duration => cache.max_age,
-            /// Minimum time between refetches on unknown `kid`s, and between attempts after a
-            /// failed fetch (default 30 s; from 1 s to 1 h).
+            /// Minimum time between attempts after a failed fetch (default 30 s; from 1 s to 1
+            /// h). Unknown `kid`s refetch at most once per 5 s, or per this when shorter.
             cache_cooldown: Duration => cache.cooldown,
             /// How long the last good keys keep verifying while fetches fail (default 24 h;
             /// from `cache_max_age` to 7 days).

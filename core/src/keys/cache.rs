@@ -14,21 +14,31 @@
 //!   keep verifying with the last good set, without waiting, until it is `max_stale` [24 h]
 //!   old; then verification fails closed with `key_source_unavailable`.
 //! - **No usable set** (none fetched yet, or the last one is past `max_stale`). Only then does
-//!   a request wait, for one fetch and at most the fetch timeout. Fetches are single-flight:
-//!   callers that arrive while one is in flight wait for it and share its result. After a
-//!   failed attempt such callers are answered at once with its error until a cooldown has
-//!   passed.
-//! - **Unknown `kid`.** A token whose key is not in the set may cause a refetch, at most one per
-//!   `cooldown` from a budget of its own: routine refreshes do not use it, so a key published
-//!   right after a refresh verifies on its first token. Only the caller that starts the refetch
-//!   waits for it. While any fetch is in flight, other callers with an unknown `kid` are
-//!   answered from the current set at once (`unknown_key`) instead of queueing, so a flood of
-//!   made-up `kid`s ties up at most one thread per cooldown. No such refetch is tried while the
-//!   source is backing off after a failure.
+//!   a request whose key is known wait, for one fetch and at most the fetch timeout. Fetches
+//!   are single-flight: callers that arrive while one is in flight wait for it and share its
+//!   result. After a failed attempt such callers are answered at once with its error until a
+//!   cooldown has passed.
+//! - **Unknown `kid`** (a token whose key is not in the set: a rotation, or a forgery). It may
+//!   cause a refetch at most once per [`UNKNOWN_KID_INTERVAL`] [5 s, or the cooldown if
+//!   shorter], counted from the end of the previous one, from a budget of its own: routine
+//!   refreshes do not use it, so a key published right after a refresh verifies on its first
+//!   token, and a forged `kid` that spent the budget delays a real new key by at most that
+//!   interval. While a fetch of the entry is in flight, every caller with an unknown `kid`
+//!   waits for it (at most the fetch timeout) and gets its answer, so the first tokens of a
+//!   new key are not refused while their refetch runs. Tokens whose key is cached never wait.
+//!   While the entry's fetches fail, an unknown `kid` is `key_source_unavailable` (the key may
+//!   well exist; the source cannot say), and a refetch within the budget notices the source's
+//!   recovery on that very request.
 //! - A fetched set replaces the whole set, so removed keys stop verifying.
+//! - Every `key_source_unavailable` says when the next attempt can be made
+//!   ([`crate::VerifyError::retry_after`]), which is what a server's `Retry-After` says.
 //!
-//! A warm verification takes a shared read lock to clone an `Arc` and reads two atomics; it
-//! never waits for a fetch and never serialises with other verifications.
+//! A warm verification loads the current set without a lock and reads three atomics; it never
+//! waits for a fetch and never serialises with other verifications.
+//!
+//! A forked child (see [`crate::fork`]) keeps the keys and rebuilds the rest: the fetch lock,
+//! which a fetch in flight at the fork leaves held forever, the failure bookkeeping and the
+//! refresher thread, which a child does not inherit.
 //!
 //! A caller that must not block (an async runtime's worker thread) asks through
 //! [`crate::Verifier::try_verify`]: wherever the rules above would make it fetch or wait for a
@@ -42,13 +52,15 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, Weak};
 use std::time::Duration;
 
-use parking_lot::{Condvar, Mutex, MutexGuard, RwLock};
+use arc_swap::{ArcSwap, ArcSwapOption};
+use parking_lot::{Condvar, Mutex, MutexGuard};
 
 use super::set::KeySet;
 use super::source::KeySource;
 use crate::clock::{unix_seconds, Clock};
 use crate::error::{err, Reason, VerifyError};
 use crate::events::{KeyEvent, KeyEvents};
+use crate::fork::Owner;
 use crate::stats::{FetchCounters, KeyInfo, KeySourceStats};
 
 /// Where a cache reports [`KeyEvent`]s: the trust entry's name and the receiver.
@@ -98,8 +110,9 @@ pub struct CachePolicy {
     /// How long a fetched key set is used before it counts as stale (default 10 minutes,
     /// at least `cooldown`, at most 24 hours). It is refreshed in the background at 3/4 of it.
     pub max_age: Duration,
-    /// Minimum time between two refetches caused by unknown `kid`s, and between two attempts
-    /// after a failed fetch (default 30 seconds; from 1 second to 1 hour).
+    /// Minimum time between two attempts after a failed fetch (default 30 seconds; from 1
+    /// second to 1 hour). Unknown-`kid` refetches have a shorter interval of their own
+    /// ([`CachePolicy::unknown_kid_interval`]: 5 seconds, or this when shorter).
     pub cooldown: Duration,
     /// How long the last good key set may keep verifying while fetches fail (default 24
     /// hours; from `max_age` to 7 days).
@@ -159,6 +172,18 @@ impl CachePolicy {
     }
 }
 
+/// The most time between two refetches caused by unknown `kid`s (the cooldown, when it is
+/// shorter): how long a forged `kid` that spent the budget can delay a real new key.
+pub const UNKNOWN_KID_INTERVAL: Duration = Duration::from_secs(5);
+
+impl CachePolicy {
+    /// Minimum time between two unknown-`kid` refetches: [`UNKNOWN_KID_INTERVAL`], or the
+    /// cooldown when that is shorter.
+    pub fn unknown_kid_interval(&self) -> Duration {
+        self.cooldown.min(UNKNOWN_KID_INTERVAL)
+    }
+}
+
 /// One fetched key set and when it was fetched.
 #[derive(Debug)]
 pub(crate) struct Snapshot {
@@ -167,7 +192,7 @@ pub(crate) struct Snapshot {
     pub(crate) fetched_at: Duration,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct FetchState {
     /// Monotonic time the latest attempt ended, successful or not.
     last_attempt: Option<Duration>,
@@ -175,7 +200,7 @@ struct FetchState {
     last_error: Option<VerifyError>,
     /// Consecutive failed attempts, for the recovery log line.
     failures: u64,
-    /// Monotonic time of the latest refetch caused by an unknown `kid` (its own budget).
+    /// Monotonic time the latest refetch caused by an unknown `kid` ended (its own budget).
     last_unknown_kid_refetch: Option<Duration>,
     /// Monotonic time stale keys began serving in the current outage (`None`: they are not).
     stale_since: Option<Duration>,
@@ -193,30 +218,63 @@ pub(crate) struct KeyCache {
     source: Arc<dyn KeySource>,
     policy: CachePolicy,
     clock: Arc<dyn Clock>,
-    current: RwLock<Option<Arc<Snapshot>>>,
-    /// Held for the whole of a fetch: this is what makes fetches single-flight.
-    fetch: Mutex<FetchState>,
+    /// The longest a caller waits for a fetch in flight: the fetch timeout.
+    wait_limit: Duration,
+    /// The key set in use. Lock-free to read (the hot path), and so never inherited locked by
+    /// a forked child.
+    current: ArcSwapOption<Snapshot>,
+    /// What belongs to one process: rebuilt in a forked child (see [`crate::fork`]).
+    local: ArcSwap<Local>,
+    /// The fork generation `local` was built in; one atomic load tells the hot path of a fork.
+    generation: AtomicU64,
     /// Number of completed fetch attempts; lets a waiter see that another caller fetched.
     attempts: AtomicU64,
     /// Successful and failed fetches, for diagnostics and tests.
     pub(crate) fetches: AtomicU64,
     /// Fetch results, latencies and unknown-`kid` refetches, for [`KeyCache::stats`].
     counters: FetchCounters,
-    /// The failure streak as [`KeyCache::stats`] shows it: Unix seconds it began and the last
-    /// error's text. Its own lock, so that reading it never waits for a fetch in flight.
-    failing: Mutex<Option<(i64, String)>>,
     events: EventSink,
     /// Monotonic nanoseconds from which the refresher has work to do ([`NOT_PLANNED`]: none).
     /// A request past it wakes the refresher (see [`KeyCache::nudge`]).
     refresh_due: AtomicU64,
+}
+
+/// The part of a key cache that only makes sense in the process that built it.
+struct Local {
+    owner: Owner,
+    /// Held for the whole of a fetch: this is what makes fetches single-flight.
+    fetch: Mutex<FetchState>,
+    /// The failure streak as [`KeyCache::stats`] shows it: Unix seconds it began and the last
+    /// error's text. Its own lock, so that reading it never waits for a fetch in flight.
+    failing: Mutex<Option<(i64, String)>>,
     /// The refresher's wake-up signal; `None` inside when its thread could not be started.
     refresher: OnceLock<Option<Arc<Signal>>>,
 }
 
-impl Drop for KeyCache {
-    fn drop(&mut self) {
+impl Local {
+    fn new(owner: Owner, fetch: FetchState, failing: Option<(i64, String)>) -> Local {
+        Local {
+            owner,
+            fetch: Mutex::new(fetch),
+            failing: Mutex::new(failing),
+            refresher: OnceLock::new(),
+        }
+    }
+
+    /// Stops this process's refresher, if it started one.
+    fn stop_refresher(&self) {
         if let Some(Some(signal)) = self.refresher.get() {
             signal.stop();
+        }
+    }
+}
+
+impl Drop for KeyCache {
+    fn drop(&mut self) {
+        let local = self.local.load();
+        // A parent's refresher is not this process's to stop (nor its signal's lock to take).
+        if local.owner.is_current() {
+            local.stop_refresher();
         }
     }
 }
@@ -225,31 +283,81 @@ fn nanos(d: Duration) -> u64 {
     u64::try_from(d.as_nanos()).unwrap_or(NOT_PLANNED - 1)
 }
 
+/// At least a second (what `Retry-After` can say), for "try again in".
+fn at_least_a_second(d: Duration) -> Duration {
+    d.max(Duration::from_secs(1))
+}
+
 impl KeyCache {
     pub(crate) fn new(
         source: Arc<dyn KeySource>,
         policy: CachePolicy,
         clock: Arc<dyn Clock>,
+        wait_limit: Duration,
         events: EventSink,
     ) -> Self {
+        let owner = Owner::current();
         KeyCache {
             source,
             policy,
             clock,
-            current: RwLock::new(None),
-            fetch: Mutex::new(FetchState::default()),
+            wait_limit,
+            current: ArcSwapOption::empty(),
+            local: ArcSwap::from_pointee(Local::new(owner, FetchState::default(), None)),
+            generation: AtomicU64::new(owner.generation()),
             attempts: AtomicU64::new(0),
             fetches: AtomicU64::new(0),
             counters: FetchCounters::default(),
-            failing: Mutex::new(None),
             events,
             refresh_due: AtomicU64::new(NOT_PLANNED),
-            refresher: OnceLock::new(),
         }
     }
 
     pub(crate) fn describe(&self) -> String {
         self.source.describe()
+    }
+
+    /// This process's state: rebuilt first when it was built in another process (a fork).
+    /// Compares the process id: for the paths that fetch or plan a fetch, not the hot path.
+    fn local(&self) -> Arc<Local> {
+        let local = self.local.load_full();
+        if local.owner.is_current() {
+            return local;
+        }
+        self.rebuild_after_fork(&local)
+    }
+
+    /// A forked child's state, from the parent's: the fetch bookkeeping and failure streak are
+    /// copied when no thread of the parent held them at the fork, and started afresh when one
+    /// did (a fetch in flight, whose thread the child does not have); the keys stay as they
+    /// are. The refresh is planned from the keys' age, and the child's own refresher starts on
+    /// the next nudge.
+    fn rebuild_after_fork(&self, old: &Arc<Local>) -> Arc<Local> {
+        let owner = Owner::current();
+        if old.owner.generation() != owner.generation() && !old.owner.is_current() {
+            log::debug!(
+                "teleport-jwt: keys from {}: new process, rebuilding the key cache's locks and refresher",
+                self.describe()
+            );
+        }
+        let fetch = old.fetch.try_lock().map(|s| s.clone()).unwrap_or_default();
+        let failing = old.failing.try_lock().and_then(|f| f.clone());
+        let fresh = Arc::new(Local::new(owner, fetch, failing));
+        let previous = self.local.compare_and_swap(old, fresh.clone());
+        if !Arc::ptr_eq(&previous, old) {
+            // Another thread of this process rebuilt first: use theirs.
+            return self.local.load_full();
+        }
+        if old.owner.pid() == owner.pid() {
+            // Same process, new generation (`after_fork_in_child` without a fork): the old
+            // refresher is alive and would run beside the new one.
+            old.stop_refresher();
+        }
+        self.generation.store(owner.generation(), Ordering::Relaxed);
+        let state = fresh.fetch.lock();
+        self.plan(&state);
+        drop(state);
+        fresh
     }
 
     /// Sends `event` (built only when someone listens); a panicking receiver is contained.
@@ -266,10 +374,11 @@ impl KeyCache {
     /// fetch holds.
     pub(crate) fn stats(&self, trust_entry: &str) -> KeySourceStats {
         let (fetch_duration_buckets, fetch_duration_sum) = self.counters.histogram();
-        let failing = self.failing.lock().clone();
-        let current = self.current.read().clone();
+        let failing = self.local().failing.lock().clone();
+        let current = self.current.load_full();
         let now = self.clock.monotonic();
         let age = current.as_deref().map(|s| self.age(now, s));
+        let usable = age.is_some_and(|a| a < self.policy.max_stale);
         let keys = current
             .as_ref()
             .map(|s| {
@@ -291,7 +400,8 @@ impl KeyCache {
             fetch_duration_buckets,
             fetch_duration_sum,
             unknown_kid_refetches: self.counters.unknown_kid_refetches.load(Ordering::Relaxed),
-            serving_stale: failing.is_some() && age.is_some_and(|a| a < self.policy.max_stale),
+            serving_stale: failing.is_some() && usable,
+            keys_unavailable: failing.is_some() && !usable,
             keys_age_seconds: age.map(|a| a.as_secs_f64()),
             failing_since: failing.as_ref().map(|(since, _)| *since),
             last_fetch_error: failing.map(|(_, e)| e),
@@ -311,7 +421,12 @@ impl KeyCache {
 
     /// [`KeyCache::get`], or with [`Wait::Never`] `WouldWait` where it would fetch or wait.
     pub(crate) fn get_with(self: &Arc<Self>, wait: Wait) -> Result<Arc<Snapshot>, Stop> {
-        let snapshot = self.current.read().clone();
+        if self.generation.load(Ordering::Relaxed) != crate::fork::generation() {
+            // A forked child's first use: its own locks and refresher before anything else.
+            self.local();
+            self.nudge();
+        }
+        let snapshot = self.current.load_full();
         let now = self.clock.monotonic();
         if let Some(s) = &snapshot {
             let age = self.age(now, s);
@@ -319,13 +434,13 @@ impl KeyCache {
                 if nanos(now) >= self.refresh_due.load(Ordering::Acquire) && !self.nudge() {
                     // No refresher thread: refresh here, but only when no fetch is in flight.
                     if age >= self.policy.max_age {
-                        if let Some(state) = self.fetch.try_lock() {
-                            if wait == Wait::Never {
-                                return Err(Stop::WouldWait);
-                            }
-                            let (fetched, _) = self.routine_refresh(state);
-                            return Ok(fetched.unwrap_or_else(|| s.clone()));
-                        }
+                        let local = self.local();
+                        let fetched = match local.fetch.try_lock() {
+                            Some(_) if wait == Wait::Never => return Err(Stop::WouldWait),
+                            Some(state) => self.routine_refresh(&local, state).0,
+                            None => None,
+                        };
+                        return Ok(fetched.unwrap_or_else(|| s.clone()));
                     }
                 }
                 return Ok(s.clone());
@@ -337,48 +452,112 @@ impl KeyCache {
         }
     }
 
-    /// Called when `seen` has no key for a token: refetches at most once per cooldown (see the
-    /// module docs) and returns the newest set, `seen` itself when no refetch was made.
-    /// With [`Wait::Never`], `WouldWait` where it would refetch (nothing is recorded then).
+    /// Called when `seen` has no key for a token: waits for a fetch in flight, or refetches at
+    /// most once per [`CachePolicy::unknown_kid_interval`] (see the module docs), and returns
+    /// the newest set, `seen` itself when no fetch was made. While the source is failing, the
+    /// answer is its error (`key_source_unavailable`), not the old set. With [`Wait::Never`],
+    /// `WouldWait` where it would wait or refetch (nothing is recorded then).
     pub(crate) fn refresh_for_unknown_key(
         self: &Arc<Self>,
         seen: &Arc<Snapshot>,
         wait: Wait,
     ) -> Result<Arc<Snapshot>, Stop> {
-        let newer = |cache: &Self| match cache.current.read().clone() {
+        let newer = |cache: &Self| match cache.current.load_full() {
             Some(current) if !Arc::ptr_eq(&current, seen) => Some(current),
             _ => None,
         };
         if let Some(current) = newer(self) {
             return Ok(current);
         }
-        // A fetch in flight: answer from what we have rather than queue behind it.
-        let Some(mut state) = self.fetch.try_lock() else {
-            return Ok(seen.clone());
+        let local = self.local();
+        let observed = self.attempts.load(Ordering::Acquire);
+        let mut state = match local.fetch.try_lock() {
+            Some(state) => state,
+            // A fetch in flight: its answer is this caller's answer, so wait for it.
+            None if wait == Wait::Never => return Err(Stop::WouldWait),
+            None => match local.fetch.try_lock_for(self.wait_limit) {
+                Some(state) => state,
+                None => {
+                    return Err(Stop::Error(
+                        err(
+                            Reason::KeySourceUnavailable,
+                            format!(
+                                "a key fetch from {} is taking longer than {}s",
+                                self.describe(),
+                                self.wait_limit.as_secs_f64()
+                            ),
+                        )
+                        .retry_after_in(Duration::from_secs(1)),
+                    ))
+                }
+            },
         };
         if let Some(current) = newer(self) {
             return Ok(current);
         }
         let now = self.clock.monotonic();
-        let within_cooldown =
-            |t: Option<Duration>| t.is_some_and(|t| now.saturating_sub(t) < self.policy.cooldown);
-        if (state.last_error.is_some() && within_cooldown(state.last_attempt))
-            || within_cooldown(state.last_unknown_kid_refetch)
-        {
-            return Ok(seen.clone());
+        if self.attempts.load(Ordering::Acquire) != observed {
+            // The fetch we waited for failed (a success would have replaced `seen`).
+            return Err(Stop::Error(self.source_failing(&state, now)));
+        }
+        let interval = self.policy.unknown_kid_interval();
+        let budget_spent = state
+            .last_unknown_kid_refetch
+            .is_some_and(|t| now.saturating_sub(t) < interval);
+        if budget_spent {
+            return match state.last_error {
+                Some(_) => Err(Stop::Error(self.source_failing(&state, now))),
+                None => Ok(seen.clone()),
+            };
         }
         if wait == Wait::Never {
             return Err(Stop::WouldWait);
         }
-        state.last_unknown_kid_refetch = Some(now);
         self.counters
             .unknown_kid_refetches
             .fetch_add(1, Ordering::Relaxed);
-        let fetched = self.fetch_locked(&mut state, now).ok();
+        let fetched = self.fetch_locked(&local, &mut state, now);
+        // The budget counts from the end of the attempt: a hanging endpoint is not asked again
+        // the moment it gives up.
+        state.last_unknown_kid_refetch = Some(self.clock.monotonic());
+        let answer = match fetched {
+            Ok(s) => Ok(s),
+            Err(_) => Err(Stop::Error(self.source_failing(&state, now))),
+        };
         self.plan(&state);
         drop(state);
         self.nudge();
-        Ok(fetched.unwrap_or_else(|| seen.clone()))
+        answer
+    }
+
+    /// The answer to an unknown `kid` while the source fails: `key_source_unavailable` with
+    /// the failure, and when an unknown `kid` may next cause an attempt.
+    fn source_failing(&self, state: &FetchState, now: Duration) -> VerifyError {
+        let last = state
+            .last_error
+            .as_ref()
+            .map_or("no answer yet", |e| e.message());
+        let next = state
+            .last_unknown_kid_refetch
+            .map_or(Duration::ZERO, |t| {
+                (t + self.policy.unknown_kid_interval()).saturating_sub(now)
+            })
+            .min(self.next_attempt_in(state, now));
+        err(
+            Reason::KeySourceUnavailable,
+            format!(
+                "the token's key is not among the cached keys, and fetching keys from {} fails: {last}",
+                self.describe(),
+            ),
+        )
+        .retry_after_in(at_least_a_second(next))
+    }
+
+    /// How long until the next routine attempt (a cooldown after a failure).
+    fn next_attempt_in(&self, state: &FetchState, now: Duration) -> Duration {
+        state.last_attempt.map_or(Duration::ZERO, |t| {
+            (t + self.policy.cooldown).saturating_sub(now)
+        })
     }
 
     /// The cold path for a caller that may not wait: the answer of the latest failed attempt
@@ -388,12 +567,13 @@ impl KeyCache {
         self: &Arc<Self>,
         stale: Option<Arc<Snapshot>>,
     ) -> Result<Arc<Snapshot>, Stop> {
+        let local = self.local();
         // A fetch in flight holds the lock: waiting for it is what the caller may not do.
-        let Some(state) = self.fetch.try_lock() else {
+        let Some(state) = local.fetch.try_lock() else {
             return Err(Stop::WouldWait);
         };
         let now = self.clock.monotonic();
-        if let Some(s) = self.current.read().clone() {
+        if let Some(s) = self.current.load_full() {
             if self.age(now, &s) < self.policy.max_stale {
                 return Ok(s);
             }
@@ -423,12 +603,13 @@ impl KeyCache {
         self: &Arc<Self>,
         stale: Option<Arc<Snapshot>>,
     ) -> Result<Arc<Snapshot>, VerifyError> {
+        let local = self.local();
         let observed = self.attempts.load(Ordering::Acquire);
-        let mut state = self.fetch.lock();
+        let mut state = local.fetch.lock();
         let now = self.clock.monotonic();
         if self.attempts.load(Ordering::Acquire) != observed {
             // Another caller fetched while we waited for the lock: share its result.
-            if let Some(s) = self.current.read().clone() {
+            if let Some(s) = self.current.load_full() {
                 if self.age(now, &s) < self.policy.max_stale {
                     return Ok(s);
                 }
@@ -436,21 +617,21 @@ impl KeyCache {
             return Err(self.unavailable(&state, stale.as_deref(), now));
         }
         if !self.backing_off(&state, now) {
-            if let Ok(s) = self.fetch_locked(&mut state, now) {
+            if let Ok(s) = self.fetch_locked(&local, &mut state, now) {
                 self.plan(&state);
                 drop(state);
                 self.nudge();
                 return Ok(s);
             }
         }
-        let e = self.unavailable(&state, stale.as_deref(), now);
+        let e = self.unavailable(&state, stale.as_deref(), self.clock.monotonic());
         self.plan(&state);
         drop(state);
         self.nudge();
         Err(e)
     }
 
-    /// The error for a caller left without usable keys.
+    /// The error for a caller left without usable keys, with when the next attempt is due.
     fn unavailable(
         &self,
         state: &FetchState,
@@ -461,8 +642,9 @@ impl KeyCache {
             .last_error
             .clone()
             .unwrap_or_else(|| err(Reason::KeySourceUnavailable, "no keys fetched yet"));
+        let retry = at_least_a_second(self.next_attempt_in(state, now));
         match stale {
-            None => last,
+            None => last.retry_after_in(retry),
             Some(s) => err(
                 Reason::KeySourceUnavailable,
                 format!(
@@ -472,13 +654,15 @@ impl KeyCache {
                     self.policy.max_stale.as_secs(),
                     last.message()
                 ),
-            ),
+            )
+            .retry_after_in(retry),
         }
     }
 
     /// One fetch, with the fetch lock held. Records the outcome.
     fn fetch_locked(
         &self,
+        local: &Local,
         state: &mut MutexGuard<'_, FetchState>,
         now: Duration,
     ) -> Result<Arc<Snapshot>, VerifyError> {
@@ -499,7 +683,7 @@ impl KeyCache {
             Ok(keys) => {
                 let fetched_at = self.clock.monotonic();
                 let snapshot = Arc::new(Snapshot { keys, fetched_at });
-                let previous = self.current.write().replace(snapshot.clone());
+                let previous = self.current.swap(Some(snapshot.clone()));
                 if self.events.is_some() {
                     let kids = |s: Option<&Snapshot>| -> std::collections::BTreeSet<String> {
                         s.map(|s| {
@@ -545,12 +729,12 @@ impl KeyCache {
                 state.failures = 0;
                 state.stale_since = None;
                 state.max_stale_reported = false;
-                *self.failing.lock() = None;
+                *local.failing.lock() = None;
                 Ok(snapshot)
             }
             Err(e) => {
                 state.failures += 1;
-                match self.current.read().as_deref() {
+                match self.current.load().as_deref() {
                     Some(s) => log::warn!(
                         "teleport-jwt: fetching keys failed: {e}; verifying with the last good keys (fetched {}s ago) until they are {}s old",
                         self.age(now, s).as_secs(),
@@ -559,7 +743,7 @@ impl KeyCache {
                     None => log::warn!("teleport-jwt: fetching keys failed: {e}"),
                 }
                 state.last_error = Some(e.clone());
-                let mut failing = self.failing.lock();
+                let mut failing = local.failing.lock();
                 let since = match failing.as_ref() {
                     Some((since, _)) => *since,
                     #[allow(clippy::cast_possible_truncation)]
@@ -568,7 +752,7 @@ impl KeyCache {
                 *failing = Some((since, e.to_string()));
                 drop(failing);
                 let ended = self.clock.monotonic();
-                let keys_age = self.current.read().as_deref().map(|s| self.age(ended, s));
+                let keys_age = self.current.load().as_deref().map(|s| self.age(ended, s));
                 let max_stale = self.policy.max_stale;
                 let serving_stale = keys_age.is_some_and(|age| age < max_stale);
                 self.emit(|trust_entry| KeyEvent::FetchFailed {
@@ -627,7 +811,7 @@ impl KeyCache {
     /// request fetches). Stores it in `refresh_due` and returns it.
     fn plan(&self, state: &FetchState) -> Option<Duration> {
         let retry = state.last_attempt.map(|t| t + self.policy.cooldown);
-        let current = self.current.read().clone();
+        let current = self.current.load_full();
         let due = match current {
             Some(s) if state.last_error.is_none() => {
                 let ahead = s.fetched_at + self.policy.refresh_ahead();
@@ -644,20 +828,22 @@ impl KeyCache {
     /// was fetched, and the next plan.
     fn routine_refresh(
         &self,
+        local: &Local,
         mut state: MutexGuard<'_, FetchState>,
     ) -> (Option<Arc<Snapshot>>, Option<Duration>) {
         let now = self.clock.monotonic();
         let fetched = match self.plan(&state) {
-            Some(due) if due <= now => self.fetch_locked(&mut state, now).ok(),
+            Some(due) if due <= now => self.fetch_locked(local, &mut state, now).ok(),
             _ => None,
         };
         (fetched, self.plan(&state))
     }
 
-    /// Wakes the refresher (starting it on first use) so it re-reads the plan. Returns false
-    /// when no refresher thread could be started.
+    /// Wakes the refresher (starting it on first use, and again in a forked child) so it
+    /// re-reads the plan. Returns false when no refresher thread could be started.
     fn nudge(self: &Arc<Self>) -> bool {
-        let signal = self.refresher.get_or_init(|| self.start_refresher());
+        let local = self.local();
+        let signal = local.refresher.get_or_init(|| self.start_refresher());
         match signal {
             Some(signal) => {
                 // Claim this due time so that concurrent requests do not all wake it.
@@ -687,27 +873,40 @@ impl KeyCache {
         }
     }
 
-    /// One round of the refresher: a fetch if one is due; returns how long to sleep.
-    fn refresher_round(&self) -> Duration {
-        match self.routine_refresh(self.fetch.lock()) {
+    /// One round of the refresher: a fetch if one is due; returns how long to sleep, or `None`
+    /// when `signal` is no longer this cache's (a rebuild replaced it: this thread is done).
+    fn refresher_round(&self, signal: &Arc<Signal>) -> Option<Duration> {
+        let local = self.local();
+        match local.refresher.get() {
+            Some(Some(mine)) if Arc::ptr_eq(mine, signal) => {}
+            _ => return None,
+        }
+        let state = local.fetch.lock();
+        Some(match self.routine_refresh(&local, state) {
             (_, Some(due)) => due.saturating_sub(self.clock.monotonic()),
             (_, None) => IDLE,
-        }
+        })
     }
 }
 
 /// The refresher thread of one key cache: sleeps until the plan says a fetch is due (or a
-/// request nudges it), fetches, and exits once the cache is gone.
+/// request nudges it), fetches, and exits once the cache is gone or has a new refresher.
 fn refresher(cache: Weak<KeyCache>, signal: Arc<Signal>) {
     loop {
         let sleep = {
             let Some(cache) = cache.upgrade() else { return };
             // A panicking key source must not end the refresher: the attempt is recorded before
             // the source is called, so the next one waits a cooldown.
-            catch_unwind(AssertUnwindSafe(|| cache.refresher_round())).unwrap_or_else(|_| {
-                log::error!("teleport-jwt: the key source panicked during a background refresh");
-                cache.policy.cooldown
-            })
+            match catch_unwind(AssertUnwindSafe(|| cache.refresher_round(&signal))) {
+                Ok(Some(sleep)) => sleep,
+                Ok(None) => return,
+                Err(_) => {
+                    log::error!(
+                        "teleport-jwt: the key source panicked during a background refresh"
+                    );
+                    cache.policy.cooldown
+                }
+            }
         };
         // Never spin: even a plan in the past waits a little (the clock may be a test's).
         if !signal.wait(sleep.max(Duration::from_millis(10))) {

@@ -16,8 +16,9 @@ use crate::json;
 /// Produces the current JWKS document (`{"keys": [...]}`) of one issuer.
 ///
 /// Implement it to take keys from your own storage or configuration service. It is called only
-/// when the cache needs keys (at most once per cooldown on unknown `kid`s, and when the cached
-/// set is older than the maximum age), never on a warm verification. Return an error with
+/// when the cache needs keys (at most once per [`crate::keys::cache::UNKNOWN_KID_INTERVAL`] on
+/// unknown `kid`s, and when the cached set is older than the maximum age), never on a warm
+/// verification. Return an error with
 /// [`Reason::KeySourceUnavailable`] for a transient failure; the last good keys stay in use.
 pub trait KeySource: Send + Sync {
     /// The current JWKS document, as JSON bytes.

@@ -102,6 +102,7 @@ final class StatsTests: XCTestCase {
         expectCode("key_source_unavailable") { try v.verify(token: token) }
         let source = v.stats().keySources[0]
         XCTAssertFalse(source.servingStale)
+        XCTAssertTrue(source.keysUnavailable, "past max_stale: tokens are refused, and the gauge says so")
         XCTAssertGreaterThanOrEqual(source.keysAge ?? 0, 2)
         mock.setFailure(failure: .none)
         waitFor("fetchRecovered") {

@@ -109,6 +109,7 @@ class StatsTest {
                 expectCode("key_source_unavailable") { v.verify(token) }
                 val source = v.stats().keySources.single()
                 assertFalse(source.servingStale)
+                assertTrue(source.keysUnavailable, "past max_stale: tokens are refused, and the gauge says so")
                 assertTrue(source.keysAge!! >= Duration.ofSeconds(2), "${source.keysAge}")
 
                 mock.setFailure(Failure.None)
