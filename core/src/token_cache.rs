@@ -23,16 +23,27 @@
 use std::collections::HashMap;
 use std::mem::size_of;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use arc_swap::{ArcSwapOption, Guard};
-use parking_lot::RwLock;
 
 use crate::identity::Identity;
 use crate::keys::VerifyingKey;
 use crate::policy::Permissions;
 
 const SHARDS: usize = 16;
+
+// The standard library's locks, not `parking_lot`'s: a forked child inherits `parking_lot`'s
+// process-wide table of waiting threads with the parent's waiters in it (see
+// `crate::keys::cache`). A shard's state is valid at every step, so a lock a panicking
+// thread left is taken over.
+fn read(shard: &RwLock<Shard>) -> RwLockReadGuard<'_, Shard> {
+    shard.read().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn write(shard: &RwLock<Shard>) -> RwLockWriteGuard<'_, Shard> {
+    shard.write().unwrap_or_else(PoisonError::into_inner)
+}
 
 /// What a hit needs to re-check.
 pub(crate) struct Entry {
@@ -159,11 +170,11 @@ impl TokenCache {
     }
 
     pub(crate) fn get(&self, token: &str) -> Option<Arc<Entry>> {
-        self.shard(token).read().get(token).map(|s| s.entry.clone())
+        read(self.shard(token)).get(token).map(|s| s.entry.clone())
     }
 
     pub(crate) fn remove(&self, token: &str) {
-        self.shard(token).write().remove(token);
+        write(self.shard(token)).remove(token);
     }
 
     /// Remembers a verified token, unless its entry is too large to be worth its memory.
@@ -172,7 +183,7 @@ impl TokenCache {
         if size > self.per_shard_bytes / 4 {
             return;
         }
-        let mut shard = self.shard(token).write();
+        let mut shard = write(self.shard(token));
         self.place(&mut shard, token, entry, size, now);
     }
 
@@ -183,7 +194,7 @@ impl TokenCache {
     /// another verification of the same token).
     pub(crate) fn resize(&self, token: &str, entry: &Arc<Entry>, now: f64) {
         let size = entry_size(token, entry);
-        let mut shard = self.shard(token).write();
+        let mut shard = write(self.shard(token));
         if !shard
             .get(token)
             .is_some_and(|s| Arc::ptr_eq(&s.entry, entry))
@@ -216,12 +227,12 @@ impl TokenCache {
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.shards.iter().map(|s| s.read().slots.len()).sum()
+        self.shards.iter().map(|s| read(s).slots.len()).sum()
     }
 
     /// The estimated bytes held, over all shards.
     pub(crate) fn bytes(&self) -> usize {
-        self.shards.iter().map(|s| s.read().bytes).sum()
+        self.shards.iter().map(|s| read(s).bytes).sum()
     }
 }
 

@@ -346,6 +346,36 @@ impl Verifier {
         self.with_header_token(headers, |token| self.verify(token))
     }
 
+    /// [`Verifier::verify_headers`] if it can be answered without waiting for a key fetch;
+    /// `None` otherwise, exactly as [`Verifier::try_verify`].
+    pub fn try_verify_headers<I, K, V>(
+        &self,
+        headers: I,
+    ) -> Option<Result<Arc<Identity>, VerifyError>>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        self.with_header_token(headers, |token| Ok(self.try_verify(token)))
+            .unwrap_or_else(|e| Some(Err(e)))
+    }
+
+    /// [`Verifier::authorize_headers`] if it can be answered without waiting for a key fetch;
+    /// `None` otherwise, exactly as [`Verifier::try_authorize`].
+    pub fn try_authorize_headers<I, K, V>(
+        &self,
+        headers: I,
+    ) -> Option<Result<Authorized, VerifyError>>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        self.with_header_token(headers, |token| Ok(self.try_authorize(token)))
+            .unwrap_or_else(|e| Some(Err(e)))
+    }
+
     /// Runs `f` on the token the header rules select from any header pairs.
     fn with_header_token<I, K, V, T>(
         &self,

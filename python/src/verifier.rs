@@ -419,8 +419,63 @@ fn with_headers<T: Send>(
     detached(py, || call(&headers.iter().map(|(k, v)| (k, v)).collect()))
 }
 
-/// `asyncio.to_thread(slf.<method>, *args)`: the awaitable form of a method (one that may wait
-/// for a key fetch, or any other described operation).
+/// The awaitable of a method answered on the spot: a coroutine that returns `answer` (or
+/// raises its error) when awaited, without a thread or an event-loop round trip
+/// (`teleport_jwt._ready`; any event loop can await it).
+fn ready<'py, T: IntoPyObject<'py>>(
+    py: Python<'py>,
+    answer: PyResult<T>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let ready = py.import("teleport_jwt._ready")?;
+    match answer {
+        Ok(value) => ready.getattr("value")?.call1((value,)),
+        Err(e) => ready.getattr("error")?.call1((e.into_value(py),)),
+    }
+}
+
+/// The core's `try_` forms by operation name, for the awaitable forms below.
+mod try_now {
+    use super::*;
+
+    pub(super) fn verify(
+        v: &teleport_jwt::Verifier,
+        token: &str,
+    ) -> Option<Result<Arc<teleport_jwt::Identity>, teleport_jwt::VerifyError>> {
+        v.try_verify(token)
+    }
+
+    pub(super) fn authorize(
+        v: &teleport_jwt::Verifier,
+        token: &str,
+    ) -> Option<Result<teleport_jwt::Authorized, teleport_jwt::VerifyError>> {
+        v.try_authorize(token)
+    }
+
+    pub(super) fn verify_headers(
+        v: &teleport_jwt::Verifier,
+        h: &HeaderPairs<'_>,
+    ) -> Option<Result<Arc<teleport_jwt::Identity>, teleport_jwt::VerifyError>> {
+        v.try_verify_headers(h)
+    }
+
+    pub(super) fn authorize_headers(
+        v: &teleport_jwt::Verifier,
+        h: &HeaderPairs<'_>,
+    ) -> Option<Result<teleport_jwt::Authorized, teleport_jwt::VerifyError>> {
+        v.try_authorize_headers(h)
+    }
+
+    /// Never waits.
+    pub(super) fn token_from_headers(
+        v: &teleport_jwt::Verifier,
+        h: &HeaderPairs<'_>,
+    ) -> Option<Result<String, teleport_jwt::VerifyError>> {
+        Some(v.token_from_headers(h).map(str::to_owned))
+    }
+}
+
+/// `asyncio.to_thread(slf.<method>, *args)`: the awaitable form of a method that has to wait
+/// for a key fetch, or of any other described operation.
 fn in_thread<'py>(
     slf: &Bound<'py, Verifier>,
     method: &str,
@@ -467,15 +522,24 @@ macro_rules! py_operation {
                 })
             }
 
-            #[doc = "`await v." $name "_async(token)`: `" $name "` in a worker thread with "
-                "the GIL released, so the event loop never blocks, even while keys are fetched "
-                "(a Python plug-in, such as a permission mapper, then runs there: it must be "
-                "thread-safe)."]
+            #[doc = "`await v." $name "_async(token)`: `" $name "` answered at once when its "
+                "keys are cached (no thread hop), else in a worker thread with the GIL "
+                "released, so the event loop never blocks, even while keys are fetched (a "
+                "Python plug-in, such as a permission mapper, may run in either: it must be "
+                "thread-safe and must not block)."]
             fn [<$name _async>]<'py>(
                 slf: &Bound<'py, Self>,
                 token: &Bound<'py, PyAny>,
             ) -> PyResult<Bound<'py, PyAny>> {
-                in_thread(slf, stringify!($name), vec![token.clone()])
+                let py = slf.py();
+                let inner = slf.borrow().inner.clone();
+                let answer = with_token(py, token, None, |token, _| {
+                    Ok(try_now::$name(&inner, token))
+                })?;
+                match answer {
+                    Some(answer) => ready(py, answer.map(<$out>::from).map_err(|e| errors::to_py(py, &e))),
+                    None => in_thread(slf, stringify!($name), vec![token.clone()]),
+                }
             }
         }
     }};
@@ -492,15 +556,22 @@ macro_rules! py_operation {
                 with_headers(py, &headers, |h| self.inner.$name(h).map(Into::into))
             }
 
-            #[doc = "`await v." $name "_async(headers)`: `" $name "` in a worker thread; "
-                "`headers` are read at the call, on the caller's thread (a Python plug-in then "
-                "runs in the worker: it must be thread-safe)."]
+            #[doc = "`await v." $name "_async(headers)`: `" $name "` answered at once when "
+                "its keys are cached, else in a worker thread; `headers` are read at the call, "
+                "on the caller's thread (a Python plug-in may run in either: it must be "
+                "thread-safe and must not block)."]
             fn [<$name _async>]<'py>(
                 slf: &Bound<'py, Self>,
                 headers: &Bound<'py, PyAny>,
             ) -> PyResult<Bound<'py, PyAny>> {
-                let pairs = header_pairs(headers)?.into_bound_py_any(slf.py())?;
-                in_thread(slf, stringify!($name), vec![pairs])
+                let py = slf.py();
+                let pairs = header_pairs(headers)?;
+                let inner = slf.borrow().inner.clone();
+                let answer = with_headers(py, &pairs, |h| Ok(try_now::$name(&inner, h)))?;
+                match answer {
+                    Some(answer) => ready(py, answer.map(<$out>::from).map_err(|e| errors::to_py(py, &e))),
+                    None => in_thread(slf, stringify!($name), vec![pairs.into_bound_py_any(py)?]),
+                }
             }
         }
     }};

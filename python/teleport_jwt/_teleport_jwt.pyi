@@ -450,17 +450,21 @@ class Verifier:
         """
 
     def token_from_headers_async(self, headers: _Headers) -> Coroutine[Any, Any, str]:
-        """``await v.token_from_headers_async(headers)``: :meth:`token_from_headers` in a
-        worker thread; ``headers`` are read at the call, on the caller's thread. (It never
-        waits for a key fetch: it is there so that every operation has an awaitable form.)"""
+        """``await v.token_from_headers_async(headers)``: :meth:`token_from_headers`, answered
+        at once (it never waits for a key fetch: it is there so that every operation has an
+        awaitable form)."""
 
     def verify_async(self, token: str | bytes) -> Coroutine[Any, Any, Identity]:
-        """``await v.verify_async(token)``: :meth:`verify` in a worker thread with the GIL
-        released, so the event loop never blocks, even while keys are fetched."""
+        """``await v.verify_async(token)``: :meth:`verify`, answered at once when no key fetch
+        is needed (a repeated token, cached keys, a refusal: no thread hop), else in a worker
+        thread with the GIL released, so the event loop never blocks, even while keys are
+        fetched, and a flood of tokens with made-up kids, which wait for a refetch, never
+        holds up tokens whose keys are cached."""
 
     def verify_headers_async(self, headers: _Headers) -> Coroutine[Any, Any, Identity]:
-        """``await v.verify_headers_async(headers)``: :meth:`verify_headers` in a worker
-        thread; ``headers`` are read at the call, on the caller's thread."""
+        """``await v.verify_headers_async(headers)``: :meth:`verify_headers`, answered at once
+        or in a worker thread as :meth:`verify_async`; ``headers`` are read at the call, on the
+        caller's thread."""
 
     def authorize(self, token: str | bytes, now: float | None = None) -> Authorized:
         """Verifies one token and maps its identity to permissions with the verifier's
@@ -476,12 +480,14 @@ class Verifier:
         :meth:`verify_headers` and :meth:`authorize`)."""
 
     def authorize_async(self, token: str | bytes) -> Coroutine[Any, Any, Authorized]:
-        """``await v.authorize_async(token)``: :meth:`authorize` in a worker thread (a Python
-        mapper then runs there, so it must be thread-safe)."""
+        """``await v.authorize_async(token)``: :meth:`authorize`, answered at once or in a
+        worker thread as :meth:`verify_async` (a Python mapper may run in either, so it must be
+        thread-safe and must not block)."""
 
     def authorize_headers_async(self, headers: _Headers) -> Coroutine[Any, Any, Authorized]:
-        """``await v.authorize_headers_async(headers)``: :meth:`authorize_headers` in a worker
-        thread; ``headers`` are read at the call, a Python mapper must be thread-safe."""
+        """``await v.authorize_headers_async(headers)``: :meth:`authorize_headers`, answered at
+        once or in a worker thread as :meth:`verify_async`; ``headers`` are read at the call,
+        a Python mapper must be thread-safe and must not block."""
 
     def with_permissions(self, permissions: _PermissionMapperLike) -> Verifier:
         """A verifier sharing this one's trust entries, keys and options that maps identities

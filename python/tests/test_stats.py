@@ -90,6 +90,7 @@ def test_a_prometheus_scrape_shows_the_documented_metrics(mock: MockTeleport) ->
         "teleport_jwt_unknown_kid_refetches": "counter",
         "teleport_jwt_keys": "gauge",
         "teleport_jwt_serving_stale_keys": "gauge",
+        "teleport_jwt_keys_unavailable": "gauge",
         "teleport_jwt_stale_since_seconds": "gauge",
         "teleport_jwt_keys_age_seconds": "gauge",
         "teleport_jwt_permission_mappings": "counter",

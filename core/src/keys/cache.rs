@@ -51,11 +51,10 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock, Weak};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
 use std::time::Duration;
 
 use arc_swap::{ArcSwap, ArcSwapOption};
-use parking_lot::{Condvar, Mutex, MutexGuard};
 
 use super::set::KeySet;
 use super::source::KeySource;
@@ -210,13 +209,12 @@ struct FetchState {
     stale_since: Option<Duration>,
     /// Whether this outage's [`KeyEvent::MaxStaleExceeded`] was sent.
     max_stale_reported: bool,
+    /// Whether a fetch is in flight (the source is being called, without the lock held).
+    in_flight: bool,
 }
 
 /// "Nothing planned" in [`KeyCache::refresh_due`].
 const NOT_PLANNED: u64 = u64::MAX;
-/// The longest a caller that may not wait waits for the fetch lock when no fetch is in flight
-/// (the lock is then held only while the refresher plans, for microseconds).
-const BRIEF_HOLD: Duration = Duration::from_millis(10);
 /// How long the refresher sleeps when nothing is planned (a nudge wakes it earlier).
 const IDLE: Duration = Duration::from_secs(3600);
 
@@ -234,11 +232,6 @@ pub(crate) struct KeyCache {
     local: ArcSwap<Local>,
     /// The fork generation `local` was built in; one atomic load tells the hot path of a fork.
     generation: AtomicU64,
-    /// Number of completed fetch attempts; lets a waiter see that another caller fetched.
-    attempts: AtomicU64,
-    /// Whether the key source is being called now. The fetch lock is also held for moments
-    /// without a fetch (the refresher planning): this tells the two apart.
-    in_flight: AtomicBool,
     /// Copies of the latest attempt's end ([`NOT_PLANNED`]: none yet) and of whether it
     /// failed, kept with the fetch state, for [`KeyCache::plan_without_lock`].
     last_attempt_at: AtomicU64,
@@ -254,10 +247,17 @@ pub(crate) struct KeyCache {
 }
 
 /// The part of a key cache that only makes sense in the process that built it.
+///
+/// Its locks are the standard library's: each waits on a futex in its own memory, where
+/// `parking_lot` keeps every waiting thread in one process-wide table, which a fork copies with
+/// the parent's waiters in it (a thread parked there at the fork, such as the refresher
+/// sleeping, corrupts the child's table once the child reuses that thread's stack).
 struct Local {
     owner: Owner,
-    /// Held for the whole of a fetch: this is what makes fetches single-flight.
+    /// The fetch bookkeeping; held for moments only, never during a fetch. `in_flight` makes
+    /// fetches single-flight, and `fetched` wakes the callers waiting for one.
     fetch: Mutex<FetchState>,
+    fetched: Condvar,
     /// The failure streak as [`KeyCache::stats`] shows it: Unix seconds it began and the last
     /// error's text. Its own lock, so that reading it never waits for a fetch in flight.
     failing: Mutex<Option<(i64, String)>>,
@@ -270,6 +270,7 @@ impl Local {
         Local {
             owner,
             fetch: Mutex::new(fetch),
+            fetched: Condvar::new(),
             failing: Mutex::new(failing),
             refresher: OnceLock::new(),
         }
@@ -291,6 +292,12 @@ impl Drop for KeyCache {
             local.stop_refresher();
         }
     }
+}
+
+/// Locks a standard mutex, taking over one a panicking thread left (every state it guards is
+/// valid at every step).
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 fn nanos(d: Duration) -> u64 {
@@ -319,8 +326,6 @@ impl KeyCache {
             current: ArcSwapOption::empty(),
             local: ArcSwap::from_pointee(Local::new(owner, FetchState::default(), None)),
             generation: AtomicU64::new(owner.generation()),
-            attempts: AtomicU64::new(0),
-            in_flight: AtomicBool::new(false),
             last_attempt_at: AtomicU64::new(NOT_PLANNED),
             last_failed: AtomicBool::new(false),
             fetches: AtomicU64::new(0),
@@ -357,8 +362,15 @@ impl KeyCache {
                 self.describe()
             );
         }
-        let fetch = old.fetch.try_lock().map(|s| s.clone()).unwrap_or_default();
-        let failing = old.failing.try_lock().and_then(|f| f.clone());
+        // A fetch in flight at the fork has no thread in this process to finish it.
+        let fetch = match old.fetch.try_lock() {
+            Ok(state) => FetchState {
+                in_flight: false,
+                ..state.clone()
+            },
+            Err(_) => FetchState::default(),
+        };
+        let failing = old.failing.try_lock().ok().and_then(|f| f.clone());
         let fresh = Arc::new(Local::new(owner, fetch, failing));
         let previous = self.local.compare_and_swap(old, fresh.clone());
         if !Arc::ptr_eq(&previous, old) {
@@ -371,7 +383,7 @@ impl KeyCache {
             old.stop_refresher();
         }
         self.generation.store(owner.generation(), Ordering::Relaxed);
-        let state = fresh.fetch.lock();
+        let state = lock(&fresh.fetch);
         self.plan(&state);
         drop(state);
         fresh
@@ -391,7 +403,7 @@ impl KeyCache {
     /// fetch holds.
     pub(crate) fn stats(&self, trust_entry: &str) -> KeySourceStats {
         let (fetch_duration_buckets, fetch_duration_sum) = self.counters.histogram();
-        let failing = self.local().failing.lock().clone();
+        let failing = lock(&self.local().failing).clone();
         let current = self.current.load_full();
         let now = self.clock.monotonic();
         let age = current.as_deref().map(|s| self.age(now, s));
@@ -452,11 +464,14 @@ impl KeyCache {
                     // No refresher thread: refresh here, but only when no fetch is in flight.
                     if age >= self.policy.max_age {
                         let local = self.local();
-                        let fetched = match local.fetch.try_lock() {
-                            Some(_) if wait == Wait::Never => return Err(Stop::WouldWait),
-                            Some(state) => self.routine_refresh(&local, state).0,
-                            None => None,
-                        };
+                        let state = lock(&local.fetch);
+                        if state.in_flight {
+                            return Ok(s.clone());
+                        }
+                        if wait == Wait::Never {
+                            return Err(Stop::WouldWait);
+                        }
+                        let fetched = self.routine_refresh(&local, state).0;
                         return Ok(fetched.unwrap_or_else(|| s.clone()));
                     }
                 }
@@ -487,41 +502,34 @@ impl KeyCache {
             return Ok(current);
         }
         let local = self.local();
-        let observed = self.attempts.load(Ordering::Acquire);
-        let mut state = match local.fetch.try_lock() {
-            Some(state) => state,
-            // A fetch in flight: its answer is this caller's answer, so wait for it.
-            None if wait == Wait::Never && self.in_flight.load(Ordering::Acquire) => {
-                return Err(Stop::WouldWait)
-            }
-            // Held for a moment without a fetch (the refresher planning): no I/O to wait for,
-            // unless the holder starts a fetch meanwhile, which ends this short wait.
-            None if wait == Wait::Never => match local.fetch.try_lock_for(BRIEF_HOLD) {
-                Some(state) => state,
-                None => return Err(Stop::WouldWait),
-            },
-            None => match local.fetch.try_lock_for(self.wait_limit) {
-                Some(state) => state,
-                None => {
-                    return Err(Stop::Error(
-                        err(
-                            Reason::KeySourceUnavailable,
-                            format!(
-                                "a key fetch from {} is taking longer than {}s",
-                                self.describe(),
-                                self.wait_limit.as_secs_f64()
-                            ),
-                        )
-                        .retry_after_in(Duration::from_secs(1)),
-                    ))
-                }
-            },
-        };
+        let mut state = lock(&local.fetch);
         if let Some(current) = newer(self) {
             return Ok(current);
         }
         let now = self.clock.monotonic();
-        if self.attempts.load(Ordering::Acquire) != observed {
+        if state.in_flight {
+            // Its answer is this caller's answer, so wait for it.
+            if wait == Wait::Never {
+                return Err(Stop::WouldWait);
+            }
+            let (after, finished) = self.wait_for_fetch(&local, state);
+            state = after;
+            if let Some(current) = newer(self) {
+                return Ok(current);
+            }
+            if !finished {
+                return Err(Stop::Error(
+                    err(
+                        Reason::KeySourceUnavailable,
+                        format!(
+                            "a key fetch from {} is taking longer than {}s",
+                            self.describe(),
+                            self.wait_limit.as_secs_f64()
+                        ),
+                    )
+                    .retry_after_in(Duration::from_secs(1)),
+                ));
+            }
             // The fetch we waited for failed (a success would have replaced `seen`).
             return Err(Stop::Error(self.source_failing(&state, now)));
         }
@@ -537,7 +545,8 @@ impl KeyCache {
         self.counters
             .unknown_kid_refetches
             .fetch_add(1, Ordering::Relaxed);
-        let fetched = self.fetch_locked(&local, &mut state, now);
+        let (after, fetched) = self.fetch(&local, state, now);
+        let mut state = after;
         // The budget counts from the end of the attempt: a hanging endpoint is not asked again
         // the moment it gives up.
         let ended = self.clock.monotonic();
@@ -602,10 +611,11 @@ impl KeyCache {
         stale: Option<Arc<Snapshot>>,
     ) -> Result<Arc<Snapshot>, Stop> {
         let local = self.local();
-        // A fetch in flight holds the lock: waiting for it is what the caller may not do.
-        let Some(state) = local.fetch.try_lock() else {
+        let state = lock(&local.fetch);
+        // Waiting for a fetch in flight is what the caller may not do.
+        if state.in_flight {
             return Err(Stop::WouldWait);
-        };
+        }
         let now = self.clock.monotonic();
         if let Some(s) = self.current.load_full() {
             if self.age(now, &s) < self.policy.max_stale {
@@ -638,20 +648,22 @@ impl KeyCache {
         stale: Option<Arc<Snapshot>>,
     ) -> Result<Arc<Snapshot>, VerifyError> {
         let local = self.local();
-        let observed = self.attempts.load(Ordering::Acquire);
-        let mut state = local.fetch.lock();
-        let now = self.clock.monotonic();
-        if self.attempts.load(Ordering::Acquire) != observed {
-            // Another caller fetched while we waited for the lock: share its result.
-            if let Some(s) = self.current.load_full() {
-                if self.age(now, &s) < self.policy.max_stale {
-                    return Ok(s);
-                }
-            }
-            return Err(self.unavailable(&state, stale.as_deref(), now));
+        let mut state = lock(&local.fetch);
+        if state.in_flight {
+            // Single flight: share the answer of the fetch in flight.
+            state = self.wait_for_fetch(&local, state).0;
         }
-        if !self.backing_off(&state, now) {
-            if let Ok(s) = self.fetch_locked(&local, &mut state, now) {
+        let now = self.clock.monotonic();
+        // A set fetched meanwhile (by the fetch we waited for, or before we took the lock).
+        if let Some(s) = self.current.load_full() {
+            if self.age(now, &s) < self.policy.max_stale {
+                return Ok(s);
+            }
+        }
+        if !state.in_flight && !self.backing_off(&state, now) {
+            let (after, fetched) = self.fetch(&local, state, now);
+            state = after;
+            if let Ok(s) = fetched {
                 self.plan(&state);
                 drop(state);
                 self.nudge();
@@ -693,22 +705,49 @@ impl KeyCache {
         }
     }
 
-    /// One fetch, with the fetch lock held. Records the outcome.
-    fn fetch_locked(
+    /// Waits, at most the fetch timeout, for the fetch in flight to end; returns the lock again
+    /// and whether it ended.
+    fn wait_for_fetch<'l>(
         &self,
-        local: &Local,
-        state: &mut MutexGuard<'_, FetchState>,
+        local: &'l Local,
+        state: MutexGuard<'l, FetchState>,
+    ) -> (MutexGuard<'l, FetchState>, bool) {
+        let (state, waited) = local
+            .fetched
+            .wait_timeout_while(state, self.wait_limit, |s| s.in_flight)
+            .unwrap_or_else(PoisonError::into_inner);
+        (state, !waited.timed_out())
+    }
+
+    /// One fetch: marks it in flight, calls the source without the lock (so that nobody waits
+    /// on the lock for I/O), records the outcome and wakes the callers waiting for it.
+    fn fetch<'l>(
+        &self,
+        local: &'l Local,
+        mut state: MutexGuard<'l, FetchState>,
         now: Duration,
-    ) -> Result<Arc<Snapshot>, VerifyError> {
+    ) -> (
+        MutexGuard<'l, FetchState>,
+        Result<Arc<Snapshot>, VerifyError>,
+    ) {
         // Set before the source is called too, so that a source that panics is not retried
         // at once.
         state.last_attempt = Some(now);
+        state.in_flight = true;
         self.last_attempt_at.store(nanos(now), Ordering::Release);
+        drop(state);
         let started = std::time::Instant::now();
-        self.in_flight.store(true, Ordering::Release);
         let fetched = catch_unwind(AssertUnwindSafe(|| self.source.fetch_jwks()));
-        self.in_flight.store(false, Ordering::Release);
-        let fetched = fetched.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let mut state = lock(&local.fetch);
+        state.in_flight = false;
+        let fetched = match fetched {
+            Ok(fetched) => fetched,
+            Err(panic) => {
+                drop(state);
+                local.fetched.notify_all();
+                std::panic::resume_unwind(panic)
+            }
+        };
         let result = fetched.and_then(|bytes| {
             KeySet::from_jwks_json(&bytes, self.policy.max_keys).map_err(|e| {
                 err(
@@ -768,7 +807,7 @@ impl KeyCache {
                 state.failures = 0;
                 state.stale_since = None;
                 state.max_stale_reported = false;
-                *local.failing.lock() = None;
+                *lock(&local.failing) = None;
                 Ok(snapshot)
             }
             Err(e) => {
@@ -782,7 +821,7 @@ impl KeyCache {
                     None => log::warn!("teleport-jwt: fetching keys failed: {e}"),
                 }
                 state.last_error = Some(e.clone());
-                let mut failing = local.failing.lock();
+                let mut failing = lock(&local.failing);
                 let since = match failing.as_ref() {
                     Some((since, _)) => *since,
                     #[allow(clippy::cast_possible_truncation)]
@@ -843,12 +882,12 @@ impl KeyCache {
         );
         self.last_failed
             .store(state.last_error.is_some(), Ordering::Release);
-        self.plan(state);
+        self.plan(&state);
         // Counted once the outcome and the next plan are in place, so a reader of the count
         // sees their effect.
         self.fetches.fetch_add(1, Ordering::Release);
-        self.attempts.fetch_add(1, Ordering::Release);
-        outcome
+        local.fetched.notify_all();
+        (state, outcome)
     }
 
     /// When the refresher next has work: one cooldown after a failed (or abandoned) attempt,
@@ -887,14 +926,16 @@ impl KeyCache {
     fn routine_refresh(
         &self,
         local: &Local,
-        mut state: MutexGuard<'_, FetchState>,
+        state: MutexGuard<'_, FetchState>,
     ) -> (Option<Arc<Snapshot>>, Option<Duration>) {
         let now = self.clock.monotonic();
-        let fetched = match self.plan(&state) {
-            Some(due) if due <= now => self.fetch_locked(local, &mut state, now).ok(),
-            _ => None,
-        };
-        (fetched, self.plan(&state))
+        match self.plan(&state) {
+            Some(due) if due <= now && !state.in_flight => {
+                let (state, fetched) = self.fetch(local, state, now);
+                (fetched.ok(), self.plan(&state))
+            }
+            _ => (None, self.plan(&state)),
+        }
     }
 
     /// Wakes the refresher (starting it on first use, and again in a forked child) so it
@@ -945,7 +986,7 @@ impl KeyCache {
         }
         let planned = match self.plan_without_lock() {
             Some(due) if due <= self.clock.monotonic() => {
-                self.routine_refresh(&local, local.fetch.lock()).1
+                self.routine_refresh(&local, lock(&local.fetch)).1
             }
             planned => planned,
         };
@@ -990,21 +1031,22 @@ struct Signal {
 
 impl Signal {
     fn wake(&self) {
-        self.state.lock().0 = true;
+        lock(&self.state).0 = true;
         self.cv.notify_one();
     }
 
     fn stop(&self) {
-        self.state.lock().1 = true;
+        lock(&self.state).1 = true;
         self.cv.notify_one();
     }
 
     /// Sleeps for `timeout` or until woken; false when stopped.
     fn wait(&self, timeout: Duration) -> bool {
-        let mut state = self.state.lock();
-        if !state.0 && !state.1 {
-            let _ = self.cv.wait_for(&mut state, timeout);
-        }
+        let state = lock(&self.state);
+        let (mut state, _) = self
+            .cv
+            .wait_timeout_while(state, timeout, |s| !s.0 && !s.1)
+            .unwrap_or_else(PoisonError::into_inner);
         state.0 = false;
         !state.1
     }
