@@ -38,6 +38,7 @@ __all__ = [
     "TrustEntry",
     "Verifier",
     "__version__",
+    "_after_fork_in_child",
     "cli_main",
     "refusal_answer",
     "resource_uri",

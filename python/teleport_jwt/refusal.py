@@ -38,8 +38,8 @@ goes to the log (:meth:`Refusal.log`), never a token.
 from __future__ import annotations
 
 import json
-import math
 import logging
+import math
 from dataclasses import dataclass
 
 from teleport_jwt._errors import VerifyError

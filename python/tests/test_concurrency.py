@@ -119,8 +119,11 @@ def test_37_finding_11_unknown_kid_flood_against_a_hanging_endpoint_async_and_sy
 
     async def run() -> tuple[list[BaseException | tj.Identity], bool]:
         flood = [asyncio.ensure_future(v.verify_async(t)) for t in forged]
-        while fresh_mock.request_count_for(JWKS) < 2:  # the flood's refetch reached the hang
+        for _ in range(1000):  # until the flood's refetch reaches the hanging endpoint
+            if fresh_mock.request_count_for(JWKS) == 2:
+                break
             await asyncio.sleep(0.01)
+        assert fresh_mock.request_count_for(JWKS) == 2, "the flood's refetch never started"
         for t in good[:20]:
             assert (await v.verify_async(t)).username.startswith("g")
         for t in good[20:]:
