@@ -49,10 +49,15 @@
 //!    removed), 4 s apart.
 //! 3. `rotate-now` (8 s): `rotate_now` (grace period 0: a new key replaces the old at once) at
 //!    the start and again after 4 s.
-//! 4. `hang` (8 s): `Failure::Hang`, every request held unanswered.
-//! 5. `fail-500` (6 s): `Failure::Status(500)`.
-//! 6. `fail-refuse` (6 s): `Failure::Refuse`, connections refused (the mock counts no request).
-//! 7. `recovery` (8 s): `Failure::None`.
+//! 4. `forged-kid-rotate` (8 s): the workers' unknown-kid tokens are sent as bad-sig ones
+//!    instead; 3 s later (the refetch budget has refilled) the controller verifies one token
+//!    with a made-up kid and at once rotates with grace period 0; 4 s later unknown-kid tokens
+//!    resume. The new key's tokens should see no transient refusal: the forged kid spent one
+//!    of the budget's two refetches, the new key takes the other.
+//! 5. `hang` (8 s): `Failure::Hang`, every request held unanswered.
+//! 6. `fail-500` (6 s): `Failure::Status(500)`.
+//! 7. `fail-refuse` (6 s): `Failure::Refuse`, connections refused (the mock counts no request).
+//! 8. `recovery` (8 s): `Failure::None`.
 //!
 //! # What counts as a wrong answer
 //!
@@ -83,11 +88,11 @@
 //!   there.
 //! - Refused with `unknown_key` while `k` is published: a **transient refusal** before
 //!   `H(published, W_key)`, **wrong** after. Within that window the verifier may not have `k`
-//!   yet, by design: the key set it holds predates `k`, a fetch is in flight (callers with an
-//!   unknown `kid` are answered from the current set instead of queueing), or the unknown-kid
-//!   refetch budget (one per cooldown, shared with the made-up kids of the unknown-kid tokens)
-//!   was spent less than a cooldown ago. The next budgeted refetch, at most a cooldown later,
-//!   lasts at most one fetch timeout and brings `k`.
+//!   yet, by design: the key set it holds predates `k` and the unknown-kid refetch budget (two
+//!   at once, then one per interval, here the 1 s cooldown; shared with the made-up kids of the
+//!   unknown-kid tokens) is spent. Callers with an unknown `kid` wait for a fetch in flight
+//!   and get its answer. The next budgeted refetch, at most an interval later, lasts at most
+//!   one fetch timeout and brings `k`.
 //! - Refused with `key_source_unavailable`: a **transient refusal** only if the verifier can
 //!   be past `max_stale` (fail closed, documented): an outage that began at `u0` makes the set
 //!   at least `t0 - u0` old and at most `max_age + fetch timeout` older than that, so this is
@@ -113,7 +118,8 @@
 //!   noisy; the control's ratio is shown next to it, and a real stall shows in "slow" and the
 //!   max).
 //! - In those phases, fetch attempts (the verifier's count; the mock sees none while refusing)
-//!   are at most one per cooldown plus one (advisory).
+//!   are at most the refresher's one per cooldown plus the unknown-kid budget's (two, then one
+//!   per interval, here also the cooldown), plus one (advisory).
 //!
 //! All traffic goes to the mock on `127.0.0.1`; the run is bounded in time (it stops by itself,
 //! with a watchdog) and in requests (paced verifications; fetches bounded by the cache).
@@ -235,6 +241,10 @@ enum Action {
     RotateNow,
     Fail(Failure),
     Heal,
+    /// Workers send their unknown-kid share as bad-sig tokens instead (true), or as before.
+    QuietForgery(bool),
+    /// The controller verifies one token with a made-up kid (spending an unknown-kid refetch).
+    ForgedKid,
 }
 
 /// One phase. Times are in units of 1/60 of `--seconds` (one second by default) and count
@@ -281,6 +291,20 @@ fn plan() -> Vec<PhasePlan> {
             "rotate-now",
             vec![(0.0, Action::RotateNow), (4.0, Action::RotateNow)],
             4.0,
+        ),
+        // Issue 21 finding 4: one forged kid right before a grace-0 rotation must not get the
+        // new key's tokens refused. The workers' own forged kids pause (they would keep the
+        // budget spent, which bounds the delay by the interval instead), the budget refills,
+        // then one forged kid, then the rotation at once.
+        p(
+            "forged-kid-rotate",
+            vec![
+                (0.0, Action::QuietForgery(true)),
+                (3.0, Action::ForgedKid),
+                (0.0, Action::RotateNow),
+                (4.0, Action::QuietForgery(false)),
+            ],
+            1.0,
         ),
         p("hang", vec![(0.0, Action::Fail(Failure::Hang))], 8.0),
         p(
@@ -596,6 +620,8 @@ struct Shared {
     control_full: Verifier,
     control_cached: Verifier,
     control_tokens: Vec<String>,
+    /// While set, workers send bad-sig tokens where they would send unknown-kid ones.
+    quiet_forgery: AtomicBool,
 }
 
 impl Shared {
@@ -702,6 +728,27 @@ impl Shared {
                 }
                 self.mock.set_failure(f.clone());
                 println!("[{:6.2}s]   set_failure({f:?})", self.elapsed());
+            }
+            Action::QuietForgery(on) => {
+                self.quiet_forgery.store(*on, Ordering::Release);
+                println!(
+                    "[{:6.2}s]   unknown-kid tokens paused: {on}",
+                    self.elapsed()
+                );
+            }
+            Action::ForgedKid => {
+                let payload = URL_SAFE_NO_PAD.encode(
+                    json!({"aud": AUD, "exp": unix_now() + 3600, "iss": self.mock.cluster_name(),
+                           "sub": "mallory", "username": "mallory", "roles": [], "traits": {}})
+                    .to_string(),
+                );
+                let token = unknown_kid_token(Algorithm::RS256, &payload, usize::MAX, 0);
+                let answer = self
+                    .verifier
+                    .verify(&token)
+                    .map(|_| ())
+                    .map_err(|e| e.code());
+                println!("[{:6.2}s]   one forged kid: {answer:?}", self.elapsed());
             }
             Action::Heal => {
                 self.mock.set_failure(Failure::None);
@@ -886,7 +933,10 @@ fn worker(
     let mut n = 0u64;
     while !sh.stop.load(Ordering::Acquire) {
         n += 1;
-        let kind = Kind::pick(rng.next());
+        let kind = match Kind::pick(rng.next()) {
+            Kind::UnknownKid if sh.quiet_forgery.load(Ordering::Acquire) => Kind::BadSig,
+            kind => kind,
+        };
         let g = sh.generation.read().expect("generation").clone();
         let (token, kid) = match kind {
             Kind::Fresh => {
@@ -1129,6 +1179,7 @@ fn main() {
         control_full: control(0),
         control_cached: control(1024),
         control_tokens,
+        quiet_forgery: AtomicBool::new(false),
         mock,
         verifier,
         base,
@@ -1412,9 +1463,9 @@ fn main() {
         println!("{} ... {verdict}", line.trim_end_matches(','));
     }
     for r in records.iter().filter(|r| OUTAGE_PHASES.contains(&r.name)) {
-        let bound = (r.seconds / COOLDOWN.as_secs_f64()).ceil() as u64 + 1;
+        let bound = 2 * (r.seconds / COOLDOWN.as_secs_f64()).ceil() as u64 + 3;
         println!(
-            "  {}: {} fetch attempts in {:.1} s (bound: one per cooldown + 1 = {bound}) ... {}",
+            "  {}: {} fetch attempts in {:.1} s (bound: 2 per cooldown + 3 = {bound}) ... {}",
             r.name,
             r.fetches,
             r.seconds,
