@@ -673,6 +673,36 @@ fn finding_05_rotation_during_an_outage_is_unavailable_not_unknown_and_recovers_
 }
 
 #[test]
+fn finding_05_during_an_outage_unknown_kids_do_not_queue_behind_a_hanging_attempt() {
+    let m = mock(Algorithm::RS256);
+    let (v, clock) = warm_on_manual_clock(&m);
+    m.rotate_now(Ca::Jwt);
+    let token = distinct(&m, 1, Some(T0 as i64));
+    m.set_failure(Failure::Status(500));
+    assert_reason(v.verify(&token), Reason::KeySourceUnavailable); // the outage is known
+    m.set_failure(Failure::Hang);
+    clock.advance(Duration::from_secs(5)); // the budget allows another attempt: it hangs
+    let attempt = {
+        let (v, token) = (v.clone(), token.clone());
+        std::thread::spawn(move || v.verify(&token).map(|_| ()).map_err(|e| e.reason()))
+    };
+    wait_until("the attempt to hang", || m.request_count_for(JWKS) == 3);
+    // Other unknown kids are answered from the failure at once: even the form that may not
+    // wait has its answer (it would be `None` if the answer meant waiting for the attempt).
+    let other = distinct(&m, 2, Some(T0 as i64));
+    let answer = v
+        .try_verify(&other)
+        .map(|r| r.map(|_| ()).map_err(|e| e.reason()));
+    assert_eq!(answer, Some(Err(Reason::KeySourceUnavailable)));
+    m.set_failure(Failure::None);
+    assert_eq!(
+        attempt.join().unwrap(),
+        Ok(()),
+        "the hanging attempt, released, recovers"
+    );
+}
+
+#[test]
 fn finding_08_stale_and_unavailable_gauges_each_mean_one_thing() {
     let m = mock(Algorithm::RS256);
     let clock = Arc::new(ManualClock::at_unix(T0));

@@ -27,7 +27,9 @@
 //!   of forged `kid`s costs one fetch per interval and delays a real new key by at most that
 //!   interval. While a fetch of the entry is in flight, every caller with an unknown `kid`
 //!   waits for it (at most the fetch timeout) and gets its answer, so the first tokens of a
-//!   new key are not refused while their refetch runs. Tokens whose key is cached never wait.
+//!   new key are not refused while their refetch runs; except while the entry's fetches fail,
+//!   when they are answered from the failure at once (an attempt in flight during an outage
+//!   most likely hangs too). Tokens whose key is cached never wait.
 //!   While the entry's fetches fail, an unknown `kid` is `key_source_unavailable` (the key may
 //!   well exist; the source cannot say), and a refetch within the budget notices the source's
 //!   recovery on that very request.
@@ -508,6 +510,12 @@ impl KeyCache {
         }
         let now = self.clock.monotonic();
         if state.in_flight {
+            // While the source fails, the attempt in flight most likely fails too (an endpoint
+            // that hangs hangs every caller): answer from the failure at once, so that a flood
+            // of made-up kids during an outage ties up no thread.
+            if state.last_error.is_some() {
+                return Err(Stop::Error(self.source_failing(&state, now)));
+            }
             // Its answer is this caller's answer, so wait for it.
             if wait == Wait::Never {
                 return Err(Stop::WouldWait);
