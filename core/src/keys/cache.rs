@@ -989,8 +989,10 @@ impl KeyCache {
     fn refresher_round(&self, signal: &Arc<Signal>) -> Option<Duration> {
         let local = self.local();
         match local.refresher.get() {
-            Some(Some(mine)) if Arc::ptr_eq(mine, signal) => {}
-            _ => return None,
+            // Another refresher took over (a rebuild in this process, after a fork).
+            Some(Some(theirs)) if !Arc::ptr_eq(theirs, signal) => return None,
+            // Ours, or not recorded yet: the thread can run before `nudge` stores its signal.
+            _ => {}
         }
         let planned = match self.plan_without_lock() {
             Some(due) if due <= self.clock.monotonic() => {
