@@ -52,7 +52,7 @@
 //! [`crate::Verifier::verify`].
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
 use std::time::Duration;
 
@@ -234,10 +234,6 @@ pub(crate) struct KeyCache {
     local: ArcSwap<Local>,
     /// The fork generation `local` was built in; one atomic load tells the hot path of a fork.
     generation: AtomicU64,
-    /// Copies of the latest attempt's end ([`NOT_PLANNED`]: none yet) and of whether it
-    /// failed, kept with the fetch state, for [`KeyCache::plan_without_lock`].
-    last_attempt_at: AtomicU64,
-    last_failed: AtomicBool,
     /// Successful and failed fetches, for diagnostics and tests.
     pub(crate) fetches: AtomicU64,
     /// Fetch results, latencies and unknown-`kid` refetches, for [`KeyCache::stats`].
@@ -328,8 +324,6 @@ impl KeyCache {
             current: ArcSwapOption::empty(),
             local: ArcSwap::from_pointee(Local::new(owner, FetchState::default(), None)),
             generation: AtomicU64::new(owner.generation()),
-            last_attempt_at: AtomicU64::new(NOT_PLANNED),
-            last_failed: AtomicBool::new(false),
             fetches: AtomicU64::new(0),
             counters: FetchCounters::default(),
             events,
@@ -358,12 +352,10 @@ impl KeyCache {
     /// the next nudge.
     fn rebuild_after_fork(&self, old: &Arc<Local>) -> Arc<Local> {
         let owner = Owner::current();
-        if old.owner.generation() != owner.generation() && !old.owner.is_current() {
-            log::debug!(
-                "teleport-jwt: keys from {}: new process, rebuilding the key cache's locks and refresher",
-                self.describe()
-            );
-        }
+        log::debug!(
+            "teleport-jwt: keys from {}: new process, rebuilding the key cache's locks and refresher",
+            self.describe()
+        );
         // A fetch in flight at the fork has no thread in this process to finish it.
         let fetch = match old.fetch.try_lock() {
             Ok(state) => FetchState {
@@ -742,7 +734,6 @@ impl KeyCache {
         // at once.
         state.last_attempt = Some(now);
         state.in_flight = true;
-        self.last_attempt_at.store(nanos(now), Ordering::Release);
         drop(state);
         let started = std::time::Instant::now();
         let fetched = catch_unwind(AssertUnwindSafe(|| self.source.fetch_jwks()));
@@ -884,12 +875,6 @@ impl KeyCache {
         // Cooldowns count from the end of an attempt: after a fetch that hung for the whole
         // timeout, the next one still waits a full cooldown.
         state.last_attempt = Some(self.clock.monotonic());
-        self.last_attempt_at.store(
-            state.last_attempt.map_or(NOT_PLANNED, nanos),
-            Ordering::Release,
-        );
-        self.last_failed
-            .store(state.last_error.is_some(), Ordering::Release);
         self.plan(&state);
         // Counted once the outcome and the next plan are in place, so a reader of the count
         // sees their effect.
@@ -902,23 +887,10 @@ impl KeyCache {
     /// 3/4 of `max_age` after a successful one; nothing before the first attempt (the first
     /// request fetches). Stores it in `refresh_due` and returns it.
     fn plan(&self, state: &FetchState) -> Option<Duration> {
-        self.plan_from(state.last_attempt, state.last_error.is_some())
-    }
-
-    /// [`KeyCache::plan`] from the atomic copies of the latest attempt, without the fetch
-    /// lock: the refresher takes that lock only when a fetch is due, so that callers asking
-    /// whether a fetch is in flight are not misled by a planning round.
-    fn plan_without_lock(&self) -> Option<Duration> {
-        let at = self.last_attempt_at.load(Ordering::Acquire);
-        let last_attempt = (at != NOT_PLANNED).then(|| Duration::from_nanos(at));
-        self.plan_from(last_attempt, self.last_failed.load(Ordering::Acquire))
-    }
-
-    fn plan_from(&self, last_attempt: Option<Duration>, failed: bool) -> Option<Duration> {
-        let retry = last_attempt.map(|t| t + self.policy.cooldown);
+        let retry = state.last_attempt.map(|t| t + self.policy.cooldown);
         let current = self.current.load_full();
         let due = match current {
-            Some(s) if !failed => {
+            Some(s) if state.last_error.is_none() => {
                 let ahead = s.fetched_at + self.policy.refresh_ahead();
                 Some(retry.map_or(ahead, |r| r.max(ahead)))
             }
@@ -942,7 +914,7 @@ impl KeyCache {
                 let (state, fetched) = self.fetch(local, state, now);
                 (fetched.ok(), self.plan(&state))
             }
-            _ => (None, self.plan(&state)),
+            planned => (None, planned),
         }
     }
 
@@ -994,13 +966,9 @@ impl KeyCache {
             // Ours, or not recorded yet: the thread can run before `nudge` stores its signal.
             _ => {}
         }
-        let planned = match self.plan_without_lock() {
-            Some(due) if due <= self.clock.monotonic() => {
-                self.routine_refresh(&local, lock(&local.fetch)).1
-            }
-            planned => planned,
-        };
-        Some(match planned {
+        // The lock is held for moments only (never during a fetch), so planning under it makes
+        // no caller wait.
+        Some(match self.routine_refresh(&local, lock(&local.fetch)).1 {
             Some(due) => due.saturating_sub(self.clock.monotonic()),
             None => IDLE,
         })
