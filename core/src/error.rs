@@ -109,9 +109,13 @@ impl VerifyError {
         }
     }
 
-    /// This error, with the time after which trying again can succeed.
+    /// This error, with the time after which trying again can succeed (kept only on
+    /// `key_source_unavailable`, as [`VerifyError::retry_after`] documents: a key source may
+    /// fail with another reason, such as `plugin_error`, which no retry fixes).
     pub(crate) fn retry_after_in(mut self, wait: std::time::Duration) -> Self {
-        self.retry_after = Some(wait);
+        if self.reason == Reason::KeySourceUnavailable {
+            self.retry_after = Some(wait);
+        }
         self
     }
 
