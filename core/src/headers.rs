@@ -90,12 +90,6 @@ impl HeaderRule {
             Some((n, s)) => (n.trim(), Some(s.trim())),
             None => (spec.trim(), None),
         };
-        if !valid_token(name) || scheme.is_some_and(|s| !valid_token(s)) {
-            return Err(err(
-                Reason::InvalidConfig,
-                format!("header rule {spec:?} is not `Name` or `Name: Scheme`"),
-            ));
-        }
         let rule = HeaderRule {
             name: name.to_owned(),
             scheme: scheme.map(str::to_owned),
