@@ -12,13 +12,14 @@
 //! verified on its own, which costs memory but never correctness.
 //!
 //! Bounded twice: at most `capacity` entries and at most `max_bytes` of estimated memory
-//! (identity, claims, token, and the permissions `authorize` stores on the entry), spread over shards with a read-write lock each, so hits from
-//! many threads do not serialise. A full shard first drops expired entries (at most one sweep a
-//! second), then random ones: a random victim keeps a hot token's miss rate at about one in
-//! `capacity / 16` inserts, where a fixed one would evict the same re-inserted token every
-//! time. An entry larger than a quarter of a shard's byte budget is not cached at all (such a
-//! token is verified in full every time); one that grows past it when its permissions are
-//! stored is dropped then (such a token is verified and mapped in full every time). A hit clones two `Arc`s, never the claims.
+//! (identity, claims, token, and the permissions `authorize` stores on the entry), spread over
+//! shards with a read-write lock each, so hits from many threads do not serialise. A full shard
+//! first drops expired entries (at most one sweep a second), then random ones: a random victim
+//! keeps a hot token's miss rate at about one in `capacity / 16` inserts, where a fixed one
+//! would evict the same re-inserted token every time. An entry larger than a quarter of a
+//! shard's byte budget is not cached at all (such a token is verified in full every time); one
+//! that grows past it when its permissions are stored is dropped then (such a token is verified
+//! and mapped in full every time). A hit clones two `Arc`s, never the claims.
 
 use std::collections::HashMap;
 use std::mem::size_of;
