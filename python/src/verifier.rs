@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyString, PyTuple};
 use pyo3::IntoPyObjectExt;
 use teleport_jwt::api::HeaderPairs;
@@ -426,10 +427,17 @@ fn ready<'py, T: IntoPyObject<'py>>(
     py: Python<'py>,
     answer: PyResult<T>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let ready = py.import("teleport_jwt._ready")?;
+    static READY: PyOnceLock<(Py<PyAny>, Py<PyAny>)> = PyOnceLock::new();
+    let (value, error) = READY.get_or_try_init(py, || -> PyResult<_> {
+        let ready = py.import("teleport_jwt._ready")?;
+        Ok((
+            ready.getattr("value")?.unbind(),
+            ready.getattr("error")?.unbind(),
+        ))
+    })?;
     match answer {
-        Ok(value) => ready.getattr("value")?.call1((value,)),
-        Err(e) => ready.getattr("error")?.call1((e.into_value(py),)),
+        Ok(answer) => value.bind(py).call1((answer,)),
+        Err(e) => error.bind(py).call1((e.into_value(py),)),
     }
 }
 
