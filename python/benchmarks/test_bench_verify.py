@@ -5,6 +5,7 @@ Run: make python-bench (release wheel). Not part of make test.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -43,6 +44,34 @@ def test_teleport_jwt_headers(benchmark: Any, setup: tuple[str, str, str, Any]) 
     v = tj.Verifier(issuer=issuer, audience=AUDIENCE, jwks=jwks)
     headers = {"host": "mcp", "accept": "*/*", "teleport-jwt-assertion": token}
     assert benchmark(v.verify_headers, headers).username == "alice"
+
+
+def test_teleport_jwt_verify_async(benchmark: Any, setup: tuple[str, str, str, Any]) -> None:
+    """``await v.verify_async(token)`` of a repeated token: answered on the spot, no thread
+    (what the async integrations call; compare ``test_to_thread_verify``)."""
+    alg, token, jwks, (issuer, _) = setup
+    benchmark.group = alg
+    v = tj.Verifier(issuer=issuer, audience=AUDIENCE, jwks=jwks)
+    loop = asyncio.new_event_loop()
+    try:
+        identity = benchmark(lambda: loop.run_until_complete(v.verify_async(token)))
+    finally:
+        loop.close()
+    assert identity.username == "alice"
+
+
+def test_to_thread_verify(benchmark: Any, setup: tuple[str, str, str, Any]) -> None:
+    """The same through ``asyncio.to_thread(v.verify, token)``: what every ``_async`` form
+    cost before it answered on the spot."""
+    alg, token, jwks, (issuer, _) = setup
+    benchmark.group = alg
+    v = tj.Verifier(issuer=issuer, audience=AUDIENCE, jwks=jwks)
+    loop = asyncio.new_event_loop()
+    try:
+        identity = benchmark(lambda: loop.run_until_complete(asyncio.to_thread(v.verify, token)))
+    finally:
+        loop.close()
+    assert identity.username == "alice"
 
 
 def test_pyjwt(benchmark: Any, setup: tuple[str, str, str, Any]) -> None:
