@@ -892,7 +892,8 @@ mod tests {
         assert_eq!(n, 101, "100 distinct keys, then only the new one");
         assert_eq!(source.fetches.load(Ordering::SeqCst), 2);
 
-        // Forged, with the refetch budget spent: the set is tried once, not once more.
+        // Forged: its failure uses the budget's second refetch, which brings the same keys; the
+        // set is tried once, not once more.
         let forged = token(kidless, None);
         let mut refused = None;
         let n = checks(|| refused = verifier.verify(&forged).err());

@@ -522,7 +522,9 @@ fn sec_43_extreme_time_arguments_are_typed_errors() {
     assert_reason(v.verify_at(&t, UNIX_EPOCH), Reason::NotYetValid);
 }
 
-/// A verifier on a manual clock at [`T0`] for `m`, warmed up (one fetch).
+/// A verifier on a manual clock at [`T0`] for `m`, warmed up (one fetch), with the default
+/// policy and fetch timeout (`verifier_with_clock`'s 0.8 s timeout would end an attempt the
+/// tests below keep hanging on purpose).
 fn warm_on_manual_clock(m: &MockTeleport) -> (Verifier, Arc<ManualClock>) {
     let clock = Arc::new(ManualClock::at_unix(T0));
     let v = Verifier::builder()
@@ -706,23 +708,13 @@ fn finding_05_during_an_outage_unknown_kids_do_not_queue_behind_a_hanging_attemp
 fn finding_08_stale_and_unavailable_gauges_each_mean_one_thing() {
     let m = mock(Algorithm::RS256);
     let clock = Arc::new(ManualClock::at_unix(T0));
-    let mut options = options_for(&m);
-    options.cache = CachePolicy {
+    let policy = CachePolicy {
         cooldown: Duration::from_secs(1),
         max_age: Duration::from_secs(2),
         max_stale: Duration::from_secs(4),
         ..CachePolicy::default()
     };
-    let v = Verifier::builder()
-        .trust(TrustEntry::teleport_jwt(
-            &m.proxy_url(),
-            m.cluster_name(),
-            AUD,
-        ))
-        .options(options)
-        .clock(clock.clone())
-        .build()
-        .unwrap();
+    let v = verifier_with_clock(&m, clock.clone(), policy);
     v.warm_up().unwrap();
     let gauges = |v: &Verifier| {
         let s = &v.stats().key_sources[0];

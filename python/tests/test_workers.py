@@ -324,28 +324,37 @@ def _start_hanging_fetch(mock: MockTeleport, fetch: Callable[[], object]) -> thr
     return thread
 
 
-def test_finding_01_fork_during_first_fetch_child_verifies(fresh_mock: MockTeleport) -> None:
-    # warm_up() of a fresh verifier hangs in the parent; the child has no keys at all, so its
-    # first verification must fetch them itself (not wait forever on the parent's fetch).
-    verifier = verifier_for(fresh_mock, AUDIENCE, fetch_timeout=3, **CACHE)
-    token = fresh_mock.mint(username="alice")
-    thread = _start_hanging_fetch(fresh_mock, verifier.warm_up)
+def _child_verifies_after_fork_mid_fetch(
+    mock: MockTeleport, verifier: tj.Verifier, fetch: Callable[[], object], token: str, user: str
+) -> None:
+    """Forks while ``fetch`` hangs in the parent; once the endpoint answers again, the child
+    must verify ``token`` (as ``user``) by fetching on its own, not block on the parent's
+    fetch or keep refusing."""
+    thread = _start_hanging_fetch(mock, fetch)
 
     def work(v: tj.Verifier, conn: Connection) -> dict[str, Any]:
         if conn.poll(DEADLINE):  # the endpoint answers again
             conn.recv()
-        return {"outcome": _verify_until(v, token, lambda o: o == "alice")}
+        return {"outcome": _verify_until(v, token, lambda o: o == user)}
 
     def recover(conn: Connection) -> None:
-        fresh_mock.set_failure(None)
+        mock.set_failure(None)
         conn.send("answering")
 
     try:
         result = _in_forked_child(verifier, work, recover)
     finally:
-        fresh_mock.set_failure(None)
+        mock.set_failure(None)
         thread.join(10)
-    assert result == {"outcome": "alice"}
+    assert result == {"outcome": user}
+
+
+def test_finding_01_fork_during_first_fetch_child_verifies(fresh_mock: MockTeleport) -> None:
+    # warm_up() of a fresh verifier hangs in the parent; the child has no keys at all, so its
+    # first verification must fetch them itself (not wait forever on the parent's fetch).
+    verifier = verifier_for(fresh_mock, AUDIENCE, fetch_timeout=3, **CACHE)
+    token = fresh_mock.mint(username="alice")
+    _child_verifies_after_fork_mid_fetch(fresh_mock, verifier, verifier.warm_up, token, "alice")
 
 
 def test_finding_01_fork_during_unknown_kid_refetch_child_verifies(
@@ -357,20 +366,6 @@ def test_finding_01_fork_during_unknown_kid_refetch_child_verifies(
     verifier.warm_up()
     fresh_mock.rotate_now()
     token = fresh_mock.mint(username="bob")
-    thread = _start_hanging_fetch(fresh_mock, lambda: verifier.verify(token))
-
-    def work(v: tj.Verifier, conn: Connection) -> dict[str, Any]:
-        if conn.poll(DEADLINE):
-            conn.recv()
-        return {"outcome": _verify_until(v, token, lambda o: o == "bob")}
-
-    def recover(conn: Connection) -> None:
-        fresh_mock.set_failure(None)
-        conn.send("answering")
-
-    try:
-        result = _in_forked_child(verifier, work, recover)
-    finally:
-        fresh_mock.set_failure(None)
-        thread.join(10)
-    assert result == {"outcome": "bob"}
+    _child_verifies_after_fork_mid_fetch(
+        fresh_mock, verifier, lambda: verifier.verify(token), token, "bob"
+    )
