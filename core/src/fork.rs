@@ -1,15 +1,16 @@
 //! Forked processes: a verifier built (and warmed) before `fork()` keeps working in the child.
 //!
 //! After `fork()` a child has one thread, the one that forked. Everything else a verifier had
-//! running is gone: the key caches' refresher threads, and any fetch in flight, whose lock the
-//! child inherits held forever. Pre-fork servers do exactly this (gunicorn `--preload`, uvicorn
-//! and gunicorn workers, `multiprocessing` with the fork start method).
+//! running is gone: the key caches' refresher threads, and any fetch in flight, which the
+//! child's callers would otherwise wait for forever, as for a lock a vanished thread held.
+//! Pre-fork servers do exactly this (gunicorn `--preload`, uvicorn and gunicorn workers,
+//! `multiprocessing` with the fork start method).
 //!
-//! So every verifier keeps the state that only makes sense in one process (the fetch lock and
-//! its bookkeeping, the refresher and its signal, the verified-token cache) apart from what
-//! survives a fork (the fetched keys, the counters), and rebuilds the first from scratch when
-//! it finds itself in a new process. Keys are kept, never older than before the fork: a child
-//! plans its refresh from their fetch time and starts its own refresher.
+//! So every verifier keeps the state that only makes sense in one process (the fetch
+//! bookkeeping and its lock, the refresher and its signal, the verified-token cache) apart
+//! from what survives a fork (the fetched keys, the counters), and rebuilds the first from
+//! scratch when it finds itself in a new process. Keys are kept, never older than before the
+//! fork: a child plans its refresh from their fetch time and starts its own refresher.
 //!
 //! How a verifier notices the fork:
 //!
@@ -18,12 +19,11 @@
 //!   it with one relaxed atomic load (nothing measurable beside a signature check, or beside a
 //!   token-cache hit), so the first verification in the child rebuilds, before it takes any
 //!   lock.
-//! - **The process id**, compared wherever a verifier is about to take a lock that a fetch
-//!   holds, or to wake its refresher: only on the paths that fetch or plan a fetch, never on a
-//!   verification whose keys are cached. A Rust program that forks without calling
-//!   [`after_fork_in_child`] still gets a working refresher and fetch lock this way; only the
-//!   verified-token cache's short-held locks then rely on no other thread holding one at the
-//!   instant of the fork. Calling [`after_fork_in_child`] in the child (e.g. from a
+//! - **The process id**, compared wherever a verifier is about to fetch, wait for a fetch or
+//!   wake its refresher: only on those paths, never on a verification whose keys are cached.
+//!   A Rust program that forks without calling [`after_fork_in_child`] still gets a working
+//!   refresher and fetch bookkeeping this way; only the verified-token cache's short-held
+//!   locks then rely on no other thread holding one at the instant of the fork. Calling [`after_fork_in_child`] in the child (e.g. from a
 //!   `pthread_atfork` child handler) removes that caveat.
 
 use std::sync::atomic::{AtomicU64, Ordering};
