@@ -62,14 +62,12 @@ from fastmcp.server.middleware.middleware import CallNext, Middleware, Middlewar
 from fastmcp.tools.base import Tool, ToolResult
 from mcp.server.auth.middleware.auth_context import AuthContextMiddleware
 from mcp.server.auth.middleware.bearer_auth import BearerAuthBackend
-from mcp.shared.exceptions import MCPError
-from mcp_types import INVALID_PARAMS
-from pydantic import ConfigDict, Field
 from starlette.middleware import Middleware as ASGIMiddleware
 from starlette.middleware.authentication import AuthenticationMiddleware
 from typing_extensions import NotRequired
 
 from teleport_jwt._bearer import TeleportHeaderMiddleware, TokenChecker
+from teleport_jwt._mcp_caller import PermissionDeniedBase, RequestCaller, TeleportTokenFields
 from teleport_jwt._names import (
     ResourceUriRefused,
     prompt_permission,
@@ -102,14 +100,9 @@ __all__ = [
 logger = logging.getLogger("teleport_jwt.fastmcp")
 
 
-class TeleportAccessToken(AccessToken):
+class TeleportAccessToken(AccessToken, TeleportTokenFields):
     """FastMCP's ``AccessToken`` plus the verified :class:`~teleport_jwt.Identity` and, with
     ``permissions=``, its :class:`~teleport_jwt.Permissions`. ``claims`` are the token's claims."""
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-
-    identity: Identity = Field(exclude=True, repr=False)
-    permissions: Permissions | None = Field(default=None, exclude=True, repr=False)
 
 
 class TeleportAuthProvider(TokenVerifier):
@@ -189,52 +182,35 @@ def teleport_auth(
     return result
 
 
-def _token() -> TeleportAccessToken | None:
-    token = get_access_token()
-    return token if isinstance(token, TeleportAccessToken) else None
+class PermissionDenied(PermissionDeniedBase, ToolError):
+    """A tool refused because the caller lacks ``permission``: the call's result is an error
+    with this message, for the model to read."""
+
+
+_caller = RequestCaller(get_access_token, TeleportAccessToken, PermissionDenied, logger)
 
 
 def current_identity() -> Identity | None:
     """The verified caller of the current request, or None outside an authenticated one."""
-    token = _token()
-    return token.identity if token is not None else None
+    return _caller.identity()
 
 
 def require_identity() -> Identity:
     """Like :func:`current_identity`, but raises ``PermissionError`` when there is none."""
-    identity = current_identity()
-    if identity is None:
-        raise PermissionError("no verified Teleport identity for this request")
-    return identity
+    return _caller.require_identity()
 
 
 def current_permissions() -> Permissions | None:
     """The caller's :class:`~teleport_jwt.Permissions`, or None outside an authenticated
     request or without ``permissions=``."""
-    token = _token()
-    return token.permissions if token is not None else None
-
-
-class PermissionDenied(ToolError):
-    """A tool refused because the caller lacks ``permission``: the call's result is an error
-    with this message, for the model to read."""
-
-    def __init__(self, permission: str, username: str | None) -> None:
-        who = username if username is not None else "an unauthenticated caller"
-        super().__init__(f"permission denied: {who} does not have {permission!r}")
-        self.permission = permission
-        self.username = username
+    return _caller.permissions()
 
 
 def require_permission(permission: str) -> Identity:
     """In a handler: the caller, if it holds ``permission``; else raises
-    :class:`PermissionDenied`. Without ``permissions=`` every permission is refused."""
-    token = _token()
-    if token is None:
-        raise PermissionDenied(permission, None)
-    if token.permissions is None or not token.permissions.allows(permission):
-        raise PermissionDenied(permission, token.identity.username)
-    return token.identity
+    :class:`PermissionDenied`. Without ``permissions=`` every permission is refused (and an
+    error is logged to ``teleport_jwt.fastmcp``)."""
+    return _caller.require_permission(permission)
 
 
 class _PermissionRequired:
@@ -263,23 +239,9 @@ def permission_required(*permissions: str) -> _PermissionRequired:
     return _PermissionRequired(permissions)
 
 
-def _allowed(permission: str) -> bool:
-    permissions = current_permissions()
-    return permissions is not None and permissions.allows(permission)
-
-
-def _allowed_read(uri: str) -> bool:
-    """A resource is listed when reading it would be allowed."""
-    try:
-        return _allowed(resource_read_permission(uri))
-    except ResourceUriRefused:
-        return False
-
-
 def _refuse(method: str, target: str, permission: str) -> NotFoundError:
-    identity = current_identity()
-    who = identity.username if identity is not None else "an unauthenticated caller"
-    logger.info("%s %r refused for %s: permission %s not granted", method, target, who, permission)
+    """Logged; answered as FastMCP answers an unknown tool, resource or prompt."""
+    _caller.not_granted(method, target, permission)
     return NotFoundError(f"Unknown {method.split('/')[0].rstrip('s')}: {target!r}")
 
 
@@ -296,13 +258,13 @@ class PermissionMiddleware(Middleware):
     async def on_list_tools(
         self, context: MiddlewareContext[Any], call_next: CallNext[Any, Sequence[Tool]]
     ) -> Sequence[Tool]:
-        return [t for t in await call_next(context) if _allowed(tool_permission(t.name))]
+        return [t for t in await call_next(context) if _caller.allows(tool_permission(t.name))]
 
     async def on_call_tool(
         self, context: MiddlewareContext[Any], call_next: CallNext[Any, ToolResult]
     ) -> ToolResult:
         name = context.message.name
-        if not _allowed(tool_permission(name)):
+        if not _caller.allows(tool_permission(name)):
             raise _refuse("tools/call", name, tool_permission(name))
         return await call_next(context)
 
@@ -310,7 +272,7 @@ class PermissionMiddleware(Middleware):
         self, context: MiddlewareContext[Any], call_next: CallNext[Any, Sequence[Resource]]
     ) -> Sequence[Resource]:
         resources = await call_next(context)
-        return [r for r in resources if _allowed_read(str(r.uri))]
+        return [r for r in resources if _caller.allows_read(str(r.uri))]
 
     async def on_list_resource_templates(
         self,
@@ -318,35 +280,28 @@ class PermissionMiddleware(Middleware):
         call_next: CallNext[Any, Sequence[ResourceTemplate]],
     ) -> Sequence[ResourceTemplate]:
         templates = await call_next(context)
-        return [t for t in templates if _allowed(resource_permission(t.uri_template))]
+        return [t for t in templates if _caller.allows(resource_permission(t.uri_template))]
 
     async def check_resource_access(self, context: MiddlewareContext[Any]) -> None:
         uri = str(context.message.uri)
         try:
             permission = resource_read_permission(uri)
         except ResourceUriRefused as refused:
-            identity = current_identity()
-            who = identity.username if identity is not None else "an unauthenticated caller"
-            logger.info("resources/read %r refused for %s: %s", uri, who, refused.message)
             # An MCPError reaches the client as written (FastMCP words every NotFoundError as
             # its own "Resource not found"): the reason is about the URI, not the policy.
-            raise MCPError(
-                code=INVALID_PARAMS,
-                message=f"Unknown resource: {uri!r} ({refused.message})",
-                data={"uri": uri, "refused": refused.code},
-            ) from None
-        if not _allowed(permission):
+            raise _caller.uri_refused("resources/read", refused, repr(uri)) from None
+        if not _caller.allows(permission):
             raise _refuse("resources/read", uri, permission)
 
     async def on_list_prompts(
         self, context: MiddlewareContext[Any], call_next: CallNext[Any, Sequence[Prompt]]
     ) -> Sequence[Prompt]:
-        return [p for p in await call_next(context) if _allowed(prompt_permission(p.name))]
+        return [p for p in await call_next(context) if _caller.allows(prompt_permission(p.name))]
 
     async def on_get_prompt(
         self, context: MiddlewareContext[Any], call_next: CallNext[Any, Any]
     ) -> Any:
         name = context.message.name
-        if not _allowed(prompt_permission(name)):
+        if not _caller.allows(prompt_permission(name)):
             raise _refuse("prompts/get", name, prompt_permission(name))
         return await call_next(context)

@@ -66,11 +66,12 @@ from mcp_types import (
     ListResourceTemplatesResult,
     ListToolsResult,
 )
-from pydantic import AnyHttpUrl, ConfigDict, Field
+from pydantic import AnyHttpUrl
 from typing_extensions import NotRequired
 
 from teleport_jwt._asgi import ASGIApp
 from teleport_jwt._bearer import TeleportHeaderMiddleware, TokenChecker
+from teleport_jwt._mcp_caller import PermissionDeniedBase, RequestCaller, TeleportTokenFields
 from teleport_jwt._names import (
     ResourceUriRefused,
     prompt_permission,
@@ -106,14 +107,9 @@ __all__ = [
 logger = logging.getLogger("teleport_jwt.mcp")
 
 
-class TeleportAccessToken(AccessToken):
+class TeleportAccessToken(AccessToken, TeleportTokenFields):
     """The SDK's ``AccessToken`` plus the verified :class:`~teleport_jwt.Identity` and, when a
     permission mapper is configured, its :class:`~teleport_jwt.Permissions`."""
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-
-    identity: Identity = Field(exclude=True, repr=False)
-    permissions: Permissions | None = Field(default=None, exclude=True, repr=False)
 
 
 def _roles(identity: Identity) -> list[str]:
@@ -205,52 +201,38 @@ def teleport_auth(
     return result
 
 
+class PermissionDenied(PermissionDeniedBase, ToolError):
+    """A tool refused because the caller lacks ``permission``: the call's result is
+    ``isError`` with this message, for the model to read."""
+
+
+_caller = RequestCaller(get_access_token, TeleportAccessToken, PermissionDenied, logger)
+
+
 def current_identity() -> Identity | None:
     """The verified caller of the current MCP request, or None outside an authenticated one."""
-    token = get_access_token()
-    return token.identity if isinstance(token, TeleportAccessToken) else None
+    return _caller.identity()
 
 
 def require_identity() -> Identity:
     """Like :func:`current_identity`, but raises ``PermissionError`` when there is none."""
-    identity = current_identity()
-    if identity is None:
-        raise PermissionError("no verified Teleport identity for this request")
-    return identity
+    return _caller.require_identity()
 
 
 def current_permissions() -> Permissions | None:
     """The :class:`~teleport_jwt.Permissions` of the current MCP request's caller, or None
     outside an authenticated request or without ``permissions=`` in :func:`teleport_auth`."""
-    token = get_access_token()
-    return token.permissions if isinstance(token, TeleportAccessToken) else None
-
-
-class PermissionDenied(ToolError):
-    """A tool refused because the caller lacks ``permission``: the call's result is
-    ``isError`` with this message, for the model to read."""
-
-    def __init__(self, permission: str, username: str | None) -> None:
-        who = username if username is not None else "an unauthenticated caller"
-        super().__init__(f"permission denied: {who} does not have {permission!r}")
-        self.permission = permission
-        self.username = username
+    return _caller.permissions()
 
 
 def require_permission(permission: str) -> Identity:
     """In a tool handler: the caller, if it holds ``permission``; else raises
     :class:`PermissionDenied` (the tool's result is an error naming the permission).
 
-    Needs ``permissions=`` in :func:`teleport_auth`; without it every permission is refused.
+    Needs ``permissions=`` in :func:`teleport_auth`; without it every permission is refused
+    (and an error is logged to ``teleport_jwt.mcp``).
     """
-    token = get_access_token()
-    if not isinstance(token, TeleportAccessToken):
-        raise PermissionDenied(permission, None)
-    if token.permissions is None:
-        logger.error("require_permission(%r) without a permission mapper: refused", permission)
-    if token.permissions is None or not token.permissions.allows(permission):
-        raise PermissionDenied(permission, token.identity.username)
-    return token.identity
+    return _caller.require_permission(permission)
 
 
 _P = ParamSpec("_P")
@@ -365,26 +347,17 @@ class PermissionMiddleware:
     @staticmethod
     def _check(method: str, target: str) -> None:
         what, _, permission_of = _USES[method]
-        identity = current_identity()
-        who = identity.username if identity is not None else "an unauthenticated caller"
         try:
             permission = permission_of(target)
         except ResourceUriRefused as refused:
-            logger.info("%s %r refused for %s: %s", method, target, who, refused.message)
-            raise MCPError(
-                code=INVALID_PARAMS,
-                message=f"Unknown {what}: {target} ({refused.message})",
-                data={"uri": target, "refused": refused.code},
-            ) from None
-        permissions = current_permissions()
-        if permissions is not None and permissions.allows(permission):
+            raise _caller.uri_refused(method, refused, target) from None
+        if _caller.allows(permission):
             return
-        logger.info(
-            "%s %r refused for %s: permission %s not granted", method, target, who, permission
-        )
+        _caller.not_granted(method, target, permission)
         raise MCPError(
             code=INVALID_PARAMS,
-            message=f"Unknown {what}: {target} (permission {permission!r} is not granted to {who})",
+            message=f"Unknown {what}: {target} (permission {permission!r} is not granted to "
+            f"{_caller.who()})",
             data={"uri": target} if what == "resource" else None,
         )
 
