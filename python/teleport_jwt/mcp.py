@@ -91,7 +91,6 @@ __all__ = [
     "TeleportAuth",
     "TeleportHeaderMiddleware",
     "TeleportTokenVerifier",
-    "ToolPermissionMiddleware",
     "current_identity",
     "current_permissions",
     "prompt_permission",
@@ -390,7 +389,3 @@ class PermissionMiddleware:
                 filtered["cacheScope"] = "private"
             return filtered
         return result
-
-
-ToolPermissionMiddleware = PermissionMiddleware
-"""The former name of :class:`PermissionMiddleware`, which now covers resources and prompts."""
