@@ -13,7 +13,7 @@ from typing import Annotated
 
 import teleport_jwt as tj
 from fastapi import Depends, FastAPI, HTTPException
-from teleport_jwt.starlette import TeleportAuth
+from teleport_jwt.starlette import TeleportDependency
 from teleport_jwt.web import Caller
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -21,7 +21,7 @@ from web_common import REPORTS, verifier_from_env
 
 
 def build_app(verifier: tj.Verifier) -> FastAPI:
-    teleport = TeleportAuth(verifier)  # Depends(teleport): the verified caller, or 401/503/500
+    teleport = TeleportDependency(verifier)  # Depends(teleport): the caller, or 401/503/500
     app = FastAPI()
 
     @app.get("/whoami")

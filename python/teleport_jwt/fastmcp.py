@@ -83,7 +83,7 @@ __all__ = [
     "PermissionMiddleware",
     "ResourceUriRefused",
     "TeleportAccessToken",
-    "TeleportAuth",
+    "TeleportAuthArgs",
     "TeleportAuthProvider",
     "current_identity",
     "current_permissions",
@@ -152,7 +152,7 @@ class TeleportAuthProvider(TokenVerifier):
         ]
 
 
-class TeleportAuth(TypedDict):
+class TeleportAuthArgs(TypedDict):
     """The ``FastMCP`` arguments :func:`teleport_auth` returns."""
 
     auth: TeleportAuthProvider
@@ -166,7 +166,7 @@ def teleport_auth(
     expose_reason: bool = False,
     filter_components: bool = True,
     base_url: str | None = None,
-) -> TeleportAuth:
+) -> TeleportAuthArgs:
     """``FastMCP(name, **teleport_auth(verifier, permissions=policy))``.
 
     With ``permissions`` (and unless ``filter_components=False``) it adds
@@ -176,7 +176,7 @@ def teleport_auth(
     provider = TeleportAuthProvider(
         verifier, permissions=permissions, expose_reason=expose_reason, base_url=base_url
     )
-    result = TeleportAuth(auth=provider)
+    result = TeleportAuthArgs(auth=provider)
     if permissions is not None and filter_components:
         result["middleware"] = [PermissionMiddleware()]
     return result

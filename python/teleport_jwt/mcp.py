@@ -88,7 +88,7 @@ __all__ = [
     "PermissionMiddleware",
     "ResourceUriRefused",
     "TeleportAccessToken",
-    "TeleportAuth",
+    "TeleportAuthArgs",
     "TeleportHeaderMiddleware",
     "TeleportTokenVerifier",
     "current_identity",
@@ -149,7 +149,7 @@ class TeleportTokenVerifier(TokenVerifier):
         return TeleportAccessToken(**checked.access_token_fields(token, self._scopes))
 
 
-class TeleportAuth(TypedDict):
+class TeleportAuthArgs(TypedDict):
     """The ``MCPServer`` arguments :func:`teleport_auth` returns (``middleware`` only with
     ``permissions=``; to add your own, pass ``[*auth["middleware"], *yours]``)."""
 
@@ -167,7 +167,7 @@ def teleport_auth(
     scopes: Callable[[Identity], Sequence[str]] | None = None,
     permissions: SupportsPermissions | None = None,
     filter_components: bool = True,
-) -> TeleportAuth:
+) -> TeleportAuthArgs:
     """``MCPServer(..., **teleport_auth(verifier, issuer_url=<Teleport proxy URL>))``.
 
     The verifier checks the audience itself, so the SDK's resource check is off
@@ -186,7 +186,7 @@ def teleport_auth(
             "required_roles= needs roles as scopes; with permissions= the scopes are "
             "permissions: require roles in the policy instead"
         )
-    result = TeleportAuth(
+    result = TeleportAuthArgs(
         token_verifier=TeleportTokenVerifier(verifier, permissions=permissions, scopes=scopes),
         auth=AuthSettings(
             issuer_url=AnyHttpUrl(issuer_url),

@@ -2,10 +2,10 @@
 
     import teleport_jwt as tj
     from fastapi import Depends, FastAPI
-    from teleport_jwt.starlette import TeleportAuth
+    from teleport_jwt.starlette import TeleportDependency
     from teleport_jwt.web import Caller
 
-    teleport = TeleportAuth(tj.Verifier.teleport_jwt(..., permissions=policy))
+    teleport = TeleportDependency(tj.Verifier.teleport_jwt(..., permissions=policy))
     app = FastAPI()
 
     @app.get("/whoami")
@@ -37,7 +37,7 @@ from teleport_jwt.asgi import caller_from_scope
 from teleport_jwt.refusal import Refusal
 from teleport_jwt.web import Caller, authenticate_async
 
-__all__ = ["TeleportAuth", "http_exception"]
+__all__ = ["TeleportDependency", "http_exception"]
 
 logger = logging.getLogger("teleport_jwt.starlette")
 
@@ -48,7 +48,7 @@ def http_exception(refusal: Refusal) -> HTTPException:
     return HTTPException(refusal.status, detail=refusal.description, headers=headers)
 
 
-class TeleportAuth:
+class TeleportDependency:
     """A FastAPI dependency (``Depends(teleport)``) giving the verified
     :class:`~teleport_jwt.web.Caller`; ``expose_reason=True`` puts reason codes in refusals."""
 

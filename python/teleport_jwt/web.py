@@ -9,7 +9,7 @@ refused token raises the :class:`~teleport_jwt.VerifyError` subclass of its reas
 The integrations built on it, each giving handlers the same :class:`Caller`:
 
 - ASGI (any framework): :class:`teleport_jwt.asgi.TeleportMiddleware`;
-- FastAPI / Starlette: :class:`teleport_jwt.starlette.TeleportAuth` (a dependency);
+- FastAPI / Starlette: :class:`teleport_jwt.starlette.TeleportDependency` (a dependency);
 - Flask: :class:`teleport_jwt.flask.TeleportJWT` (an extension, with decorators);
 - Django: :class:`teleport_jwt.django.TeleportMiddleware` (``request.teleport``).
 

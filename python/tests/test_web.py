@@ -21,7 +21,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 import teleport_jwt as tj
 from teleport_jwt.asgi import TeleportMiddleware, current_caller
-from teleport_jwt.starlette import TeleportAuth
+from teleport_jwt.starlette import TeleportDependency
 from teleport_jwt.testing import MockTeleport, verifier_for
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -205,7 +205,7 @@ def test_finding_08_key_endpoint_down_is_503_everywhere_with_the_cores_retry_aft
 
 
 def _asgi_app(verifier: tj.Verifier) -> Any:
-    teleport = TeleportAuth(verifier)
+    teleport = TeleportDependency(verifier)
 
     async def whoami(request: Request) -> JSONResponse:
         caller = await teleport(request)  # already verified by the middleware: no second check
