@@ -9,10 +9,10 @@
     mcp = FastMCP("reports", **teleport_auth(verifier, permissions=policy))
     app = mcp.http_app()                                     # serve with uvicorn
 
-- :func:`teleport_auth` returns ``auth=`` (a :class:`TeleportAuthProvider`) and, with
-  ``permissions=``, ``middleware=[PermissionMiddleware()]``. ``FastMCP(auth=TeleportAuthProvider(
-  verifier))`` alone verifies without permissions.
-- :class:`TeleportAuthProvider` is a FastMCP ``TokenVerifier``: it reads the token from the
+- :func:`teleport_auth` returns ``auth=`` (a :class:`TeleportTokenVerifier`) and, with
+  ``permissions=``, ``middleware=[PermissionMiddleware()]``.
+  ``FastMCP(auth=TeleportTokenVerifier(verifier))`` alone verifies without permissions.
+- :class:`TeleportTokenVerifier` is a FastMCP ``TokenVerifier``: it reads the token from the
   verifier's header rules (``Teleport-Jwt-Assertion``, which Teleport always sets, then
   ``Authorization: Bearer``; a client's ``Authorization`` never wins over Teleport's header) and
   answers refusals as :class:`teleport_jwt.refusal.Refusal` does (401 ``Bearer`` without a
@@ -84,7 +84,7 @@ __all__ = [
     "ResourceUriRefused",
     "TeleportAccessToken",
     "TeleportAuthArgs",
-    "TeleportAuthProvider",
+    "TeleportTokenVerifier",
     "current_identity",
     "current_permissions",
     "permission_required",
@@ -105,9 +105,10 @@ class TeleportAccessToken(AccessToken, TeleportTokenFields):
     ``permissions=``, its :class:`~teleport_jwt.Permissions`. ``claims`` are the token's claims."""
 
 
-class TeleportAuthProvider(TokenVerifier):
-    """A FastMCP auth provider backed by a :class:`teleport_jwt.Verifier`:
-    ``FastMCP(auth=TeleportAuthProvider(verifier, permissions=policy))``.
+class TeleportTokenVerifier(TokenVerifier):
+    """FastMCP's ``TokenVerifier`` (an auth provider) backed by a :class:`teleport_jwt.Verifier`,
+    as :class:`teleport_jwt.mcp.TeleportTokenVerifier` is the ``mcp`` SDK's:
+    ``FastMCP(auth=TeleportTokenVerifier(verifier, permissions=policy))``.
 
     ``permissions`` (a :class:`~teleport_jwt.Policy` or any permission mapper) is evaluated
     through the core's ``Verifier.authorize``, once per token, in a worker thread; a mapper that
@@ -155,7 +156,7 @@ class TeleportAuthProvider(TokenVerifier):
 class TeleportAuthArgs(TypedDict):
     """The ``FastMCP`` arguments :func:`teleport_auth` returns."""
 
-    auth: TeleportAuthProvider
+    auth: TeleportTokenVerifier
     middleware: NotRequired[list[Middleware]]
 
 
@@ -173,10 +174,10 @@ def teleport_auth(
     :class:`PermissionMiddleware`; to add your own middleware, pass
     ``middleware=[*auth["middleware"], *yours]``.
     """
-    provider = TeleportAuthProvider(
+    token_verifier = TeleportTokenVerifier(
         verifier, permissions=permissions, expose_reason=expose_reason, base_url=base_url
     )
-    result = TeleportAuthArgs(auth=provider)
+    result = TeleportAuthArgs(auth=token_verifier)
     if permissions is not None and filter_components:
         result["middleware"] = [PermissionMiddleware()]
     return result

@@ -21,7 +21,7 @@ from teleport_jwt.fastmcp import (
     PermissionDenied,
     PermissionMiddleware,
     TeleportAccessToken,
-    TeleportAuthProvider,
+    TeleportTokenVerifier,
     current_identity,
     current_permissions,
     permission_required,
@@ -156,7 +156,7 @@ def test_failing_mapper_is_500_plugin_error(mock: MockTeleport) -> None:
 
 
 def test_provider_alone_verifies_without_permissions(mock: MockTeleport) -> None:
-    provider = TeleportAuthProvider(verifier_for(mock, AUDIENCE))
+    provider = TeleportTokenVerifier(verifier_for(mock, AUDIENCE))
     token = mock.mint(username="judy", roles=["r1", "r2"], audience=["other", AUDIENCE])
     at = asyncio.run(provider.verify_token(token))
     assert isinstance(at, TeleportAccessToken)

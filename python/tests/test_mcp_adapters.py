@@ -38,11 +38,7 @@ def _request_of(adapter: ModuleType, mock: MockTeleport, **permissions: Any) -> 
     """The adapter's request context for alice (a reader), as its SDK's middleware sets it."""
     token = mock.mint(username="alice", roles=["reader"])
     verifier = verifier_for(mock, AUDIENCE)
-    if adapter is tj_mcp:
-        token_verifier: Any = tj_mcp.TeleportTokenVerifier(verifier, **permissions)
-    else:
-        token_verifier = tj_fastmcp.TeleportAuthProvider(verifier, **permissions)
-    access = asyncio.run(token_verifier.verify_token(token))
+    access = asyncio.run(adapter.TeleportTokenVerifier(verifier, **permissions).verify_token(token))
     assert isinstance(access, adapter.TeleportAccessToken)
     reset = auth_context_var.set(AuthenticatedUser(access))
     try:
