@@ -18,8 +18,9 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 async def send_refusal(send: Send, refusal: Refusal, *extra_challenge: str) -> None:
     """Sends ``refusal`` as a complete HTTP response."""
-    body = refusal.body_bytes()
-    headers = [(k.encode(), v.encode()) for k, v in refusal.headers(*extra_challenge)]
+    answer = refusal.answer(*extra_challenge)
+    body = answer.body.encode()
+    headers = [(k.encode(), v.encode()) for k, v in answer.headers]
     headers.append((b"content-length", str(len(body)).encode()))
-    await send({"type": "http.response.start", "status": refusal.status, "headers": headers})
+    await send({"type": "http.response.start", "status": answer.status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

@@ -63,8 +63,9 @@ def verifier_from_settings() -> Verifier:
 
 def _response(request: HttpRequest, refusal: Refusal) -> HttpResponse:
     refusal.log(logger, f"{request.method} {request.path}")
-    response = HttpResponse(refusal.body_bytes(), status=refusal.status)
-    for name, value in refusal.headers():
+    answer = refusal.answer()
+    response = HttpResponse(answer.body.encode(), status=answer.status)
+    for name, value in answer.headers:
         response[name] = value
     return response
 

@@ -63,7 +63,8 @@ def require_caller() -> Caller:
 
 def _response(refusal: Refusal) -> Response:
     refusal.log(logger, f"{request.method} {request.path}")
-    return Response(refusal.body_bytes(), refusal.status, refusal.headers())
+    answer = refusal.answer()
+    return Response(answer.body, answer.status, answer.headers)
 
 
 class TeleportJWT:

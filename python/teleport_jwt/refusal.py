@@ -6,8 +6,10 @@
     try:
         caller = verifier.authorize_headers(headers)
     except tj.VerifyError as e:
-        refusal = Refusal.from_error(e)            # status, headers, body, log level
-        return Response(refusal.body_bytes(), refusal.status, refusal.headers)
+        refusal = Refusal.from_error(e)
+        refusal.log(logger)                        # the full message, never the token
+        answer = refusal.answer()                  # status, headers, body: the core's
+        return Response(answer.body, answer.status, answer.headers)
 
 Every integration of this package (:mod:`teleport_jwt.mcp`, :mod:`teleport_jwt.fastmcp`,
 :mod:`teleport_jwt.asgi`, :mod:`teleport_jwt.starlette`, :mod:`teleport_jwt.flask`,
@@ -40,7 +42,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from teleport_jwt._errors import VerifyError
 from teleport_jwt._teleport_jwt import (
@@ -55,16 +57,74 @@ __all__ = [
     "RETRY_AFTER_SECONDS",
     "SERVER_FAULT_CODES",
     "Refusal",
+    "RefusalAnswer",
 ]
 
 RETRY_AFTER_SECONDS = REFUSAL_RETRY_AFTER_SECONDS
 """``Retry-After`` of a 503: the core's default key-fetch cooldown, after which it tries again."""
 
+
+@dataclass(frozen=True)
+class RefusalAnswer:
+    """The core's HTTP answer to one refusal (``teleport_jwt::refusal::Refusal``), everything a
+    response needs in one value (:meth:`Refusal.answer`)."""
+
+    status: int
+    """401, 403, 500 or 503."""
+    error: str | None
+    """The RFC 6750 error: ``"invalid_token"``, ``"insufficient_scope"``; None when no
+    credentials were sent, and for 500 and 503."""
+    description: str
+    """What the client is told (``error_description``): the reason code only when exposed."""
+    retry_after: int | None
+    """``Retry-After`` seconds of a 503, None otherwise."""
+    headers: list[tuple[str, str]]
+    """Response headers besides ``Content-Length`` (lower-case names): ``Content-Type``, the
+    ``WWW-Authenticate`` challenge, ``Retry-After`` and, when exposed, ``X-Teleport-Jwt-Error``."""
+    body: str
+    """The JSON body: ``error`` and ``error_description`` (OAuth style), ``reason`` when
+    exposed."""
+    message: str
+    """The full explanation, for the server's log only (never sent)."""
+
+
+def _core_answer(
+    code: str,
+    message: str,
+    *,
+    expose_reason: bool,
+    retry_after: int,
+    permission: str | None = None,
+    username: str | None = None,
+    extra_challenge: tuple[str, ...] = (),
+) -> RefusalAnswer:
+    """The core's answer for a reason ``code`` (or ``PERMISSION_DENIED`` with ``permission``);
+    the one place that knows the order of the native tuple."""
+    status, error, description, retry, headers, body, log_message = refusal_answer(
+        code,
+        message,
+        expose_reason=expose_reason,
+        retry_after=retry_after,
+        permission=permission,
+        username=username,
+        extra_challenge=list(extra_challenge),
+    )
+    return RefusalAnswer(
+        status=status,
+        error=error,
+        description=description,
+        retry_after=retry,
+        headers=headers,
+        body=body,
+        message=log_message,
+    )
+
+
 SERVER_FAULT_CODES = frozenset(
     code
     for code in REASON_CODES
     if code != "internal_error"
-    and refusal_answer(code, "", expose_reason=False, retry_after=RETRY_AFTER_SECONDS)[0] == 500
+    and _core_answer(code, "", expose_reason=False, retry_after=RETRY_AFTER_SECONDS).status == 500
 )
 """Reason codes that are the server's fault (500), with ``internal_error``: the core's table."""
 
@@ -107,17 +167,24 @@ class Refusal:
         wait = getattr(error, "retry_after", None)
         if wait is not None:
             retry_after = max(1, math.ceil(wait))
-        status, rfc_error, _, retry, _, _, _ = refusal_answer(
+        answer = _core_answer(
             error.code, error.message, expose_reason=expose_reason, retry_after=retry_after
         )
-        return cls(status, error.code, rfc_error, error.message, retry, expose_reason=expose_reason)
+        return cls(
+            answer.status,
+            error.code,
+            answer.error,
+            error.message,
+            answer.retry_after,
+            expose_reason=expose_reason,
+        )
 
     @classmethod
     def permission_denied(
         cls, permission: str, username: str | None = None, *, expose_reason: bool = False
     ) -> Refusal:
         """403 for a verified caller that lacks ``permission``."""
-        status, rfc_error, _, _, _, _, message = refusal_answer(
+        answer = _core_answer(
             PERMISSION_DENIED,
             "",
             expose_reason=expose_reason,
@@ -126,50 +193,52 @@ class Refusal:
             username=username,
         )
         return cls(
-            status,
+            answer.status,
             PERMISSION_DENIED,
-            rfc_error,
-            message,
+            answer.error,
+            answer.message,
             permission=permission,
             expose_reason=expose_reason,
         )
 
-    def _answer(self, *extra_challenge: str) -> tuple[str, list[tuple[str, str]], str]:
-        """The core's description, headers and JSON body of this refusal."""
-        _, _, description, _, headers, body, _ = refusal_answer(
+    def answer(self, *extra_challenge: str) -> RefusalAnswer:
+        """The whole HTTP answer, from the core: status, headers (the challenge with
+        ``extra_challenge`` parameters, already formatted, after ours) and JSON body; its
+        ``message`` is this refusal's."""
+        answer = _core_answer(
             self.code,
             self.message,
             expose_reason=self.expose_reason,
             retry_after=self.retry_after or RETRY_AFTER_SECONDS,
             permission=self.permission,
-            extra_challenge=list(extra_challenge),
+            extra_challenge=extra_challenge,
         )
-        return description, headers, body
+        return replace(answer, message=self.message)
 
     @property
     def description(self) -> str:
         """What the client is told (``error_description``): the code only when exposed."""
-        return self._answer()[0]
+        return self.answer().description
 
     def www_authenticate(self, *extra: str) -> str | None:
         """The ``WWW-Authenticate`` challenge (401 and 403 only), with ``extra`` parameters
         (already formatted, e.g. ``'resource_metadata="https://..."'``) after ours."""
-        return dict(self._answer(*extra)[1]).get("www-authenticate")
+        return dict(self.answer(*extra).headers).get("www-authenticate")
 
     def headers(self, *extra_challenge: str) -> list[tuple[str, str]]:
         """Response headers besides ``Content-Length``: ``Content-Type``, the challenge,
         ``Retry-After`` and, when exposed, ``X-Teleport-Jwt-Error``."""
-        return self._answer(*extra_challenge)[1]
+        return self.answer(*extra_challenge).headers
 
     def body(self) -> dict[str, str]:
         """The JSON body: ``error`` and ``error_description`` (OAuth style), ``reason`` when
         exposed."""
-        body: dict[str, str] = json.loads(self._answer()[2])
+        body: dict[str, str] = json.loads(self.answer().body)
         return body
 
     def body_bytes(self) -> bytes:
         """:meth:`body` as JSON bytes."""
-        return self._answer()[2].encode()
+        return self.answer().body.encode()
 
     @property
     def log_level(self) -> int:

@@ -44,8 +44,9 @@ logger = logging.getLogger("teleport_jwt.starlette")
 
 def http_exception(refusal: Refusal) -> HTTPException:
     """Starlette's ``HTTPException`` for a refusal (its status, challenge, ``Retry-After``)."""
-    headers = {k: v for k, v in refusal.headers() if k not in ("content-type", "cache-control")}
-    return HTTPException(refusal.status, detail=refusal.description, headers=headers)
+    answer = refusal.answer()
+    headers = {k: v for k, v in answer.headers if k not in ("content-type", "cache-control")}
+    return HTTPException(answer.status, detail=answer.description, headers=headers)
 
 
 class TeleportDependency:

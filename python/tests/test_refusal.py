@@ -9,7 +9,7 @@ import pytest
 
 import teleport_jwt as tj
 from teleport_jwt._errors import error_for
-from teleport_jwt.refusal import RETRY_AFTER_SECONDS, Refusal
+from teleport_jwt.refusal import RETRY_AFTER_SECONDS, Refusal, RefusalAnswer
 
 # code -> (status, RFC 6750 error, challenge without the reason)
 EXPECTED: dict[str, tuple[int, str | None, str | None]] = {
@@ -70,6 +70,28 @@ def test_permission_denied_is_403_insufficient_scope() -> None:
     assert shown.body()["error_description"] == "permission 'reports:delete' is not granted"
 
 
+@pytest.mark.parametrize("code", tj.REASON_CODES)
+def test_the_answer_is_one_value_with_named_fields(code: str) -> None:
+    meta = 'resource_metadata="https://mcp.example.com/meta"'
+    for r in (
+        Refusal.from_error(error_for(code, "the details"), expose_reason=True),
+        Refusal.permission_denied("reports:delete", "alice"),
+    ):
+        answer = r.answer(meta)
+        assert isinstance(answer, RefusalAnswer)
+        assert answer == RefusalAnswer(
+            status=r.status,
+            error=r.error,
+            description=r.description,
+            retry_after=r.retry_after,
+            headers=r.headers(meta),
+            body=r.body_bytes().decode(),
+            message=r.message,
+        )
+        with pytest.raises(AttributeError):
+            answer.status = 200  # type: ignore[misc]
+
+
 def test_log_levels_follow_who_is_at_fault(caplog: pytest.LogCaptureFixture) -> None:
     logger = logging.getLogger("teleport_jwt.test")
     caplog.set_level(logging.DEBUG, logger="teleport_jwt.test")
@@ -115,3 +137,9 @@ def test_the_shared_refusal_vectors(case: dict[str, object]) -> None:
     assert headers.get("x-teleport-jwt-error") == case["x_teleport_jwt_error"]
     assert r.body() == case["body"]
     assert "never shown" not in r.body_bytes().decode()
+    answer = r.answer()  # the same answer as one typed value
+    assert (answer.status, dict(answer.headers), json.loads(answer.body)) == (
+        case["status"],
+        headers,
+        case["body"],
+    )
