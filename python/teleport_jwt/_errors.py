@@ -1,10 +1,11 @@
 """The exception classes: one per reason code of the core, named after it.
 
 Each class is the core's ``Reason::type_name`` (``bad_signature`` -> ``BadSignature``), the
-same name Kotlin (``VerifyException.BadSignature``) and Swift (``VerifyError.badSignature``)
-use; ``tests/test_parity.py`` checks this module against the core's table. The native module
-raises ``error_for(code, message)`` for every core error, so the class a caller catches is
-decided here and only here.
+name of the same error in Kotlin (the ``VerifyException.BadSignature`` subclass; a trailing
+``Error`` is spelled ``Exception`` there: ``VerifyException.PluginException``) and Swift (the
+``VerifyError.BadSignature(message:)`` case); ``tests/test_parity.py`` checks this module
+against the core's table. The native module raises ``error_for(code, message)`` for every core
+error, so the class a caller catches is decided here and only here.
 """
 
 from __future__ import annotations
