@@ -7,7 +7,6 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyMapping};
 use pyo3::IntoPyObjectExt;
 
-use crate::convert::ToPy;
 
 /// A verified Teleport identity (immutable). Built by `Verifier.verify*`; tests of permission
 /// policies may build an unverified one with `Identity.for_testing`.
@@ -23,7 +22,69 @@ impl From<std::sync::Arc<teleport_jwt::Identity>> for Identity {
     }
 }
 
-/// A read-only property per field of the core's description of an identity
+/// A field of the core's identity as Python receives it: a copy, a named enum by its name.
+trait Shown {
+    type Out;
+    fn shown(&self) -> Self::Out;
+}
+
+impl Shown for String {
+    type Out = String;
+    fn shown(&self) -> String {
+        self.clone()
+    }
+}
+
+impl Shown for Vec<String> {
+    type Out = Vec<String>;
+    fn shown(&self) -> Vec<String> {
+        self.clone()
+    }
+}
+
+impl Shown for BTreeMap<String, Vec<String>> {
+    type Out = BTreeMap<String, Vec<String>>;
+    fn shown(&self) -> Self::Out {
+        self.clone()
+    }
+}
+
+impl Shown for i64 {
+    type Out = i64;
+    fn shown(&self) -> i64 {
+        *self
+    }
+}
+
+impl Shown for Option<i64> {
+    type Out = Option<i64>;
+    fn shown(&self) -> Option<i64> {
+        *self
+    }
+}
+
+impl Shown for Option<String> {
+    type Out = Option<String>;
+    fn shown(&self) -> Option<String> {
+        self.clone()
+    }
+}
+
+impl Shown for teleport_jwt::Algorithm {
+    type Out = &'static str;
+    fn shown(&self) -> &'static str {
+        self.as_str()
+    }
+}
+
+impl Shown for teleport_jwt::TokenKind {
+    type Out = &'static str;
+    fn shown(&self) -> &'static str {
+        self.as_str()
+    }
+}
+
+/// A read-only property per field of the core's list of identity fields
 /// (`teleport_jwt::describe_identity_fields!`), with its doc.
 macro_rules! py_identity_getters {
     ($( $(#[$doc:meta])* $field:ident: $ty:ty, )*) => {
@@ -32,8 +93,8 @@ macro_rules! py_identity_getters {
             $(
                 $(#[$doc])*
                 #[getter]
-                fn $field<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-                    (&self.inner.$field).to_py(py)
+                fn $field(&self) -> <$ty as Shown>::Out {
+                    Shown::shown(&self.inner.$field)
                 }
             )*
         }
