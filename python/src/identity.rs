@@ -8,8 +8,11 @@ use pyo3::types::{PyDict, PyMapping};
 use pyo3::IntoPyObjectExt;
 
 
-/// A verified Teleport identity (immutable). Built by `Verifier.verify*`; tests of permission
-/// policies may build an unverified one with `Identity.for_testing`.
+/// A verified Teleport identity (immutable; compares, hashes and pickles).
+///
+/// Built by ``Verifier.verify*``; tests of permission policies may build an unverified one
+/// with :meth:`for_testing`. Only unpickle an identity you pickled: unpickling builds one no
+/// token verified.
 #[pyclass(frozen, module = "teleport_jwt", name = "Identity")]
 pub(crate) struct Identity {
     /// Shared with the verifier's token cache: a repeated token copies nothing.
@@ -105,10 +108,13 @@ teleport_jwt::describe_identity_fields!(py_identity_getters);
 
 #[pymethods]
 impl Identity {
-    /// An identity that NO token verified, for tests of policies and mappers (the same fields
-    /// the shared policy vectors set). Never build one from request data: identities for
-    /// authorization come from `Verifier.verify*` only. `expires_at` is 0, `kind` "generic",
-    /// `issuer` the trust entry (default "test"), `claims` empty.
+    /// An identity that NO token verified, for tests of policies and mappers.
+    ///
+    /// Never build one from request data: identities for authorization come from
+    /// ``Verifier.verify*`` only. ``sub`` is ``username``; ``issuer`` and ``trust_entry`` are
+    /// ``trust_entry`` (default ``"test"``); roles, traits and audience default to empty;
+    /// ``expires_at`` is 0, ``algorithm`` ``"RS256"``, ``kind`` ``"generic"``, ``claims``
+    /// empty. Raises ``TypeError`` when ``traits`` is not a mapping of str to lists of str.
     #[staticmethod]
     #[pyo3(signature = (username, *, roles=None, traits=None, trust_entry=None, audience=None))]
     fn for_testing(
@@ -154,7 +160,7 @@ impl Identity {
         })
     }
 
-    /// The whole verified claim set (a new dict on every access).
+    /// The whole verified claim set, as ``json.loads`` gives it (a new dict every access).
     #[getter]
     fn claims<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         Ok(pythonize::pythonize(py, self.inner.claims.as_map())?)
@@ -170,7 +176,7 @@ impl Identity {
         self.inner.trait_values(name).to_vec()
     }
 
-    /// The fields as a dict (claims excluded).
+    /// The fields as a new dict, keyed by property name (``claims`` excluded).
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = pythonize::pythonize(py, &*self.inner)?.cast_into::<PyDict>()?;
         d.del_item("claims")?;

@@ -40,8 +40,12 @@ fn by_name<T: std::str::FromStr<Err = teleport_jwt::VerifyError>>(name: &str) ->
         .map_err(|e: teleport_jwt::VerifyError| PyValueError::new_err(e.message().to_owned()))
 }
 
-/// A fake Teleport proxy on loopback HTTPS (its own CA: `ca_pem`), minting tokens exactly as
-/// Teleport does. A context manager: the server stops on exit (or `stop()`).
+/// A fake Teleport proxy on loopback HTTPS (its own CA: :attr:`ca_pem`), minting tokens
+/// exactly as Teleport does.
+///
+/// A context manager: the server stops on exit (or :meth:`stop`); after that every method
+/// but :attr:`running` and :meth:`stop` raises ``RuntimeError``. ``ca`` arguments name a
+/// CA: ``"jwt"`` (classic JWTs) or ``"oidc"`` / ``"id_token"`` (ID tokens).
 #[pyclass(frozen, module = "teleport_jwt.testing", name = "MockTeleport")]
 pub(crate) struct MockTeleport {
     inner: RwLock<Option<Arc<teleport_jwt::mock::MockTeleport>>>,
@@ -90,14 +94,17 @@ impl MockTeleport {
         })
     }
 
-    /// Mints a token as Teleport makes it. The keywords are the core's `MintSpec`, each
-    /// optional (None = unset): `username="alice"`, `roles=["access"]`, `traits={}`,
-    /// `audience="mcp+http://127.0.0.1:8000/mcp"` (a str or a list), `ttl=300` and
-    /// `issued_at` (Unix seconds, default now) in seconds, `kind="jwt"` or `"id_token"`,
-    /// `jwt_claims="roles_and_traits"`, `include_kid` (None follows `kid_in_tokens`);
-    /// `claims` sets or replaces claims, `remove_claims` deletes some, `headers` /
-    /// `remove_headers` do the same for the JWS header. `ValueError` for an unknown name,
-    /// `TypeError` for an unknown keyword or a value of the wrong type.
+    /// Mints a token as Teleport makes it (compact JWS text).
+    ///
+    /// Unset: roles ``["access"]``, no traits, audience ``"mcp+http://127.0.0.1:8000/mcp"``,
+    /// issued now. ``ttl`` and ``issued_at`` are seconds (``exp`` = ``iat`` + ``ttl``);
+    /// ``kind`` ``"jwt"`` (= ``"teleport_jwt"``) or ``"id_token"``; ``include_kid`` None
+    /// follows ``kid_in_tokens``. ``claims`` sets or replaces claims, ``remove_claims`` deletes
+    /// some; ``headers`` / ``remove_headers`` do the same for the JWS header. The keywords
+    /// are the core's ``MintSpec``; ``None`` is the default, a ``str`` is never a list.
+    /// Raises ``ValueError`` for an unknown name (``kind``, ``jwt_claims``) or a negative
+    /// ``ttl``, ``TypeError`` for an unknown keyword or a value of the wrong type,
+    /// ``RuntimeError`` when the mock cannot mint.
     #[pyo3(signature = (**spec))]
     fn mint(&self, py: Python<'_>, spec: Option<&Bound<'_, PyDict>>) -> PyResult<String> {
         let spec: MintSpec = from_kwargs(py, spec, "mint")?;
@@ -109,7 +116,8 @@ impl MockTeleport {
         self.get()?.mint(&spec).map_err(mock_err)
     }
 
-    /// Signs exactly these header and payload JSON texts with the CA's current (or next) key.
+    /// Signs exactly these header and payload JSON texts with ``ca``'s current (or next)
+    /// key.
     #[pyo3(signature = (header_json, payload_json, *, ca="jwt", key="active"))]
     fn sign_raw(
         &self,
@@ -124,9 +132,13 @@ impl MockTeleport {
             .map_err(mock_err)
     }
 
-    /// Fails every request: `None` (serve normally), `"refuse"`, `"hang"`, `"garbage"`, an
-    /// HTTP status (`500` or `("status", 500)`), `("oversized", n_bytes)` or `("redirect",
-    /// url)`: the core's `Failure` by its serde names, a pair standing for `{name: argument}`.
+    /// Fails every request until set back to ``None`` (or ``"none"``): serve normally.
+    ///
+    /// ``"refuse"`` refuses connections; ``"hang"`` holds each request unanswered (at most 30
+    /// seconds); ``"garbage"`` answers 200 with bytes that are not JSON; an HTTP status
+    /// (``500`` or ``("status", 500)``) answers with it; ``("oversized", n_bytes)`` answers a
+    /// JSON body of that many bytes; ``("redirect", url)`` answers 302 to ``url``. The modes are
+    /// the core's ``Failure`` by its serde names, a pair standing for ``{name: argument}``.
     #[pyo3(signature = (mode))]
     fn set_failure(&self, py: Python<'_>, mode: &Bound<'_, PyAny>) -> PyResult<()> {
         let form = PyDict::new(py);
@@ -147,8 +159,7 @@ impl MockTeleport {
         Ok(())
     }
 
-    /// Requests received on one path, e.g. `"/.well-known/jwks.json"` (the same as
-    /// `request_count_for_path`).
+    /// The same as :meth:`request_count_for_path`.
     fn request_count_for(&self, path: &str) -> PyResult<u64> {
         Ok(self.get()?.request_count_for(path))
     }

@@ -132,13 +132,13 @@ fn option_names() -> String {
 const HELP_HEADING: &str = "Keyword options of every constructor (unset: the core's default):";
 
 /// `base` (the class's doc) followed by the options section: each option as `    name: doc`,
-/// wrapped at 100 columns with continuation lines indented by 8.
+/// wrapped at 96 columns (100 in the stub) with continuation lines indented by 8.
 pub(crate) fn verifier_help(base: &str) -> String {
     let mut out = format!("{}\n\n{HELP_HEADING}", base.trim_end());
     for (name, doc) in documented() {
         let mut line = format!("    {name}:");
         for word in doc.split(' ') {
-            if line.len() + 1 + word.len() > 100 {
+            if line.len() + 1 + word.len() > 96 {
                 out.push('\n');
                 out.push_str(&line);
                 line = "       ".to_owned();
