@@ -52,9 +52,7 @@ pub(crate) fn header_pairs(headers: &Bound<'_, PyAny>) -> PyResult<Vec<(String, 
     for item in items.try_iter()? {
         let item = item?;
         let pair = item.cast::<PyTuple>().map_err(|_| {
-            PyTypeError::new_err(
-                "headers must be a mapping or an iterable of (name, value) pairs",
-            )
+            PyTypeError::new_err("headers must be a mapping or an iterable of (name, value) pairs")
         })?;
         if pair.len() != 2 {
             return Err(PyTypeError::new_err(

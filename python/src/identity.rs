@@ -7,7 +7,6 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyMapping};
 use pyo3::IntoPyObjectExt;
 
-
 /// A verified Teleport identity (immutable; compares, hashes and pickles).
 ///
 /// Built by ``Verifier.verify*``; tests of permission policies may build an unverified one

@@ -11,9 +11,7 @@ use std::sync::{Arc, RwLock};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyInt, PyTuple};
-use teleport_jwt::mock::{
-    Ca, Failure, KeyChoice, MintSpec, MockError, MockOptions, RotationPhase,
-};
+use teleport_jwt::mock::{Ca, Failure, KeyChoice, MintSpec, MockError, MockOptions, RotationPhase};
 use teleport_jwt::{Algorithm, TokenKind};
 
 use crate::convert::{from_kwargs, from_py};

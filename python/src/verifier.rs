@@ -278,7 +278,12 @@ impl Verifier {
         let pairs = header_pairs(headers)?;
         let now = with_headers(py, &pairs, |h| Ok(v.try_verify_headers(h.iter().copied())))?;
         let now = now.map(|answer| answer.map(Identity::from));
-        awaitable(slf, now, "verify_headers", vec![pairs.into_bound_py_any(py)?])
+        awaitable(
+            slf,
+            now,
+            "verify_headers",
+            vec![pairs.into_bound_py_any(py)?],
+        )
     }
 
     /// The token the header rules select from ``headers``, unverified (for middleware that
@@ -349,8 +354,10 @@ impl Verifier {
         headers: &Bound<'_, PyAny>,
     ) -> PyResult<Authorized> {
         let pairs = header_pairs(headers)?;
-        with_headers(py, &pairs, |h| self.inner.authorize_headers(h.iter().copied()))
-            .map(Authorized::from)
+        with_headers(py, &pairs, |h| {
+            self.inner.authorize_headers(h.iter().copied())
+        })
+        .map(Authorized::from)
     }
 
     /// ``await v.authorize_headers_async(headers)``: :meth:`authorize_headers`, answered at
@@ -366,7 +373,12 @@ impl Verifier {
             Ok(v.try_authorize_headers(h.iter().copied()))
         })?;
         let now = now.map(|answer| answer.map(Authorized::from));
-        awaitable(slf, now, "authorize_headers", vec![pairs.into_bound_py_any(py)?])
+        awaitable(
+            slf,
+            now,
+            "authorize_headers",
+            vec![pairs.into_bound_py_any(py)?],
+        )
     }
 
     /// Fetches every trust entry's keys now (a start-up check) instead of on first use.
