@@ -139,25 +139,29 @@ class _HttpFetcherLike(Protocol):
     def get(self, url: str, timeout: float, max_body_bytes: int) -> tuple[int, bytes | str]: ...
 
 class _VerifierOptions(TypedDict, total=False):
-    """Keyword options of every ``Verifier`` constructor; unset means the core's default."""
+    """Keyword options of every ``Verifier`` constructor; unset means the core's default.
 
-    leeway: float | None  # seconds, default 60
-    max_token_bytes: int | None  # default 16384
-    headers: Sequence[str] | None  # default ["Teleport-Jwt-Assertion", "Authorization: Bearer"]
-    cache_max_age: float | None  # seconds, default 600
-    cache_cooldown: float | None  # seconds, default 30
-    cache_max_stale: float | None  # seconds, default 86400
-    cache_max_keys: int | None  # default 100
-    fetch_timeout: float | None  # seconds, default 5
-    fetch_max_body_bytes: int | None  # default 262144
+    Durations are float seconds. Each option's words are the core's, in the ``Verifier``
+    docstring (``help(tj.Verifier)``; ``tests/test_stub.py`` compares them).
+    """
+
+    leeway: float | None
+    max_token_bytes: int | None
+    headers: Sequence[str] | None
+    cache_max_age: float | None
+    cache_cooldown: float | None
+    cache_max_stale: float | None
+    cache_max_keys: int | None
+    fetch_timeout: float | None
+    fetch_max_body_bytes: int | None
     ca_pem: str | None
     allow_insecure_http_for_loopback: bool | None
-    token_cache_capacity: int | None  # verified tokens remembered, default 1024; 0 = off
-    token_cache_max_bytes: int | None  # memory budget of that cache, default 4 MiB; 0 = off
+    token_cache_capacity: int | None
+    token_cache_max_bytes: int | None
     http_fetcher: _HttpFetcherLike | None
-    fixed_time: float | None  # tests and replays only: a clock stopped at this Unix time
-    permissions: _PermissionMapperLike | None  # for authorize(): a Policy or any mapper
-    key_events: Callable[[dict[str, Any]], object] | None  # key-set changes, failures, stale keys
+    fixed_time: float | None
+    permissions: _PermissionMapperLike | None
+    key_events: Callable[[dict[str, Any]], object] | None
 
 _Jwks = str | bytes | Mapping[str, Any]
 # A mapping or (name, value) pairs, or a WSGI environ (Django's request.META, Flask's

@@ -1,7 +1,8 @@
-"""Parity with the core's description of the cross-language API (``teleport_jwt::api``).
+"""Parity with the core's tables of the cross-language API (``teleport_jwt::api``).
 
 The tables come from the native module, so an operation, option or reason added to the core
-and missing here fails these tests; Kotlin and Swift check the same tables.
+and missing here, in the Python class or in the stub ``_teleport_jwt.pyi``, fails these tests
+(each names what is missing); Kotlin and Swift check the same tables.
 """
 
 from __future__ import annotations
