@@ -1,17 +1,13 @@
 //! Argument conversions between Python and the core.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyList, PyString};
-use pyo3::IntoPyObjectExt;
+use pyo3::types::{PyBytes, PyDict, PyString};
 use serde::de::DeserializeOwned;
-use teleport_jwt::mock::RotationPhase;
-use teleport_jwt::{Algorithm, Reason, TokenKind, VerifyError};
+use teleport_jwt::{Reason, VerifyError};
 
 use crate::errors;
 
@@ -127,135 +123,28 @@ pub(crate) fn config_error(message: impl Into<String>) -> VerifyError {
     VerifyError::new(Reason::InvalidConfig, message)
 }
 
-/// How Python gives an argument that the core's descriptions name by type: written once per
-/// type, used as `#[pyo3(from_py_with = ...)]` by every method generated from them (policy,
-/// mock).
-pub(crate) trait PyArg: Sized {
-    fn from_py(obj: &Bound<'_, PyAny>) -> PyResult<Self>;
-}
-
-/// A `str`, and a `str` or any `os.PathLike`: as PyO3 extracts them.
-macro_rules! py_arg_as_extracted {
-    ($($ty:ty),*) => {$(
-        impl PyArg for $ty {
-            fn from_py(obj: &Bound<'_, PyAny>) -> PyResult<Self> {
-                obj.extract()
-            }
-        }
-    )*};
-}
-py_arg_as_extracted!(String, PathBuf);
-
-/// `None` is absent.
-impl<T: PyArg> PyArg for Option<T> {
-    fn from_py(obj: &Bound<'_, PyAny>) -> PyResult<Self> {
-        (!obj.is_none()).then(|| T::from_py(obj)).transpose()
+/// Any iterable of `str` (a `from_py_with` argument: tools, granted permissions); a bare `str`
+/// is refused (it would be its characters). PyO3 names the argument in a note of the
+/// `TypeError`.
+pub(crate) fn strings(obj: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
+    if obj.is_instance_of::<PyString>() {
+        return Err(PyTypeError::new_err(
+            "must be an iterable of str, not a single str",
+        ));
     }
-}
-
-/// The core's named enums by their names: `ValueError` for an unknown one (listing the
-/// accepted ones), `TypeError` for anything but a `str`.
-macro_rules! py_arg_by_name {
-    ($($ty:ty),*) => {$(
-        impl PyArg for $ty {
-            fn from_py(obj: &Bound<'_, PyAny>) -> PyResult<Self> {
-                obj.extract::<&str>()?
-                    .parse()
-                    .map_err(|e: VerifyError| PyValueError::new_err(e.message().to_owned()))
-            }
-        }
-    )*};
-}
-py_arg_by_name!(Algorithm, RotationPhase);
-
-/// Any iterable of `str`; a bare `str` is refused (it would be its characters). PyO3 names the
-/// argument in a note of the `TypeError`.
-impl PyArg for Vec<String> {
-    fn from_py(obj: &Bound<'_, PyAny>) -> PyResult<Self> {
-        if obj.is_instance_of::<PyString>() {
-            return Err(PyTypeError::new_err(
-                "must be an iterable of str, not a single str",
-            ));
-        }
-        let iter = obj.try_iter().map_err(|_| {
-            PyTypeError::new_err(format!(
-                "must be an iterable of str, not {}",
-                type_name(obj)
-            ))
+    let iter = obj.try_iter().map_err(|_| {
+        PyTypeError::new_err(format!(
+            "must be an iterable of str, not {}",
+            type_name(obj)
+        ))
+    })?;
+    let mut out = Vec::new();
+    for item in iter {
+        let item = item?;
+        let s = item.cast::<PyString>().map_err(|_| {
+            PyTypeError::new_err(format!("must hold only str, not {}", type_name(&item)))
         })?;
-        let mut out = Vec::new();
-        for item in iter {
-            let item = item?;
-            let s = item.cast::<PyString>().map_err(|_| {
-                PyTypeError::new_err(format!("must hold only str, not {}", type_name(&item)))
-            })?;
-            out.push(s.to_str()?.to_owned());
-        }
-        Ok(out)
+        out.push(s.to_str()?.to_owned());
     }
-}
-
-/// A core value as Python receives it, written once per type: every method and getter
-/// generated from the core's descriptions (identity, policy, mock) converts its answers
-/// through it.
-pub(crate) trait ToPy {
-    fn to_py<'py>(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>>;
-}
-
-/// Writes `ToPy` for each `Type => |value, py| conversion;` of a table.
-macro_rules! to_py {
-    ($($ty:ty => |$v:ident, $py:ident| $body:expr;)*) => {$(
-        impl $crate::convert::ToPy for $ty {
-            fn to_py<'py>(self, $py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-                let $v = self;
-                $body
-            }
-        }
-    )*};
-}
-
-pub(crate) use to_py;
-
-to_py! {
-    bool => |v, py| v.into_bound_py_any(py);
-    String => |v, py| v.into_bound_py_any(py);
-    &String => |v, py| v.into_bound_py_any(py);
-    &usize => |v, py| v.into_bound_py_any(py);
-    Vec<String> => |v, py| v.into_bound_py_any(py);
-    u64 => |v, py| v.into_bound_py_any(py);
-    () => |v, py| v.into_bound_py_any(py);
-    Option<String> => |v, py| v.into_bound_py_any(py);
-    &i64 => |v, py| v.into_bound_py_any(py);
-    &BTreeMap<String, Vec<String>> => |v, py| v.into_bound_py_any(py);
-    // The core's named enums are their names (`"RS256"`, `"id_token"`, `"update_clients"`).
-    Algorithm => |v, py| v.as_str().into_bound_py_any(py);
-    &Algorithm => |v, py| v.as_str().into_bound_py_any(py);
-    &TokenKind => |v, py| v.as_str().into_bound_py_any(py);
-    RotationPhase => |v, py| v.as_str().into_bound_py_any(py);
-}
-
-/// An absent value is `None`.
-impl<'a, T> ToPy for &'a Option<T>
-where
-    &'a T: ToPy,
-{
-    fn to_py<'py>(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        match self {
-            Some(v) => v.to_py(py),
-            None => Ok(py.None().into_bound(py)),
-        }
-    }
-}
-
-impl<'a, T> ToPy for &'a Vec<T>
-where
-    &'a T: ToPy,
-{
-    fn to_py<'py>(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let items = self
-            .iter()
-            .map(|v| v.to_py(py))
-            .collect::<PyResult<Vec<_>>>()?;
-        Ok(PyList::new(py, items)?.into_any())
-    }
+    Ok(out)
 }

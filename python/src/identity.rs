@@ -7,10 +7,11 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyMapping};
 use pyo3::IntoPyObjectExt;
 
-use crate::convert::ToPy;
-
-/// A verified Teleport identity (immutable). Built by `Verifier.verify*`; tests of permission
-/// policies may build an unverified one with `Identity.for_testing`.
+/// A verified Teleport identity (immutable; compares, hashes and pickles).
+///
+/// Built by ``Verifier.verify*``; tests of permission policies may build an unverified one
+/// with :meth:`for_testing`. Only unpickle an identity you pickled: unpickling builds one no
+/// token verified.
 #[pyclass(frozen, module = "teleport_jwt", name = "Identity")]
 pub(crate) struct Identity {
     /// Shared with the verifier's token cache: a repeated token copies nothing.
@@ -23,7 +24,69 @@ impl From<std::sync::Arc<teleport_jwt::Identity>> for Identity {
     }
 }
 
-/// A read-only property per field of the core's description of an identity
+/// A field of the core's identity as Python receives it: a copy, a named enum by its name.
+trait Shown {
+    type Out;
+    fn shown(&self) -> Self::Out;
+}
+
+impl Shown for String {
+    type Out = String;
+    fn shown(&self) -> String {
+        self.clone()
+    }
+}
+
+impl Shown for Vec<String> {
+    type Out = Vec<String>;
+    fn shown(&self) -> Vec<String> {
+        self.clone()
+    }
+}
+
+impl Shown for BTreeMap<String, Vec<String>> {
+    type Out = BTreeMap<String, Vec<String>>;
+    fn shown(&self) -> Self::Out {
+        self.clone()
+    }
+}
+
+impl Shown for i64 {
+    type Out = i64;
+    fn shown(&self) -> i64 {
+        *self
+    }
+}
+
+impl Shown for Option<i64> {
+    type Out = Option<i64>;
+    fn shown(&self) -> Option<i64> {
+        *self
+    }
+}
+
+impl Shown for Option<String> {
+    type Out = Option<String>;
+    fn shown(&self) -> Option<String> {
+        self.clone()
+    }
+}
+
+impl Shown for teleport_jwt::Algorithm {
+    type Out = &'static str;
+    fn shown(&self) -> &'static str {
+        self.as_str()
+    }
+}
+
+impl Shown for teleport_jwt::TokenKind {
+    type Out = &'static str;
+    fn shown(&self) -> &'static str {
+        self.as_str()
+    }
+}
+
+/// A read-only property per field of the core's list of identity fields
 /// (`teleport_jwt::describe_identity_fields!`), with its doc.
 macro_rules! py_identity_getters {
     ($( $(#[$doc:meta])* $field:ident: $ty:ty, )*) => {
@@ -32,8 +95,8 @@ macro_rules! py_identity_getters {
             $(
                 $(#[$doc])*
                 #[getter]
-                fn $field<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-                    (&self.inner.$field).to_py(py)
+                fn $field(&self) -> <$ty as Shown>::Out {
+                    Shown::shown(&self.inner.$field)
                 }
             )*
         }
@@ -44,10 +107,13 @@ teleport_jwt::describe_identity_fields!(py_identity_getters);
 
 #[pymethods]
 impl Identity {
-    /// An identity that NO token verified, for tests of policies and mappers (the same fields
-    /// the shared policy vectors set). Never build one from request data: identities for
-    /// authorization come from `Verifier.verify*` only. `expires_at` is 0, `kind` "generic",
-    /// `issuer` the trust entry (default "test"), `claims` empty.
+    /// An identity that NO token verified, for tests of policies and mappers.
+    ///
+    /// Never build one from request data: identities for authorization come from
+    /// ``Verifier.verify*`` only. ``sub`` is ``username``; ``issuer`` and ``trust_entry`` are
+    /// ``trust_entry`` (default ``"test"``); roles, traits and audience default to empty;
+    /// ``expires_at`` is 0, ``algorithm`` ``"RS256"``, ``kind`` ``"generic"``, ``claims``
+    /// empty. Raises ``TypeError`` when ``traits`` is not a mapping of str to lists of str.
     #[staticmethod]
     #[pyo3(signature = (username, *, roles=None, traits=None, trust_entry=None, audience=None))]
     fn for_testing(
@@ -93,7 +159,7 @@ impl Identity {
         })
     }
 
-    /// The whole verified claim set (a new dict on every access).
+    /// The whole verified claim set, as ``json.loads`` gives it (a new dict every access).
     #[getter]
     fn claims<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         Ok(pythonize::pythonize(py, self.inner.claims.as_map())?)
@@ -109,7 +175,7 @@ impl Identity {
         self.inner.trait_values(name).to_vec()
     }
 
-    /// The fields as a dict (claims excluded).
+    /// The fields as a new dict, keyed by property name (``claims`` excluded).
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = pythonize::pythonize(py, &*self.inner)?.cast_into::<PyDict>()?;
         d.del_item("claims")?;

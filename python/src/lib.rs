@@ -11,13 +11,17 @@ use pyo3::prelude::*;
 mod cli;
 mod convert;
 mod errors;
+mod headers;
 mod identity;
 mod logging;
 mod mock;
+mod options;
+mod permissions;
 mod plugins;
 mod policy;
 mod refusal;
 mod resource_uri;
+mod trust_entry;
 mod verifier;
 
 /// Tells every verifier of this process that it is a forked child, so that each rebuilds its
@@ -84,12 +88,16 @@ fn _teleport_jwt(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("FETCH_BUCKETS", teleport_jwt::stats::FETCH_BUCKETS.to_vec())?;
     m.add_function(wrap_pyfunction!(cli::cli_main, m)?)?;
     m.add_class::<verifier::Verifier>()?;
-    m.add_class::<verifier::TrustEntry>()?;
+    // help(tj.Verifier) lists every keyword option with the core's doc of it.
+    let verifier = m.getattr("Verifier")?;
+    let base: String = verifier.getattr("__doc__")?.extract()?;
+    verifier.setattr("__doc__", options::verifier_help(&base))?;
+    m.add_class::<trust_entry::TrustEntry>()?;
     m.add_class::<verifier::Authorized>()?;
     m.add_class::<identity::Identity>()?;
     m.add_class::<mock::MockTeleport>()?;
     m.add_class::<policy::Policy>()?;
-    m.add_class::<policy::Permissions>()?;
+    m.add_class::<permissions::Permissions>()?;
     m.add_class::<policy::Explanation>()?;
     m.add_class::<policy::PermissionMapper>()?;
     Ok(())

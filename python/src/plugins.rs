@@ -176,7 +176,7 @@ impl PyPermissionMapper {
     }
 
     fn convert(&self, result: &Bound<'_, PyAny>) -> Result<Permissions, VerifyError> {
-        if let Ok(p) = result.cast::<crate::policy::Permissions>() {
+        if let Ok(p) = result.cast::<crate::permissions::Permissions>() {
             return Ok((*p.get().inner).clone());
         }
         let wrong = |what: String| {

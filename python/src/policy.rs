@@ -1,27 +1,25 @@
 //! Permissions: the core's `teleport_jwt::policy` as Python objects. `Policy` loads and
-//! evaluates rules, `Permissions` is one identity's result, `Explanation` says why, and
-//! `PermissionMapper` runs any mapper (a `Policy`, or a Python object with `permissions()`)
-//! through the core's `PermissionMapper` trait. Every decision is the core's; evaluation is a
-//! few microseconds and cannot fail, so it runs with the GIL held (loading releases it).
+//! evaluates rules, `Explanation` says why, and `PermissionMapper` runs any mapper (a `Policy`,
+//! or a Python object with `permissions()`) through the core's `PermissionMapper` trait
+//! (`Permissions`, one identity's result, is in `permissions.rs`). Every decision is the
+//! core's; evaluation is a few microseconds and cannot fail, so it runs with the GIL held
+//! (loading releases it).
 //!
-//! What Kotlin and Swift have too (the loaders, the questions, `Permissions`' data and
-//! questions, the explanation's fields) is generated, docstrings included, from the core's
-//! descriptions (`core/src/api/policy.rs`) through one conversion per type: [`PyArg`] in,
-//! [`ToPy`] out. Written here: Python's own conveniences (`from_text`, `capped_rules`, the flat
-//! explanation properties, the dunder methods) and the constructors.
+//! Each operation of the core's tables (`POLICY_OPERATIONS`, `MAPPER_OPERATIONS`,
+//! `EXPLANATION_FIELDS`) is an ordinary method here; `tests/test_parity.py` checks them.
 
-use std::collections::BTreeSet;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use pyo3::prelude::*;
-use pyo3::types::{PyFrozenSet, PyList, PyTuple};
 use pyo3::IntoPyObjectExt;
 use teleport_jwt::policy::{self as core, PolicyFormat};
 use teleport_jwt::{Reason, VerifyError};
 
-use crate::convert::{PyArg, ToPy};
+use crate::convert::strings;
 use crate::errors::{self, detached, guarded, IntoPyErr};
 use crate::identity::Identity;
+use crate::permissions::Permissions;
 use crate::plugins::PyPermissionMapper;
 
 /// A core `PolicyError` as `InvalidConfig`, with `line` and `column` set when known.
@@ -36,116 +34,206 @@ impl IntoPyErr for core::PolicyError {
     }
 }
 
-crate::convert::to_py! {
-    // Sets are frozensets; a decision is its code (`"granted"`, `"denied"`, `"not_granted"`).
-    &BTreeSet<String> => |v, py| Ok(PyFrozenSet::new(py, v)?.into_any());
-    &core::Decision => |v, py| v.code().into_bound_py_any(py);
-    // The core's answers, in their Python classes.
-    core::Permissions => |v, py| Permissions { inner: Arc::new(v) }.into_bound_py_any(py);
-    core::Explanation => |v, py| Explanation { inner: v }.into_bound_py_any(py);
+/// The questions every mapper answers, asked through the core's `PermissionMapper` trait (a
+/// core `Policy` implements it with the same answers as its own methods); `Policy` and
+/// `PermissionMapper` both call these. A Python mapper runs with the GIL held.
+mod ask {
+    use super::*;
+
+    pub(super) fn permissions(
+        py: Python<'_>,
+        mapper: &dyn core::PermissionMapper,
+        identity: &Identity,
+    ) -> PyResult<Permissions> {
+        guarded(py, || mapper.permissions(&identity.inner)).map(Permissions::from)
+    }
+
+    pub(super) fn allows(
+        py: Python<'_>,
+        mapper: &dyn core::PermissionMapper,
+        identity: &Identity,
+        permission: &str,
+    ) -> PyResult<bool> {
+        guarded(py, || mapper.allows(&identity.inner, permission))
+    }
+
+    pub(super) fn can_call_tool(
+        py: Python<'_>,
+        mapper: &dyn core::PermissionMapper,
+        identity: &Identity,
+        tool: &str,
+    ) -> PyResult<bool> {
+        guarded(py, || mapper.can_call_tool(&identity.inner, tool))
+    }
+
+    pub(super) fn filter_tools(
+        py: Python<'_>,
+        mapper: &dyn core::PermissionMapper,
+        identity: &Identity,
+        tools: &[String],
+    ) -> PyResult<Vec<String>> {
+        guarded(py, || mapper.filter_tools(&identity.inner, tools))
+    }
 }
 
-/// What one identity may do: granted permissions and globs, and the deny patterns that apply.
-/// Immutable. Built by `Policy.permissions` or a mapper, or directly:
-/// `Permissions(granted=["tool:read_*"], denied=["tool:read_secrets"])`.
-#[pyclass(frozen, module = "teleport_jwt", name = "Permissions")]
-pub(crate) struct Permissions {
-    pub(crate) inner: Arc<core::Permissions>,
+/// A loaded, checked permission policy (immutable; load once, share across threads).
+///
+/// Every mistake is found at load time and raised as ``tj.InvalidConfig``
+/// (``invalid_config``) with ``line`` and ``column`` set when known. Evaluation takes a few
+/// microseconds, cannot fail, and runs with the GIL held.
+#[pyclass(frozen, module = "teleport_jwt", name = "Policy")]
+pub(crate) struct Policy {
+    pub(crate) inner: Arc<core::Policy>,
 }
 
-/// What a `Permissions` holds (properties) and answers, from the core's description.
-macro_rules! py_permissions {
-    (
-        $class:ident
-        data { $( $(#[$ddoc:meta])* fn $data:ident() -> &$dout:ty; )* }
-        questions { $( $(#[$qdoc:meta])* fn $q:ident($($arg:ident: $ty:ty),*) -> $out:ty {
-            $core:ident($($pass:expr),*)
-        } )* }
-    ) => {
-        #[pymethods]
-        impl $class {
-            $(
-                $(#[$ddoc])*
-                #[getter]
-                fn $data<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-                    self.inner.$data().to_py(py)
-                }
-            )*
-
-            $(
-                $(#[$qdoc])*
-                fn $q<'py>(
-                    &self,
-                    py: Python<'py>,
-                    $(#[pyo3(from_py_with = <$ty as PyArg>::from_py)] $arg: $ty),*
-                ) -> PyResult<Bound<'py, PyAny>> {
-                    self.inner.$core($($pass),*).to_py(py)
-                }
-            )*
-        }
-    };
+impl Policy {
+    /// Loads `text` in `format` without the GIL.
+    fn load(py: Python<'_>, text: &str, format: PolicyFormat) -> PyResult<Self> {
+        let inner = detached(py, || core::Policy::from_str_as(text, format))?;
+        Ok(Policy {
+            inner: Arc::new(inner),
+        })
+    }
 }
 
 #[pymethods]
-impl Permissions {
-    #[new]
-    #[pyo3(signature = (granted=None, denied=None))]
-    fn new(
-        granted: Option<&Bound<'_, PyAny>>,
-        denied: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Self> {
-        let strings =
-            |v: Option<&Bound<'_, PyAny>>| v.map(<Vec<String> as PyArg>::from_py).transpose();
-        Ok(Permissions {
-            inner: Arc::new(core::Permissions::new(
-                strings(granted)?.unwrap_or_default(),
-                strings(denied)?.unwrap_or_default(),
-            )),
+impl Policy {
+    /// A policy from YAML text.
+    #[staticmethod]
+    fn from_yaml(py: Python<'_>, text: &str) -> PyResult<Self> {
+        Policy::load(py, text, PolicyFormat::Yaml)
+    }
+
+    /// A policy from TOML text.
+    #[staticmethod]
+    fn from_toml(py: Python<'_>, text: &str) -> PyResult<Self> {
+        Policy::load(py, text, PolicyFormat::Toml)
+    }
+
+    /// A policy from JSON text.
+    #[staticmethod]
+    fn from_json(py: Python<'_>, text: &str) -> PyResult<Self> {
+        Policy::load(py, text, PolicyFormat::Json)
+    }
+
+    /// A policy from text in ``format`` (``tj.InvalidConfig`` for another format).
+    #[staticmethod]
+    fn from_text(py: Python<'_>, text: &str, format: &str) -> PyResult<Self> {
+        let f = PolicyFormat::from_name(format).ok_or_else(|| {
+            errors::new(
+                py,
+                Reason::InvalidConfig,
+                format!("policy format must be \"yaml\", \"toml\" or \"json\", not {format:?}"),
+            )
+        })?;
+        let inner = guarded(py, || core::Policy::from_str_as(text, f))?;
+        Ok(Policy {
+            inner: Arc::new(inner),
         })
     }
 
-    /// Indexes of rules that matched but granted nothing (over the expansion cap).
+    /// A policy file; the format comes from the extension (``.yaml``, ``.yml``, ``.toml``,
+    /// ``.json``). Read with the GIL released.
+    #[staticmethod]
+    fn from_file(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
+        let inner = detached(py, || core::Policy::from_file(&path))?;
+        Ok(Policy {
+            inner: Arc::new(inner),
+        })
+    }
+
+    /// Everything ``identity`` is granted and the deny patterns that apply to it.
+    ///
+    /// Compute it once per request when asking several questions.
+    fn permissions(&self, py: Python<'_>, identity: PyRef<'_, Identity>) -> PyResult<Permissions> {
+        ask::permissions(py, self.inner.as_ref(), &identity)
+    }
+
+    /// Does ``identity`` have ``permission``? (A deny always wins.)
+    fn allows(
+        &self,
+        py: Python<'_>,
+        identity: PyRef<'_, Identity>,
+        permission: &str,
+    ) -> PyResult<bool> {
+        ask::allows(py, self.inner.as_ref(), &identity, permission)
+    }
+
+    /// May ``identity`` list and call the MCP tool ``tool`` (permission ``tool:<tool>``)?
+    fn can_call_tool(
+        &self,
+        py: Python<'_>,
+        identity: PyRef<'_, Identity>,
+        tool: &str,
+    ) -> PyResult<bool> {
+        ask::can_call_tool(py, self.inner.as_ref(), &identity, tool)
+    }
+
+    /// The tools of ``tools`` that ``identity`` may list and call, in the order given.
+    fn filter_tools(
+        &self,
+        py: Python<'_>,
+        identity: PyRef<'_, Identity>,
+        #[pyo3(from_py_with = strings)] tools: Vec<String>,
+    ) -> PyResult<Vec<String>> {
+        ask::filter_tools(py, self.inner.as_ref(), &identity, &tools)
+    }
+
+    /// Why ``permission`` is granted, denied or not granted to ``identity``.
+    fn explain(
+        &self,
+        py: Python<'_>,
+        identity: PyRef<'_, Identity>,
+        permission: &str,
+    ) -> PyResult<Explanation> {
+        let inner = guarded(py, || {
+            Ok::<_, VerifyError>(self.inner.explain(&identity.inner, permission))
+        })?;
+        Ok(Explanation { inner })
+    }
+
+    /// The rules' names (None for an unnamed rule), in document order.
     #[getter]
-    fn capped_rules(&self) -> Vec<usize> {
-        self.inner.capped_rules().to_vec()
+    fn rule_names(&self) -> Vec<Option<String>> {
+        self.inner.rules().iter().map(|r| r.name.clone()).collect()
     }
 
-    fn __bool__(&self) -> bool {
-        !self.inner.is_empty()
+    fn __len__(&self) -> usize {
+        self.inner.rules().len()
     }
 
-    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
-        match other.cast::<Permissions>() {
-            Ok(o) => self.inner == o.get().inner,
-            Err(_) => false,
-        }
-    }
-
-    fn __hash__(&self) -> u64 {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        self.inner.granted().hash(&mut h);
-        self.inner.denied().hash(&mut h);
-        h.finish()
-    }
-
-    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        let granted = PyList::new(py, self.inner.granted())?.repr()?;
-        let denied = PyList::new(py, self.inner.denied())?.repr()?;
-        Ok(format!("Permissions(granted={granted}, denied={denied})"))
+    fn __repr__(&self) -> String {
+        format!("Policy(rules={})", self.inner.rules().len())
     }
 }
 
-teleport_jwt::describe_permissions!(py_permissions Permissions);
+/// A rule as Python shows it: `(index, name)`.
+type RuleTuple = (usize, Option<String>);
 
-/// Why a permission was granted, denied or not granted to an identity. `str()` is one log line.
+/// A rule's grant or deny as Python shows it: `((index, name), pattern, source, conditions)`.
+type HitTuple = (RuleTuple, String, String, Vec<String>);
+
+fn rule_tuple(r: &core::RuleRef) -> RuleTuple {
+    (r.index, r.name.clone())
+}
+
+fn hit_tuple(h: &core::RuleHit) -> HitTuple {
+    (
+        rule_tuple(&h.rule),
+        h.pattern.clone(),
+        h.source.clone(),
+        h.conditions.clone(),
+    )
+}
+
+/// Why a permission was granted, denied or not granted to an identity.
+///
+/// ``str()`` is one log line; truthy exactly when granted.
 #[pyclass(frozen, module = "teleport_jwt", name = "Explanation")]
 pub(crate) struct Explanation {
     inner: core::Explanation,
 }
 
-/// The flat properties' sources (Python's conveniences: the parts of `decided_by` and
-/// `overridden_grant`).
 impl Explanation {
     fn decided(&self) -> Option<&core::RuleHit> {
         self.inner.decided_by.as_ref()
@@ -156,62 +244,40 @@ impl Explanation {
     }
 }
 
-/// The explanation's fields as properties, and each part record (`RuleHit`, `RuleRef`) as a
-/// tuple of its fields, from the core's description.
-macro_rules! py_explanation {
-    (
-        $class:ident
-        $(#[$edoc:meta])* enum $enum:ident { $($variants:tt)* }
-        $(#[$doc:meta])* struct $top:ident {
-            $( $(#[$fdoc:meta])* $field:ident: $fty:ty $(= $method:ident())?, )*
-        }
-        $( $(#[$pdoc:meta])* struct $part:ident {
-            $( $(#[$pfdoc:meta])* $pfield:ident: $pfty:ty $(= $pmethod:ident())?, )*
-        } )*
-    ) => {
-        #[pymethods]
-        impl $class {
-            $(
-                $(#[$fdoc])*
-                #[getter]
-                fn $field<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-                    py_field!(self.inner, $field $(= $method())?).to_py(py)
-                }
-            )*
-        }
-
-        $(
-            $(#[$pdoc])*
-            impl ToPy for &core::$part {
-                fn to_py<'py>(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-                    let fields = [$( py_field!(self, $pfield $(= $pmethod())?).to_py(py)?, )*];
-                    Ok(PyTuple::new(py, fields)?.into_any())
-                }
-            }
-        )*
-    };
-}
-
-/// One field of a record: the core's stored field, or its method's answer.
-macro_rules! py_field {
-    ($value:expr, $field:ident = $method:ident()) => {
-        $value.$method()
-    };
-    ($value:expr, $field:ident) => {
-        &$value.$field
-    };
-}
-
 #[pymethods]
 impl Explanation {
-    /// 0-based index of the rule that decided (the deny, or the first grant); None when not
-    /// granted.
+    /// The permission asked about.
+    #[getter]
+    fn permission(&self) -> &str {
+        &self.inner.permission
+    }
+
+    /// The identity's user name.
+    #[getter]
+    fn username(&self) -> &str {
+        &self.inner.username
+    }
+
+    /// ``"granted"``, ``"denied"`` or ``"not_granted"``.
+    #[getter]
+    fn decision(&self) -> &'static str {
+        self.inner.decision.code()
+    }
+
+    /// True only when granted (the same answer as ``Policy.allows``).
+    #[getter]
+    fn allowed(&self) -> bool {
+        self.inner.is_allowed()
+    }
+
+    /// 0-based index of the rule that decided (the deny, or the first grant); None when
+    /// not granted.
     #[getter]
     fn rule_index(&self) -> Option<usize> {
         self.decided().map(|h| h.rule.index)
     }
 
-    /// The `name` of the rule that decided, when it has one.
+    /// The ``name`` of the rule that decided, when it has one.
     #[getter]
     fn rule_name(&self) -> Option<&str> {
         self.decided().and_then(|h| h.rule.name.as_deref())
@@ -237,22 +303,56 @@ impl Explanation {
             .unwrap_or_default()
     }
 
-    /// For `"denied"`: index of the first grant rule the deny overrode, if any.
+    /// For ``"denied"``: index of the first grant rule the deny overrode, if any.
     #[getter]
     fn overrides_rule_index(&self) -> Option<usize> {
         self.overridden().map(|h| h.rule.index)
     }
 
-    /// For `"denied"`: name of the first grant rule the deny overrode, if it has one.
+    /// For ``"denied"``: name of the first grant rule the deny overrode, if it has one.
     #[getter]
     fn overrides_rule_name(&self) -> Option<&str> {
         self.overridden().and_then(|h| h.rule.name.as_deref())
     }
 
-    /// For `"denied"`: the overridden grant's expanded pattern.
+    /// For ``"denied"``: the overridden grant's expanded pattern.
     #[getter]
     fn overrides_pattern(&self) -> Option<&str> {
         self.overridden().map(|h| h.pattern.as_str())
+    }
+
+    /// The deny that refused it (``"denied"``) or the first grant that gave it
+    /// (``"granted"``), as ``((index, name), pattern, source, conditions)``; None when not
+    /// granted. The flat properties above are its parts.
+    #[getter]
+    fn decided_by(&self) -> Option<HitTuple> {
+        self.decided().map(hit_tuple)
+    }
+
+    /// For ``"denied"``: the first grant the deny overrode, if any rule granted it, as
+    /// ``((index, name), pattern, source, conditions)``.
+    #[getter]
+    fn overridden_grant(&self) -> Option<HitTuple> {
+        self.overridden().map(hit_tuple)
+    }
+
+    /// Every rule whose ``match`` held, as ``(index, name)``, in policy order.
+    #[getter]
+    fn matched_rules(&self) -> Vec<RuleTuple> {
+        self.inner.matched_rules.iter().map(rule_tuple).collect()
+    }
+
+    /// Rules that matched but granted nothing (over the expansion cap), as
+    /// ``(index, name)``.
+    #[getter]
+    fn capped_rules(&self) -> Vec<RuleTuple> {
+        self.inner.capped_rules.iter().map(rule_tuple).collect()
+    }
+
+    /// The explanation as one log line (the same as ``str()``).
+    #[getter]
+    fn text(&self) -> String {
+        self.inner.to_string()
     }
 
     fn __bool__(&self) -> bool {
@@ -280,149 +380,16 @@ impl Explanation {
     }
 }
 
-teleport_jwt::describe_explanation!(py_explanation Explanation);
-
-/// The questions every mapper answers, from the core's description, asked through the core's
-/// `PermissionMapper` trait (which a core `Policy` implements with the same answers as its own
-/// methods), in a `#[pymethods]` block of their own (PyO3's `multiple-pymethods`). The class
-/// gives `fn mapper(&self)`.
-macro_rules! py_mapper_questions {
-    (
-        $class:ident
-        $( $(#[$doc:meta])* fn $name:ident($id:ident $(, $arg:ident: $ty:ty)*) -> $out:ty {
-            $core:ident($($pass:expr),*)
-        } )*
-    ) => {
-        #[pymethods]
-        impl $class {
-            $(
-                $(#[$doc])*
-                fn $name<'py>(
-                    &self,
-                    py: Python<'py>,
-                    $id: PyRef<'_, Identity>,
-                    $(#[pyo3(from_py_with = <$ty as PyArg>::from_py)] $arg: $ty),*
-                ) -> PyResult<Bound<'py, PyAny>> {
-                    let $id: &teleport_jwt::Identity = &$id.inner;
-                    guarded(py, || self.mapper().$core($($pass),*))?.to_py(py)
-                }
-            )*
-        }
-    };
-}
-
-/// The policy's loaders (static methods) and own questions, from the core's description, and
-/// the questions every mapper answers.
-macro_rules! py_policy {
-    (
-        $class:ident
-        loaders { $( $(#[$ldoc:meta])* fn $loader:ident($larg:ident: $lty:ty) {
-            $lcore:ident($($lpass:expr),*)
-        } )* }
-        questions { $( $(#[$qdoc:meta])* fn $q:ident($qid:ident $(, $qarg:ident: $qty:ty)*) -> $qout:ty {
-            $qcore:ident($($qpass:expr),*)
-        } )* }
-    ) => {
-        teleport_jwt::describe_mapper_questions!(py_mapper_questions $class);
-
-        #[pymethods]
-        impl $class {
-            $(
-                $(#[$ldoc])*
-                #[staticmethod]
-                fn $loader(
-                    py: Python<'_>,
-                    #[pyo3(from_py_with = <$lty as PyArg>::from_py)] $larg: $lty,
-                ) -> PyResult<Self> {
-                    let inner = detached(py, || core::Policy::$lcore($($lpass),*))?;
-                    Ok(Policy {
-                        inner: Arc::new(inner),
-                    })
-                }
-            )*
-
-            $(
-                $(#[$qdoc])*
-                fn $q<'py>(
-                    &self,
-                    py: Python<'py>,
-                    $qid: PyRef<'_, Identity>,
-                    $(#[pyo3(from_py_with = <$qty as PyArg>::from_py)] $qarg: $qty),*
-                ) -> PyResult<Bound<'py, PyAny>> {
-                    let $qid: &teleport_jwt::Identity = &$qid.inner;
-                    guarded(py, || Ok::<_, VerifyError>(self.inner.$qcore($($qpass),*)))?.to_py(py)
-                }
-            )*
-        }
-    };
-}
-
-/// A loaded, checked permission policy (immutable; load once, share across threads). Every
-/// mistake is found at load time and raised as `InvalidConfig` with its line and column.
-#[pyclass(frozen, module = "teleport_jwt", name = "Policy")]
-pub(crate) struct Policy {
-    pub(crate) inner: Arc<core::Policy>,
-}
-
-impl Policy {
-    fn mapper(&self) -> &dyn core::PermissionMapper {
-        self.inner.as_ref()
-    }
-
-    fn load(py: Python<'_>, text: &str, format: PolicyFormat) -> PyResult<Self> {
-        let inner = guarded(py, || core::Policy::from_str_as(text, format))?;
-        Ok(Policy {
-            inner: Arc::new(inner),
-        })
-    }
-}
-
-#[pymethods]
-impl Policy {
-    /// A policy from text in `format` (`"yaml"`, `"toml"` or `"json"`).
-    #[staticmethod]
-    fn from_text(py: Python<'_>, text: &str, format: &str) -> PyResult<Self> {
-        let f = PolicyFormat::from_name(format).ok_or_else(|| {
-            errors::new(
-                py,
-                Reason::InvalidConfig,
-                format!("policy format must be \"yaml\", \"toml\" or \"json\", not {format:?}"),
-            )
-        })?;
-        Policy::load(py, text, f)
-    }
-
-    /// The rules' names (None for an unnamed rule), in document order.
-    #[getter]
-    fn rule_names(&self) -> Vec<Option<String>> {
-        self.inner.rules().iter().map(|r| r.name.clone()).collect()
-    }
-
-    fn __len__(&self) -> usize {
-        self.inner.rules().len()
-    }
-
-    fn __repr__(&self) -> String {
-        format!("Policy(rules={})", self.inner.rules().len())
-    }
-}
-
-teleport_jwt::describe_policy!(py_policy Policy);
-
-/// Any permission mapper through the core's `PermissionMapper` trait: a `Policy` (evaluated by
-/// the core directly), another `PermissionMapper`, or any object with
-/// `permissions(identity) -> Iterable[str] | Permissions`. A Python mapper that raises or
-/// returns something else gives `PluginError`, never a crash.
+/// Any permission mapper through the core's ``PermissionMapper``: a ``Policy``, another
+/// ``PermissionMapper``, or any object with ``permissions(identity) -> Iterable[str] |
+/// Permissions``.
+///
+/// A Python mapper that raises or returns something else (a str, an awaitable: mappers are
+/// synchronous) gives ``tj.PluginError`` (``plugin_error``), never a crash.
 #[pyclass(frozen, module = "teleport_jwt", name = "PermissionMapper")]
 pub(crate) struct PermissionMapper {
     inner: Arc<dyn core::PermissionMapper>,
     describe: String,
-}
-
-impl PermissionMapper {
-    fn mapper(&self) -> &dyn core::PermissionMapper {
-        self.inner.as_ref()
-    }
 }
 
 /// The core mapper for `obj` (a `Policy`, a `PermissionMapper` or any object with
@@ -433,6 +400,7 @@ pub(crate) fn mapper_of(obj: &Bound<'_, PyAny>) -> PyResult<Arc<dyn core::Permis
 
 #[pymethods]
 impl PermissionMapper {
+    /// Wraps ``mapper``; ``TypeError`` when it has no callable ``permissions``.
     #[new]
     fn new(mapper: &Bound<'_, PyAny>) -> PyResult<Self> {
         if let Ok(p) = mapper.cast::<Policy>() {
@@ -455,12 +423,45 @@ impl PermissionMapper {
         })
     }
 
+    /// Everything ``identity`` is granted, and the deny patterns that apply to it.
+    fn permissions(&self, py: Python<'_>, identity: PyRef<'_, Identity>) -> PyResult<Permissions> {
+        ask::permissions(py, self.inner.as_ref(), &identity)
+    }
+
+    /// Does ``identity`` have ``permission``?
+    fn allows(
+        &self,
+        py: Python<'_>,
+        identity: PyRef<'_, Identity>,
+        permission: &str,
+    ) -> PyResult<bool> {
+        ask::allows(py, self.inner.as_ref(), &identity, permission)
+    }
+
+    /// May ``identity`` list and call the MCP tool ``tool`` (permission ``tool:<tool>``)?
+    fn can_call_tool(
+        &self,
+        py: Python<'_>,
+        identity: PyRef<'_, Identity>,
+        tool: &str,
+    ) -> PyResult<bool> {
+        ask::can_call_tool(py, self.inner.as_ref(), &identity, tool)
+    }
+
+    /// The tools of ``tools`` that ``identity`` may list and call, in the order given.
+    fn filter_tools(
+        &self,
+        py: Python<'_>,
+        identity: PyRef<'_, Identity>,
+        #[pyo3(from_py_with = strings)] tools: Vec<String>,
+    ) -> PyResult<Vec<String>> {
+        ask::filter_tools(py, self.inner.as_ref(), &identity, &tools)
+    }
+
     fn __repr__(&self) -> String {
         format!("PermissionMapper({})", self.describe)
     }
 }
-
-teleport_jwt::describe_mapper_questions!(py_mapper_questions PermissionMapper);
 
 /// The core's policy tables (`teleport_jwt::api`), for the parity tests.
 pub(crate) fn add_tables(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -7,9 +7,17 @@ use pyo3::prelude::*;
 use teleport_jwt::refusal::{Refusal, RefusalOptions, PERMISSION_DENIED};
 use teleport_jwt::{Reason, VerifyError};
 
-/// `(status, error, description, retry_after, headers, body_json, message)` of the core's
-/// refusal for a reason `code` (or `"permission_denied"` with `permission`), the challenge with
-/// `extra_challenge` parameters after the core's (`message` is for the log only).
+/// The core's HTTP answer to a refusal (``teleport_jwt::refusal``), for
+/// :class:`teleport_jwt.refusal.Refusal`.
+///
+/// ``code`` is a reason code, or ``"permission_denied"`` for a verified caller (``username``)
+/// lacking ``permission``; ``message`` is for the log, never sent. ``expose_reason`` tells the
+/// client the code; ``retry_after`` is the 503's ``Retry-After`` in seconds. Returns
+/// ``(status, error, description, retry_after, headers, body_json, message)``: status 401,
+/// 403, 500 or 503; the RFC 6750 error (None without credentials, for 500 and 503); the
+/// ``error_description``; ``Retry-After`` seconds (503 only); the headers (lower-case names,
+/// the ``WWW-Authenticate`` challenge with ``extra_challenge`` auth-params after the core's);
+/// the JSON body; the message for the log. Raises ``ValueError`` for an unknown code.
 #[pyfunction]
 #[pyo3(signature = (code, message, *, expose_reason, retry_after, permission=None, username=None, extra_challenge=Vec::new()))]
 #[allow(clippy::too_many_arguments, clippy::type_complexity)]

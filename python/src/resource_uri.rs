@@ -2,15 +2,26 @@
 //! for `teleport_jwt._names`: the rule and its refusal codes are the core's.
 
 use pyo3::prelude::*;
-use pyo3::IntoPyObjectExt;
 use teleport_jwt::policy::{self as core, UriRefusal};
 
-/// The URI whose permission a read of `uri` needs, or `(code, message)` of why it is refused.
+/// What `resource_uri` answers: the checked URI (`str`), or why none can be named
+/// (`(code, message)`).
+#[derive(IntoPyObject)]
+pub(crate) enum Checked {
+    Uri(String),
+    Refused((&'static str, String)),
+}
+
+/// The URI a read of ``uri`` is checked on (``teleport_jwt::policy::resource_uri``): decoded
+/// as the MCP SDKs decode template parameters, scheme lower-cased; or ``(code, message)`` when
+/// no permission can name it (an encoded ``/``, a ``..`` segment, a fragment or query, ...).
+/// Use :func:`teleport_jwt.mcp.resource_read_permission`, which raises
+/// :class:`teleport_jwt.mcp.ResourceUriRefused` instead.
 #[pyfunction]
-pub(crate) fn resource_uri<'py>(py: Python<'py>, uri: &str) -> PyResult<Bound<'py, PyAny>> {
+pub(crate) fn resource_uri(uri: &str) -> Checked {
     match core::resource_uri(uri) {
-        Ok(checked) => checked.into_bound_py_any(py),
-        Err(e) => (e.reason().code(), e.to_string()).into_bound_py_any(py),
+        Ok(checked) => Checked::Uri(checked),
+        Err(e) => Checked::Refused((e.reason().code(), e.to_string())),
     }
 }
 

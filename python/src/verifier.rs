@@ -1,305 +1,31 @@
-//! `Verifier` and `TrustEntry`.
+//! `Verifier` and `Authorized`. Each operation of the core's verifier
+//! (`teleport_jwt::api::VERIFIER_OPERATIONS`) is an ordinary method here, beside its awaitable
+//! `_async` form; `tests/test_parity.py` fails when one is missing here or in the stub.
 
-use std::sync::Arc;
-use std::time::Duration;
+use std::time::SystemTime;
 
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBool, PyDict, PyString, PyTuple};
+use pyo3::types::{PyDict, PyTuple};
 use pyo3::IntoPyObjectExt;
-use teleport_jwt::api::HeaderPairs;
 use teleport_jwt::clock::system_time_from_unix;
-use teleport_jwt::{Clock, HeaderRule, HttpFetcher, KeysFrom, ManualClock, VerifierOptions};
+use teleport_jwt::VerifyError;
 
-use crate::convert::{config_error, jwks_text, one_or_many, seconds, text};
+use crate::convert::text;
 use crate::errors::{self, detached};
+use crate::headers::header_pairs;
 use crate::identity::Identity;
-use crate::plugins::{PyHttpFetcher, PyKeySource};
-use crate::policy::Permissions;
+use crate::options::options_from;
+use crate::permissions::Permissions;
+use crate::trust_entry::TrustEntry;
 
-/// One trusted issuer: its `iss`, accepted audiences and where its keys come from.
-#[pyclass(frozen, module = "teleport_jwt", name = "TrustEntry")]
-#[derive(Clone)]
-pub(crate) struct TrustEntry {
-    inner: teleport_jwt::TrustEntry,
-}
-
-/// The entry with the options every constructor takes (`None`: the preset's default).
-fn named(
-    mut e: teleport_jwt::TrustEntry,
-    name: Option<String>,
-    require_iat: Option<bool>,
-) -> teleport_jwt::TrustEntry {
-    if let Some(n) = name {
-        e = e.named(n);
-    }
-    if let Some(r) = require_iat {
-        e.require_iat = r;
-    }
-    e
-}
-
-#[pymethods]
-impl TrustEntry {
-    /// A general entry: any issuer, with exactly one of `jwks` (JSON text or dict), `jwks_url`,
-    /// `discovery_url` or `keys` (an object with `fetch_jwks() -> str | bytes`).
-    #[new]
-    #[pyo3(signature = (issuer, audience, *, jwks=None, jwks_url=None, discovery_url=None, keys=None, name=None, require_iat=None))]
-    #[allow(clippy::too_many_arguments)]
-    fn new(
-        py: Python<'_>,
-        issuer: String,
-        audience: &Bound<'_, PyAny>,
-        jwks: Option<&Bound<'_, PyAny>>,
-        jwks_url: Option<String>,
-        discovery_url: Option<String>,
-        keys: Option<&Bound<'_, PyAny>>,
-        name: Option<String>,
-        require_iat: Option<bool>,
-    ) -> PyResult<Self> {
-        let audiences = one_or_many(audience, "audience")?;
-        let given = [
-            jwks.is_some(),
-            jwks_url.is_some(),
-            discovery_url.is_some(),
-            keys.is_some(),
-        ]
-        .iter()
-        .filter(|g| **g)
-        .count();
-        if given != 1 {
-            return Err(errors::to_py(
-                py,
-                &config_error(format!(
-                    "trust entry {issuer:?}: give exactly one of jwks, jwks_url, discovery_url or keys ({given} given)"
-                )),
-            ));
-        }
-        let keys_from = if let Some(j) = jwks {
-            KeysFrom::StaticJwks(jwks_text(j)?)
-        } else if let Some(u) = jwks_url {
-            KeysFrom::JwksUrl(u)
-        } else if let Some(u) = discovery_url {
-            KeysFrom::Discovery(u)
-        } else if let Some(k) = keys {
-            KeysFrom::Source(Arc::new(PyKeySource::new(k)?))
-        } else {
-            unreachable!("exactly one key source was checked above")
-        };
-        let entry = teleport_jwt::TrustEntry::new(issuer, audiences, keys_from);
-        Ok(TrustEntry {
-            inner: named(entry, name, require_iat),
-        })
-    }
-
-    /// Classic Teleport JWTs of one cluster: `iss` = `cluster_name`, keys at
-    /// `<proxy_url>/.well-known/jwks.json`.
-    #[staticmethod]
-    #[pyo3(signature = (proxy_url, cluster_name, audience, *, name=None, require_iat=None))]
-    fn teleport_jwt(
-        proxy_url: &str,
-        cluster_name: String,
-        audience: &Bound<'_, PyAny>,
-        name: Option<String>,
-        require_iat: Option<bool>,
-    ) -> PyResult<Self> {
-        let audiences = one_or_many(audience, "audience")?;
-        let mut e = teleport_jwt::TrustEntry::teleport_jwt(proxy_url, cluster_name, "");
-        e.audiences = audiences;
-        Ok(TrustEntry {
-            inner: named(e, name, require_iat),
-        })
-    }
-
-    /// Teleport OIDC ID tokens: `iss` = `https://<proxy>`, keys through discovery.
-    #[staticmethod]
-    #[pyo3(signature = (proxy_url, audience, *, name=None, require_iat=None))]
-    fn teleport_id_token(
-        proxy_url: &str,
-        audience: &Bound<'_, PyAny>,
-        name: Option<String>,
-        require_iat: Option<bool>,
-    ) -> PyResult<Self> {
-        let audiences = one_or_many(audience, "audience")?;
-        let mut e = teleport_jwt::TrustEntry::teleport_id_token(proxy_url, "");
-        e.audiences = audiences;
-        Ok(TrustEntry {
-            inner: named(e, name, require_iat),
-        })
-    }
-
-    /// The entry's name (the issuer unless renamed).
-    #[getter]
-    fn name(&self) -> &str {
-        &self.inner.name
-    }
-
-    /// The exact `iss` this entry accepts.
-    #[getter]
-    fn issuer(&self) -> &str {
-        &self.inner.issuer
-    }
-
-    /// The accepted audiences.
-    #[getter]
-    fn audiences(&self) -> Vec<String> {
-        self.inner.audiences.clone()
-    }
-
-    /// Whether tokens must carry `iat` (true for ID tokens by default).
-    #[getter]
-    fn require_iat(&self) -> bool {
-        self.inner.require_iat
-    }
-
-    /// `"teleport_jwt"`, `"id_token"` or `"generic"`.
-    #[getter]
-    fn kind(&self) -> &'static str {
-        self.inner.kind.as_str()
-    }
-
-    fn __repr__(&self) -> String {
-        format!(
-            "TrustEntry(name={:?}, issuer={:?}, audiences={:?}, kind={:?})",
-            self.inner.name,
-            self.inner.issuer,
-            self.inner.audiences,
-            self.inner.kind.as_str()
-        )
-    }
-}
-
-/// The keyword options Python adds to the core's (`teleport_jwt::api::VERIFIER_OPTIONS`):
-/// its plug-ins and the test clock.
-const PLUGIN_OPTIONS: &[&str] = &["http_fetcher", "fixed_time", "permissions", "key_events"];
-
-/// Every keyword option, for the error message on an unknown one.
-fn option_names() -> String {
-    teleport_jwt::api::VERIFIER_OPTIONS
-        .iter()
-        .map(|(name, _)| *name)
-        .chain(PLUGIN_OPTIONS.iter().copied())
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-type Fetcher = Option<Arc<dyn HttpFetcher>>;
-
-/// What the keyword options configure besides `VerifierOptions`.
-#[derive(Default)]
-struct Plugins {
-    fetcher: Fetcher,
-    clock: Option<Arc<dyn Clock>>,
-    mapper: Option<Arc<dyn teleport_jwt::policy::PermissionMapper>>,
-    events: Option<Arc<dyn teleport_jwt::events::KeyEvents>>,
-}
-
-/// A core setting's value from a Python keyword argument (`name` for messages): a duration in
-/// float seconds, a count, a switch, text, or header rules as their text.
-trait FromKeyword: Sized {
-    fn from_keyword(value: &Bound<'_, PyAny>, name: &str) -> PyResult<Self>;
-}
-
-impl FromKeyword for Duration {
-    fn from_keyword(value: &Bound<'_, PyAny>, name: &str) -> PyResult<Self> {
-        seconds(value.py(), value.extract()?, name)
-    }
-}
-
-/// Counts, switches and text (the CA bundle, optional in the core) as PyO3 extracts them.
-macro_rules! extracted {
-    ($($ty:ty),*) => {$(
-        impl FromKeyword for $ty {
-            fn from_keyword(value: &Bound<'_, PyAny>, _: &str) -> PyResult<Self> {
-                value.extract()
-            }
-        }
-    )*};
-}
-
-extracted!(usize, bool, Option<String>);
-
-impl FromKeyword for Vec<HeaderRule> {
-    fn from_keyword(value: &Bound<'_, PyAny>, _: &str) -> PyResult<Self> {
-        let specs: Vec<String> = value.extract()?;
-        specs
-            .iter()
-            .map(|s| HeaderRule::parse(s))
-            .collect::<Result<_, _>>()
-            .map_err(|e| errors::to_py(value.py(), &e))
-    }
-}
-
-/// `set_setting` from the core's description of the settings.
-macro_rules! py_settings {
-    ($( $(#[$doc:meta])* $name:ident: $kind:ident => $($field:ident).+, )*) => {
-        /// Sets the core setting named `name` (flattened: `cache_max_age`) to `value`; false
-        /// when no setting has that name.
-        fn set_setting(
-            o: &mut VerifierOptions,
-            name: &str,
-            value: &Bound<'_, PyAny>,
-        ) -> PyResult<bool> {
-            match name {
-                $( stringify!($name) => {
-                    o.$($field).+ = FromKeyword::from_keyword(value, stringify!($name))?
-                } )*
-                _ => return Ok(false),
-            }
-            Ok(true)
-        }
-    };
-}
-
-teleport_jwt::describe_verifier_settings!(py_settings);
-
-fn options_from(
-    py: Python<'_>,
-    kwargs: Option<&Bound<'_, PyDict>>,
-) -> PyResult<(VerifierOptions, Plugins)> {
-    let mut o = VerifierOptions::default();
-    let mut plugins = Plugins::default();
-    let Some(kwargs) = kwargs else {
-        return Ok((o, plugins));
-    };
-    for (key, value) in kwargs.iter() {
-        let key: String = key.extract()?;
-        if value.is_none() || set_setting(&mut o, &key, &value)? {
-            continue;
-        }
-        match key.as_str() {
-            "http_fetcher" => plugins.fetcher = Some(Arc::new(PyHttpFetcher::new(&value)?)),
-            "permissions" => plugins.mapper = Some(crate::policy::mapper_of(&value)?),
-            "key_events" if value.is_callable() => {
-                plugins.events = Some(Arc::new(crate::plugins::PyKeyEvents(
-                    value.clone().unbind(),
-                )))
-            }
-            "key_events" => {
-                return Err(pyo3::exceptions::PyTypeError::new_err(
-                    "key_events must be a callable taking one dict",
-                ))
-            }
-            "fixed_time" => {
-                let at = system_time_from_unix(value.extract()?)
-                    .map_err(|e| crate::errors::to_py(py, &e))?;
-                let clock = ManualClock::at_unix(0);
-                clock.set(at);
-                plugins.clock = Some(Arc::new(clock));
-            }
-            other => {
-                return Err(pyo3::exceptions::PyTypeError::new_err(format!(
-                    "unexpected keyword argument {other:?}; options are {}",
-                    option_names()
-                )))
-            }
-        }
-    }
-    Ok((o, plugins))
-}
-
-/// Verifies Teleport tokens. Immutable and safe to share across threads and asyncio tasks;
-/// create one per process (its key cache is what makes it fast and resilient).
+/// Verifies Teleport tokens.
+///
+/// Immutable and safe to share across threads and asyncio tasks; create one per process (its
+/// key cache is what makes it fast and resilient). Verification and key fetches run with the
+/// GIL released. Every refusal is a ``tj.VerifyError`` subclass named after its reason code.
+/// Keyword options (``leeway``, ``headers``, ``ca_pem``, ...) are listed by
+/// ``help(tj.Verifier)``; unset ones take the core's defaults.
 #[pyclass(frozen, module = "teleport_jwt", name = "Verifier")]
 pub(crate) struct Verifier {
     inner: teleport_jwt::Verifier,
@@ -332,75 +58,13 @@ fn build(
     Ok(Verifier { inner })
 }
 
-/// True for a WSGI environ (PEP 3333) or Django's `request.META`: a dict whose
-/// `wsgi.multithread` is a bool. No request header can forge that: header values are text.
-fn is_wsgi_environ(headers: &Bound<'_, PyAny>) -> PyResult<bool> {
-    let Ok(d) = headers.cast::<PyDict>() else {
-        return Ok(false);
-    };
-    Ok(d.get_item("wsgi.multithread")?
-        .is_some_and(|v| v.is_instance_of::<PyBool>()))
-}
-
-/// The request headers of a WSGI environ: its `HTTP_*` entries, `HTTP_TELEPORT_JWT_ASSERTION`
-/// read as `TELEPORT-JWT-ASSERTION` (header names compare case-insensitively). Every other
-/// entry (CGI variables, `wsgi.*`, server objects) is not a header and is skipped. Repeated
-/// headers arrive joined with commas, which the core reads as copies; a header sent with `_`
-/// cannot be told from one with `-` here, so WSGI servers drop it (see `teleport_jwt::headers`).
-fn environ_pairs(environ: &Bound<'_, PyDict>) -> PyResult<Vec<(String, String)>> {
-    let mut pairs = Vec::new();
-    for (k, v) in environ.iter() {
-        let Ok(k) = k.cast::<PyString>() else {
-            continue;
-        };
-        let Some(name) = k.to_str()?.strip_prefix("HTTP_") else {
-            continue;
-        };
-        let value = text(&v, "a header value")?.into_owned();
-        pairs.push((name.replace('_', "-"), value));
-    }
-    Ok(pairs)
-}
-
-/// `(name, value)` pairs from a mapping (its `items()`), an iterable of pairs, or a WSGI
-/// environ (`request.META`, `request.environ`).
-fn header_pairs(headers: &Bound<'_, PyAny>) -> PyResult<Vec<(String, String)>> {
-    if is_wsgi_environ(headers)? {
-        return environ_pairs(headers.cast::<PyDict>()?);
-    }
-    let items = if headers.hasattr("items")? {
-        headers.call_method0("items")?
-    } else {
-        headers.clone()
-    };
-    let mut pairs = Vec::new();
-    for item in items.try_iter()? {
-        let item = item?;
-        let pair = item.cast::<PyTuple>().map_err(|_| {
-            pyo3::exceptions::PyTypeError::new_err(
-                "headers must be a mapping or an iterable of (name, value) pairs",
-            )
-        })?;
-        if pair.len() != 2 {
-            return Err(pyo3::exceptions::PyTypeError::new_err(
-                "each header must be a (name, value) pair",
-            ));
-        }
-        let name = text(&pair.get_item(0)?, "a header name")?.into_owned();
-        let value = text(&pair.get_item(1)?, "a header value")?.into_owned();
-        pairs.push((name, value));
-    }
-    Ok(pairs)
-}
-
 /// Runs a core call on `token` (str or bytes) without the GIL, with `now` (Unix seconds,
 /// range-checked) as the claims' time when given.
 fn with_token<T: Send>(
     py: Python<'_>,
     token: &Bound<'_, PyAny>,
     now: Option<f64>,
-    call: impl FnOnce(&str, Option<std::time::SystemTime>) -> Result<T, teleport_jwt::VerifyError>
-        + Send,
+    call: impl FnOnce(&str, Option<SystemTime>) -> Result<T, VerifyError> + Send,
 ) -> PyResult<T> {
     let token = text(token, "the token")?;
     let token: &str = &token;
@@ -411,21 +75,28 @@ fn with_token<T: Send>(
     detached(py, || call(token, at))
 }
 
-/// Runs a core call on the headers `header_pairs` read, without the GIL.
+/// Runs a core call on headers read by `header_pairs`, as the `(name, value)` pairs the core
+/// takes, without the GIL.
 fn with_headers<T: Send>(
     py: Python<'_>,
     headers: &[(String, String)],
-    call: impl FnOnce(&HeaderPairs<'_>) -> Result<T, teleport_jwt::VerifyError> + Send,
+    call: impl FnOnce(&[(&str, &str)]) -> Result<T, VerifyError> + Send,
 ) -> PyResult<T> {
-    detached(py, || call(&headers.iter().map(|(k, v)| (k, v)).collect()))
+    detached(py, || {
+        let pairs: Vec<(&str, &str)> = headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        call(&pairs)
+    })
 }
 
-/// The awaitable of a method answered on the spot: a coroutine that returns `answer` (or
-/// raises its error) when awaited, without a thread or an event-loop round trip
+/// The awaitable of an answer given on the spot: a coroutine that returns `answer` (or raises
+/// its error) when awaited, without a thread or an event-loop round trip
 /// (`teleport_jwt._ready`; any event loop can await it).
 fn ready<'py, T: IntoPyObject<'py>>(
     py: Python<'py>,
-    answer: PyResult<T>,
+    answer: Result<T, VerifyError>,
 ) -> PyResult<Bound<'py, PyAny>> {
     static READY: PyOnceLock<(Py<PyAny>, Py<PyAny>)> = PyOnceLock::new();
     let (value, error) = READY.get_or_try_init(py, || -> PyResult<_> {
@@ -437,175 +108,36 @@ fn ready<'py, T: IntoPyObject<'py>>(
     })?;
     match answer {
         Ok(answer) => value.bind(py).call1((answer,)),
-        Err(e) => error.bind(py).call1((e.into_value(py),)),
+        Err(e) => error
+            .bind(py)
+            .call1((errors::to_py(py, &e).into_value(py),)),
     }
 }
 
-/// The core's `try_` forms by operation name, for the awaitable forms below.
-mod try_now {
-    use super::*;
-
-    pub(super) fn verify(
-        v: &teleport_jwt::Verifier,
-        token: &str,
-    ) -> Option<Result<Arc<teleport_jwt::Identity>, teleport_jwt::VerifyError>> {
-        v.try_verify(token)
-    }
-
-    pub(super) fn authorize(
-        v: &teleport_jwt::Verifier,
-        token: &str,
-    ) -> Option<Result<teleport_jwt::Authorized, teleport_jwt::VerifyError>> {
-        v.try_authorize(token)
-    }
-
-    pub(super) fn verify_headers(
-        v: &teleport_jwt::Verifier,
-        h: &HeaderPairs<'_>,
-    ) -> Option<Result<Arc<teleport_jwt::Identity>, teleport_jwt::VerifyError>> {
-        v.try_verify_headers(h)
-    }
-
-    pub(super) fn authorize_headers(
-        v: &teleport_jwt::Verifier,
-        h: &HeaderPairs<'_>,
-    ) -> Option<Result<teleport_jwt::Authorized, teleport_jwt::VerifyError>> {
-        v.try_authorize_headers(h)
-    }
-
-    /// Never waits.
-    pub(super) fn token_from_headers(
-        v: &teleport_jwt::Verifier,
-        h: &HeaderPairs<'_>,
-    ) -> Option<Result<String, teleport_jwt::VerifyError>> {
-        Some(v.token_from_headers(h).map(str::to_owned))
-    }
-}
-
-/// `asyncio.to_thread(slf.<method>, *args)`: the awaitable form of a method that has to wait
-/// for a key fetch, or of any other described operation.
-fn in_thread<'py>(
+/// The awaitable form of the operation `method`: `now`, the core's answer without waiting
+/// (its `try_` form), as a ready coroutine when there is one; else
+/// `asyncio.to_thread(v.<method>, *args)`, which may wait for a key fetch in a worker thread.
+fn awaitable<'py, T: IntoPyObject<'py>>(
     slf: &Bound<'py, Verifier>,
+    now: Option<Result<T, VerifyError>>,
     method: &str,
     mut args: Vec<Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let py = slf.py();
+    if let Some(answer) = now {
+        return ready(py, answer);
+    }
     args.insert(0, slf.getattr(method)?);
     py.import("asyncio")?
         .getattr("to_thread")?
         .call1(PyTuple::new(py, args)?)
 }
 
-/// Python's methods from the core's description of the operations: each with its awaitable
-/// `_async` form, a token operation with its `now=` argument (the core's `_at` form).
-macro_rules! py_operations {
-    ($(
-        $(#[$doc:meta])*
-        fn $name:ident($($input:ident)?) -> $out:ty $(, at $at:ident)? $(, map $map:ident)?;
-    )*) => {$(
-        py_operation! { [$(#[$doc])*] $name($($input)?) -> $out $(, at $at)? }
-    )*};
-}
-
-/// One operation, by its input: a token (str or bytes), request headers (read on the caller's
-/// thread, also for the awaitable form: the mapping may not be thread-safe), or nothing.
-macro_rules! py_operation {
-    ([$(#[$doc:meta])*] $name:ident(token) -> $out:ty, at $at:ident) => { pastey::paste! {
-        #[pymethods]
-        impl Verifier {
-            $(#[$doc])*
-            ///
-            /// `token` is str or UTF-8 bytes. `now` (Unix seconds) pins the time of the claim
-            /// checks, for recorded tokens and test vectors; servers leave it unset.
-            #[pyo3(signature = (token, now=None))]
-            fn $name(
-                &self,
-                py: Python<'_>,
-                token: &Bound<'_, PyAny>,
-                now: Option<f64>,
-            ) -> PyResult<$out> {
-                with_token(py, token, now, |token, now| match now {
-                    None => self.inner.$name(token).map(Into::into),
-                    Some(now) => self.inner.$at(token, now).map(Into::into),
-                })
-            }
-
-            #[doc = "`await v." $name "_async(token)`: `" $name "` answered at once when its "
-                "keys are cached (no thread hop), else in a worker thread with the GIL "
-                "released, so the event loop never blocks, even while keys are fetched (a "
-                "Python plug-in, such as a permission mapper, may run in either: it must be "
-                "thread-safe and must not block)."]
-            fn [<$name _async>]<'py>(
-                slf: &Bound<'py, Self>,
-                token: &Bound<'py, PyAny>,
-            ) -> PyResult<Bound<'py, PyAny>> {
-                let py = slf.py();
-                let inner = slf.borrow().inner.clone();
-                let answer = with_token(py, token, None, |token, _| {
-                    Ok(try_now::$name(&inner, token))
-                })?;
-                match answer {
-                    Some(answer) => ready(py, answer.map(<$out>::from).map_err(|e| errors::to_py(py, &e))),
-                    None => in_thread(slf, stringify!($name), vec![token.clone()]),
-                }
-            }
-        }
-    }};
-    ([$(#[$doc:meta])*] $name:ident(headers) -> $out:ty) => { pastey::paste! {
-        #[pymethods]
-        impl Verifier {
-            $(#[$doc])*
-            ///
-            /// `headers`: any mapping, `(name, value)` pairs, or a WSGI environ (Django's
-            /// `request.META`, Flask's `request.environ`), whose `HTTP_*` entries are its
-            /// headers.
-            fn $name(&self, py: Python<'_>, headers: &Bound<'_, PyAny>) -> PyResult<$out> {
-                let headers = header_pairs(headers)?;
-                with_headers(py, &headers, |h| self.inner.$name(h).map(Into::into))
-            }
-
-            #[doc = "`await v." $name "_async(headers)`: `" $name "` answered at once when "
-                "its keys are cached, else in a worker thread; `headers` are read at the call, "
-                "on the caller's thread (a Python plug-in may run in either: it must be "
-                "thread-safe and must not block)."]
-            fn [<$name _async>]<'py>(
-                slf: &Bound<'py, Self>,
-                headers: &Bound<'py, PyAny>,
-            ) -> PyResult<Bound<'py, PyAny>> {
-                let py = slf.py();
-                let pairs = header_pairs(headers)?;
-                let inner = slf.borrow().inner.clone();
-                let answer = with_headers(py, &pairs, |h| Ok(try_now::$name(&inner, h)))?;
-                match answer {
-                    Some(answer) => ready(py, answer.map(<$out>::from).map_err(|e| errors::to_py(py, &e))),
-                    None => in_thread(slf, stringify!($name), vec![pairs.into_bound_py_any(py)?]),
-                }
-            }
-        }
-    }};
-    ([$(#[$doc:meta])*] $name:ident() -> $out:ty) => { pastey::paste! {
-        #[pymethods]
-        impl Verifier {
-            $(#[$doc])*
-            fn $name(&self, py: Python<'_>) -> PyResult<$out> {
-                detached(py, || self.inner.$name().map(Into::into))
-            }
-
-            #[doc = "`await v." $name "_async()`: `" $name "` in a worker thread, so the event "
-                "loop never blocks."]
-            fn [<$name _async>]<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-                in_thread(slf, stringify!($name), vec![])
-            }
-        }
-    }};
-}
-
-teleport_jwt::describe_verifier_operations!(py_operations);
-
 #[pymethods]
 impl Verifier {
-    /// A verifier for one issuer of any kind: exactly one of `jwks`, `jwks_url`,
-    /// `discovery_url` or `keys`; options as keyword arguments.
+    /// A verifier for one issuer of any kind, with exactly one of ``jwks`` (JSON text, bytes
+    /// or a dict), ``jwks_url``, ``discovery_url`` or ``keys``; options as keywords.
+    /// (PyO3 shows no docstring of `__new__`: this one is for Rust readers and the stub.)
     #[new]
     #[pyo3(signature = (issuer, audience, *, jwks=None, jwks_url=None, discovery_url=None, keys=None, **options))]
     #[allow(clippy::too_many_arguments)]
@@ -633,7 +165,11 @@ impl Verifier {
         build(py, vec![entry.inner], options)
     }
 
-    /// The classic Teleport JWT preset (`Teleport-Jwt-Assertion`).
+    /// The classic Teleport JWT preset (``Teleport-Jwt-Assertion``): ``iss`` =
+    /// ``cluster_name``, keys at ``<proxy_url>/.well-known/jwks.json``.
+    ///
+    /// ``audience`` is the app's ``uri`` exactly as configured in Teleport. Options and errors
+    /// as for ``Verifier(...)``.
     #[staticmethod]
     #[pyo3(signature = (proxy_url, cluster_name, audience, **options))]
     fn teleport_jwt(
@@ -647,7 +183,10 @@ impl Verifier {
         build(py, vec![e.inner], options)
     }
 
-    /// The Teleport OIDC ID token preset.
+    /// The Teleport OIDC ID token preset: ``iss`` = ``https://<proxy>`` (``:443``
+    /// stripped), keys through OIDC discovery, ``iat`` required.
+    ///
+    /// Options and errors as for ``Verifier(...)``.
     #[staticmethod]
     #[pyo3(signature = (proxy_url, audience, **options))]
     fn teleport_id_token(
@@ -660,7 +199,11 @@ impl Verifier {
         build(py, vec![e.inner], options)
     }
 
-    /// Several trust entries at once; the token's `iss` picks the entry.
+    /// Several trust entries at once; the token's ``iss`` picks the entry.
+    ///
+    /// A token from an issuer no entry names is refused (``tj.IssuerMismatch``) without any
+    /// fetch. Raises ``tj.InvalidConfig`` for no entry or an issuer given twice; options and
+    /// other errors as for ``Verifier(...)``.
     #[staticmethod]
     #[pyo3(signature = (entries, **options))]
     fn from_entries(
@@ -672,9 +215,190 @@ impl Verifier {
         build(py, entries, options)
     }
 
+    /// Verifies one token (str or UTF-8 bytes) and returns the identity it proves.
+    ///
+    /// ``now`` (Unix seconds) pins the time of the claim checks, for recorded tokens and test
+    /// vectors; servers leave it unset. Runs with the GIL released, but may block while keys
+    /// are fetched (each fetch at most ``fetch_timeout``): use :meth:`verify_async` in async
+    /// code. Raises the ``tj.VerifyError`` subclass of its reason, e.g. ``tj.Expired``
+    /// (``expired``), ``tj.BadSignature``, ``tj.AudienceMismatch``, ``tj.Malformed``,
+    /// ``tj.TokenTooLarge``, ``tj.UnknownKey``, ``tj.KeySourceUnavailable``; ``TypeError``
+    /// for a token that is not str or bytes.
+    #[pyo3(signature = (token, now=None))]
+    fn verify(
+        &self,
+        py: Python<'_>,
+        token: &Bound<'_, PyAny>,
+        now: Option<f64>,
+    ) -> PyResult<Identity> {
+        let v = &self.inner;
+        with_token(py, token, now, |token, at| match at {
+            None => v.verify(token),
+            Some(at) => v.verify_at(token, at),
+        })
+        .map(Identity::from)
+    }
+
+    /// ``await v.verify_async(token)``: :meth:`verify`, answered at once when no key fetch
+    /// is needed (a repeated token, cached keys, a refusal: no thread hop), else in a worker
+    /// thread with the GIL released, so the event loop never blocks, even while keys are
+    /// fetched, and a flood of tokens with made-up kids, which wait for a refetch, never
+    /// holds up tokens whose keys are cached.
+    fn verify_async<'py>(
+        slf: &Bound<'py, Self>,
+        token: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let v = &slf.get().inner;
+        let now = with_token(slf.py(), token, None, |token, _| Ok(v.try_verify(token)))?;
+        let now = now.map(|answer| answer.map(Identity::from));
+        awaitable(slf, now, "verify", vec![token.clone()])
+    }
+
+    /// Verifies the token found in request headers, following the configured header rules
+    /// (:attr:`header_rules`; the first rule whose header is present decides).
+    ///
+    /// ``headers``: a mapping, ``(name, value)`` pairs, or a WSGI environ (Django's
+    /// ``request.META``, Flask's ``request.environ``). Raises ``tj.MissingToken``
+    /// (``missing_token``) when no rule's header is present, ``tj.Malformed`` when it is
+    /// present but unusable, and otherwise as :meth:`verify`.
+    fn verify_headers(&self, py: Python<'_>, headers: &Bound<'_, PyAny>) -> PyResult<Identity> {
+        let pairs = header_pairs(headers)?;
+        with_headers(py, &pairs, |h| self.inner.verify_headers(h.iter().copied()))
+            .map(Identity::from)
+    }
+
+    /// ``await v.verify_headers_async(headers)``: :meth:`verify_headers`, answered at once
+    /// or in a worker thread as :meth:`verify_async`; ``headers`` are read at the call, on the
+    /// caller's thread.
+    fn verify_headers_async<'py>(
+        slf: &Bound<'py, Self>,
+        headers: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (py, v) = (slf.py(), &slf.get().inner);
+        let pairs = header_pairs(headers)?;
+        let now = with_headers(py, &pairs, |h| Ok(v.try_verify_headers(h.iter().copied())))?;
+        let now = now.map(|answer| answer.map(Identity::from));
+        awaitable(
+            slf,
+            now,
+            "verify_headers",
+            vec![pairs.into_bound_py_any(py)?],
+        )
+    }
+
+    /// The token the header rules select from ``headers``, unverified (for middleware that
+    /// hands it on).
+    ///
+    /// Raises ``tj.MissingToken`` or ``tj.Malformed`` as :meth:`verify_headers` would.
+    fn token_from_headers(&self, py: Python<'_>, headers: &Bound<'_, PyAny>) -> PyResult<String> {
+        let pairs = header_pairs(headers)?;
+        with_headers(py, &pairs, |h| {
+            self.inner.token_from_headers(h).map(str::to_owned)
+        })
+    }
+
+    /// ``await v.token_from_headers_async(headers)``: :meth:`token_from_headers`, answered
+    /// at once (it never waits for a key fetch: it is there so that every operation has an
+    /// awaitable form).
+    fn token_from_headers_async<'py>(
+        slf: &Bound<'py, Self>,
+        headers: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (py, v) = (slf.py(), &slf.get().inner);
+        let pairs = header_pairs(headers)?;
+        let now = with_headers(py, &pairs, |h| {
+            Ok(v.token_from_headers(h).map(str::to_owned))
+        })?;
+        awaitable(slf, Some(now), "token_from_headers", vec![])
+    }
+
+    /// Verifies one token and maps its identity to permissions with the verifier's
+    /// ``permissions=`` mapper.
+    ///
+    /// The answer is cached with the token (the mapper runs once per token); ``now`` as for
+    /// :meth:`verify`. Raises ``tj.InvalidConfig`` (``invalid_config``) without a mapper,
+    /// ``tj.PluginError`` (``plugin_error``) when the mapper fails, otherwise as :meth:`verify`.
+    #[pyo3(signature = (token, now=None))]
+    fn authorize(
+        &self,
+        py: Python<'_>,
+        token: &Bound<'_, PyAny>,
+        now: Option<f64>,
+    ) -> PyResult<Authorized> {
+        let v = &self.inner;
+        with_token(py, token, now, |token, at| match at {
+            None => v.authorize(token),
+            Some(at) => v.authorize_at(token, at),
+        })
+        .map(Authorized::from)
+    }
+
+    /// ``await v.authorize_async(token)``: :meth:`authorize`, answered at once or in a
+    /// worker thread as :meth:`verify_async` (a Python mapper may run in either, so it must be
+    /// thread-safe and must not block).
+    fn authorize_async<'py>(
+        slf: &Bound<'py, Self>,
+        token: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let v = &slf.get().inner;
+        let now = with_token(slf.py(), token, None, |token, _| Ok(v.try_authorize(token)))?;
+        let now = now.map(|answer| answer.map(Authorized::from));
+        awaitable(slf, now, "authorize", vec![token.clone()])
+    }
+
+    /// :meth:`authorize` with the token the header rules find in ``headers`` (errors as
+    /// :meth:`verify_headers` and :meth:`authorize`).
+    fn authorize_headers(
+        &self,
+        py: Python<'_>,
+        headers: &Bound<'_, PyAny>,
+    ) -> PyResult<Authorized> {
+        let pairs = header_pairs(headers)?;
+        with_headers(py, &pairs, |h| {
+            self.inner.authorize_headers(h.iter().copied())
+        })
+        .map(Authorized::from)
+    }
+
+    /// ``await v.authorize_headers_async(headers)``: :meth:`authorize_headers`, answered at
+    /// once or in a worker thread as :meth:`verify_async`; ``headers`` are read at the call,
+    /// a Python mapper must be thread-safe and must not block.
+    fn authorize_headers_async<'py>(
+        slf: &Bound<'py, Self>,
+        headers: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (py, v) = (slf.py(), &slf.get().inner);
+        let pairs = header_pairs(headers)?;
+        let now = with_headers(py, &pairs, |h| {
+            Ok(v.try_authorize_headers(h.iter().copied()))
+        })?;
+        let now = now.map(|answer| answer.map(Authorized::from));
+        awaitable(
+            slf,
+            now,
+            "authorize_headers",
+            vec![pairs.into_bound_py_any(py)?],
+        )
+    }
+
+    /// Fetches every trust entry's keys now (a start-up check) instead of on first use.
+    ///
+    /// Blocks for the fetches, with the GIL released. Raises the fetch's error, usually
+    /// ``tj.KeySourceUnavailable`` (``key_source_unavailable``).
+    fn warm_up(&self, py: Python<'_>) -> PyResult<()> {
+        detached(py, || self.inner.warm_up())
+    }
+
+    /// ``await v.warm_up_async()``: :meth:`warm_up` in a worker thread, so the event loop
+    /// never blocks while the keys are fetched (a start-up check in async applications).
+    fn warm_up_async<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        awaitable::<()>(slf, None, "warm_up", vec![])
+    }
+
     /// A verifier sharing this one's trust entries, keys and options that maps identities
-    /// with `permissions` (a `Policy` or any permission mapper), for `authorize`. No key is
-    /// fetched again.
+    /// with ``permissions`` (a ``Policy`` or any permission mapper), for :meth:`authorize`.
+    ///
+    /// No key is fetched again. Raises ``TypeError`` for an object without ``permissions()``.
     fn with_permissions(&self, permissions: &Bound<'_, PyAny>) -> PyResult<Verifier> {
         let mapper = crate::policy::mapper_of(permissions)?;
         Ok(Verifier {
@@ -682,7 +406,7 @@ impl Verifier {
         })
     }
 
-    /// True when `permissions=` (or `with_permissions`) configured a mapper.
+    /// True when ``permissions=`` (or :meth:`with_permissions`) configured a mapper.
     #[getter]
     fn has_permissions(&self) -> bool {
         self.inner.has_permissions()
@@ -694,17 +418,25 @@ impl Verifier {
         self.inner.key_fetch_count()
     }
 
-    /// The counters and key-source state now (the core's `Verifier::stats`, as a dict with
-    /// the Rust field names): `accepted`, `refused` (every reason code), `token_cache_hits`,
-    /// `token_cache_misses` and `key_sources` (per trust entry: fetches, latency histogram,
-    /// unknown-kid refetches, `serving_stale`, `keys_unavailable`, `failing_since`,
-    /// `last_fetch_error`, `keys`).
-    fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        Ok(pythonize::pythonize(py, &self.inner.stats())?)
+    /// The counters and key-source state now, with the Rust field names.
+    ///
+    /// ``accepted``, ``refused`` (every reason code, zeros included), ``token_cache_hits``,
+    /// ``token_cache_misses``, the policy's decisions (``permission_mappings``,
+    /// ``policy_capped_rules``, ``permission_checks_allowed``, ``permission_checks_denied``:
+    /// checks on permissions :meth:`authorize` returned) and ``key_sources``: per trust entry
+    /// ``trust_entry``, ``source``, ``fetches_ok``, ``fetches_failed``,
+    /// ``fetch_duration_buckets`` (cumulative, last is +Inf), ``fetch_duration_sum``
+    /// (seconds), ``unknown_kid_refetches``, ``serving_stale`` (fetches fail, the last good
+    /// keys still verify), ``keys_unavailable`` (fetches fail and no usable keys are left:
+    /// tokens are refused), ``failing_since`` (Unix seconds or None), ``last_fetch_error``,
+    /// ``keys_age_seconds`` (None before the first fetch) and ``keys`` (``{"kid",
+    /// "algorithm"}``). Never waits for a key fetch.
+    fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        Ok(pythonize::pythonize(py, &self.inner.stats())?.cast_into::<PyDict>()?)
     }
 
-    /// The same as Prometheus metric families, `(name, help, type, samples)` with samples
-    /// `(suffix, labels, value)`: what `teleport_jwt.prometheus` exports.
+    /// The same as Prometheus metric families: ``(name, help, type, samples)``, each
+    /// sample ``(suffix, labels, value)``; what :mod:`teleport_jwt.prometheus` exports.
     #[allow(clippy::type_complexity)]
     fn metrics(
         &self,
@@ -722,7 +454,7 @@ impl Verifier {
             .collect()
     }
 
-    /// The metrics in the Prometheus text exposition format.
+    /// The metrics in the Prometheus text exposition format (version 0.0.4).
     fn prometheus_text(&self) -> String {
         self.inner.stats().prometheus_text()
     }
@@ -736,8 +468,8 @@ impl Verifier {
             .collect()
     }
 
-    /// The header rules `verify_headers` follows, in order, e.g.
-    /// `["Teleport-Jwt-Assertion", "Authorization: Bearer"]`.
+    /// The header rules :meth:`verify_headers` follows, in order; by default
+    /// ``["Teleport-Jwt-Assertion", "Authorization: Bearer"]``.
     #[getter]
     fn header_rules(&self) -> Vec<String> {
         self.inner
@@ -748,13 +480,13 @@ impl Verifier {
             .collect()
     }
 
-    /// The clock-skew leeway in seconds.
+    /// The clock-skew leeway on ``exp``, ``nbf`` and ``iat``, in seconds (default 60).
     #[getter]
     fn leeway(&self) -> f64 {
         self.inner.options().leeway.as_secs_f64()
     }
 
-    /// The longest token accepted, in bytes.
+    /// The longest token accepted, in bytes (default 16384); longer: ``tj.TokenTooLarge``.
     #[getter]
     fn max_token_bytes(&self) -> usize {
         self.inner.options().max_token_bytes
@@ -770,8 +502,8 @@ impl Verifier {
     }
 }
 
-/// What `Verifier.authorize` returns: the verified identity and what the verifier's permission
-/// mapper grants it (both shared with the verified-token cache).
+/// What :meth:`Verifier.authorize` returns: the verified identity and what the verifier's
+/// permission mapper grants it (both shared with the verified-token cache).
 #[pyclass(frozen, module = "teleport_jwt", name = "Authorized")]
 pub(crate) struct Authorized {
     inner: teleport_jwt::Authorized,
@@ -788,17 +520,13 @@ impl Authorized {
     /// Who the token proves the caller is.
     #[getter]
     fn identity(&self) -> Identity {
-        Identity {
-            inner: self.inner.identity.clone(),
-        }
+        Identity::from(self.inner.identity.clone())
     }
 
     /// What the mapper grants (and the denies that apply).
     #[getter]
     fn permissions(&self) -> Permissions {
-        Permissions {
-            inner: self.inner.permissions.clone(),
-        }
+        Permissions::from(self.inner.permissions.clone())
     }
 
     fn __repr__(&self) -> String {

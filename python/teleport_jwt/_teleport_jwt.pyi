@@ -74,13 +74,15 @@ seconds), ``"count"``, ``"flag"``, ``"text"`` or ``"header_rules"``. Python adds
 ``http_fetcher``, ``fixed_time``, ``permissions`` and ``key_events``."""
 
 def _after_fork_in_child() -> None:
-    """Tells every verifier that this process is a forked child (each rebuilds its fetch lock,
-    key refresher and token cache on next use). Registered with ``os.register_at_fork`` when
-    the module loads: nothing to call yourself."""
+    """Tells every verifier of this process that it is a forked child, so that each rebuilds its
+    fetch lock, key refresher and token cache on next use (`teleport_jwt::fork`). Registered
+    with `os.register_at_fork` when the module loads: a verifier built and warmed before a
+    gunicorn `--preload` or `multiprocessing` fork keeps refreshing its keys in every worker."""
 
 def cli_main(argv: Sequence[str]) -> int:
-    """Runs the ``teleport-jwt`` command line on ``argv`` (without the program name), writing
-    to ``sys.stdout``/``sys.stderr``; returns the exit code."""
+    """Runs `teleport-jwt` with `argv` (the arguments after the program name), writing to
+    `sys.stdout` and `sys.stderr`; returns the exit code. The GIL is released while it runs;
+    `mock` checks for signals ten times a second, so Ctrl-C raises `KeyboardInterrupt`."""
 
 FETCH_BUCKETS: list[float]
 """Upper bounds (seconds) of the key-fetch latency buckets in ``Verifier.stats()``
@@ -137,25 +139,29 @@ class _HttpFetcherLike(Protocol):
     def get(self, url: str, timeout: float, max_body_bytes: int) -> tuple[int, bytes | str]: ...
 
 class _VerifierOptions(TypedDict, total=False):
-    """Keyword options of every ``Verifier`` constructor; unset means the core's default."""
+    """Keyword options of every ``Verifier`` constructor; unset means the core's default.
 
-    leeway: float | None  # seconds, default 60
-    max_token_bytes: int | None  # default 16384
-    headers: Sequence[str] | None  # default ["Teleport-Jwt-Assertion", "Authorization: Bearer"]
-    cache_max_age: float | None  # seconds, default 600
-    cache_cooldown: float | None  # seconds, default 30
-    cache_max_stale: float | None  # seconds, default 86400
-    cache_max_keys: int | None  # default 100
-    fetch_timeout: float | None  # seconds, default 5
-    fetch_max_body_bytes: int | None  # default 262144
+    Durations are float seconds. Each option's words are the core's, in the ``Verifier``
+    docstring (``help(tj.Verifier)``; ``tests/test_stub.py`` compares them).
+    """
+
+    leeway: float | None
+    max_token_bytes: int | None
+    headers: Sequence[str] | None
+    cache_max_age: float | None
+    cache_cooldown: float | None
+    cache_max_stale: float | None
+    cache_max_keys: int | None
+    fetch_timeout: float | None
+    fetch_max_body_bytes: int | None
     ca_pem: str | None
     allow_insecure_http_for_loopback: bool | None
-    token_cache_capacity: int | None  # verified tokens remembered, default 1024; 0 = off
-    token_cache_max_bytes: int | None  # memory budget of that cache, default 4 MiB; 0 = off
+    token_cache_capacity: int | None
+    token_cache_max_bytes: int | None
     http_fetcher: _HttpFetcherLike | None
-    fixed_time: float | None  # tests and replays only: a clock stopped at this Unix time
-    permissions: _PermissionMapperLike | None  # for authorize(): a Policy or any mapper
-    key_events: Callable[[dict[str, Any]], object] | None  # key-set changes, failures, stale keys
+    fixed_time: float | None
+    permissions: _PermissionMapperLike | None
+    key_events: Callable[[dict[str, Any]], object] | None
 
 _Jwks = str | bytes | Mapping[str, Any]
 # A mapping or (name, value) pairs, or a WSGI environ (Django's request.META, Flask's
@@ -264,59 +270,61 @@ class Identity:
 
     @property
     def username(self) -> str:
-        """The Teleport user name: the ``username`` claim, or ``sub`` when it is absent."""
+        """The Teleport user name: the `username` claim, or `sub` when it is absent."""
 
     @property
     def sub(self) -> str:
-        """The ``sub`` claim (equal to the user name in Teleport tokens)."""
+        """The `sub` claim (equal to the user name in Teleport tokens)."""
 
     @property
     def roles(self) -> list[str]:
-        """Teleport roles, empty when the claim is null or absent (a new list on every access)."""
+        """Teleport roles; empty when the claim is null or absent."""
 
     @property
     def traits(self) -> dict[str, list[str]]:
-        """Teleport traits, name to values (a new dict on every access)."""
+        """Teleport traits, name to values; empty when absent."""
 
     @property
     def issuer(self) -> str:
-        """The ``iss`` claim (the issuer of the trust entry that matched)."""
+        """The `iss` claim, equal to the issuer of the trust entry that matched."""
 
     @property
     def audience(self) -> list[str]:
-        """Every audience in the token (a one-element list when ``aud`` was a string)."""
+        """Every audience in the token (one when `aud` was a string)."""
 
     @property
     def expires_at(self) -> int:
-        """``exp``, in Unix seconds."""
+        """`exp`, seconds since the Unix epoch."""
 
     @property
     def issued_at(self) -> int | None:
-        """``iat``, in Unix seconds, when present."""
+        """`iat`, seconds since the Unix epoch, when present."""
 
     @property
     def not_before(self) -> int | None:
-        """``nbf``, in Unix seconds, when present."""
+        """`nbf`, seconds since the Unix epoch, when present."""
 
     @property
     def jti(self) -> str | None:
-        """``jti``, when present (a random UUID from newer clusters; not a per-request nonce)."""
+        """`jti`, when present (newer clusters send a random UUID; it is not a per-request
+        nonce)."""
 
     @property
     def key_id(self) -> str | None:
-        """The ``kid`` of the key that verified the signature (None for a kid-less key)."""
+        """The `kid` of the key that verified the signature (absent for a kid-less key)."""
 
     @property
     def algorithm(self) -> Literal["RS256", "ES256"]:
-        """``"RS256"`` or ``"ES256"``: the algorithm of the trusted key that verified it."""
+        """The algorithm that verified the signature (`RS256` or `ES256`, taken from the
+        trusted key)."""
 
     @property
     def trust_entry(self) -> str:
-        """The name of the trust entry that matched (:attr:`TrustEntry.name`)."""
+        """The name of the trust entry that matched."""
 
     @property
     def kind(self) -> Literal["teleport_jwt", "id_token", "generic"]:
-        """``"teleport_jwt"``, ``"id_token"`` or ``"generic"``: the kind of that trust entry."""
+        """The kind of token of that trust entry (`teleport_jwt`, `id_token` or `generic`)."""
 
     @property
     def claims(self) -> dict[str, Any]:
@@ -364,6 +372,43 @@ class Verifier:
     GIL released. Every refusal is a ``tj.VerifyError`` subclass named after its reason code.
     Keyword options (``leeway``, ``headers``, ``ca_pem``, ...) are listed by
     ``help(tj.Verifier)``; unset ones take the core's defaults.
+
+    Keyword options of every constructor (unset: the core's default):
+        leeway: Clock-skew allowance for `exp`, `nbf` and `iat` (default 60 s, Teleport's own; at
+            most 5 min).
+        max_token_bytes: Longest token accepted, in bytes (default 16384; from 1 to 1048576); longer
+            ones are refused before decoding.
+        headers: Headers `verify_headers` reads, in order, each `"Name"` or `"Name: Scheme"`
+            (default `["Teleport-Jwt-Assertion", "Authorization: Bearer"]`).
+        cache_max_age: How long fetched keys are used before a refresh (default 10 min; from
+            `cache_cooldown` to 24 h). They are refreshed in the background at 3/4 of it.
+        cache_cooldown: Minimum time between attempts after a failed fetch (default 30 s; from 1 s
+            to 1 h). Unknown `kid`s refetch at most once per 5 s, or per this when shorter.
+        cache_max_stale: How long the last good keys keep verifying while fetches fail (default 24
+            h; from `cache_max_age` to 7 days).
+        cache_max_keys: Largest number of entries accepted in one JWKS (default 100; from 1 to
+            1000).
+        fetch_timeout: Time limit of one key fetch, connect and read (default 5 s; from 1 ms to 60
+            s).
+        fetch_max_body_bytes: Largest accepted key document, in bytes (default 262144; from 1024 to
+            16 MiB).
+        ca_pem: Extra trusted CA certificates (PEM) for the built-in HTTPS client, for self-signed
+            development clusters; the system's roots stay trusted.
+        allow_insecure_http_for_loopback: Permit `http://` key URLs on loopback hosts (development
+            and tests only; default false).
+        token_cache_capacity: How many verified tokens to remember (default 1024, at most 1000000; 0
+            turns the cache off). A repeated token skips the signature check, never the time checks.
+        token_cache_max_bytes: Memory budget of the verified-token cache in bytes (default 4 MiB, at
+            most 1 GiB; 0 turns the cache off). A token whose entry would take over 1/64 of it is
+            not cached.
+        http_fetcher: An object with `get(url, timeout, max_body_bytes) -> (status, body)` that
+            makes the key fetches instead of the built-in HTTPS client; the core still checks the
+            URL before and the status and size after.
+        fixed_time: Tests and replays only: a clock stopped at this Unix time (seconds).
+        permissions: A `Policy` or any permission mapper (an object with `permissions(identity)`),
+            for `authorize*()`.
+        key_events: A callable receiving the key events (key-set changes, fetch failures, stale
+            keys) as dicts.
     """
 
     def __new__(
@@ -713,7 +758,8 @@ class MockTeleport:
         ``"refuse"`` refuses connections; ``"hang"`` holds each request unanswered (at most 30
         seconds); ``"garbage"`` answers 200 with bytes that are not JSON; an HTTP status
         (``500`` or ``("status", 500)``) answers with it; ``("oversized", n_bytes)`` answers a
-        JSON body of that many bytes; ``("redirect", url)`` answers 302 to ``url``.
+        JSON body of that many bytes; ``("redirect", url)`` answers 302 to ``url``. The modes are
+        the core's ``Failure`` by its serde names, a pair standing for ``{name: argument}``.
         """
 
     @property
