@@ -44,8 +44,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-mod names;
 pub mod alg;
+mod names;
 // Data for the bindings (tables of names, two descriptions): hidden, not for applications.
 #[doc(hidden)]
 pub mod api;

@@ -61,38 +61,3 @@ macro_rules! named_enum {
 }
 
 pub(crate) use named_enum;
-
-#[cfg(test)]
-mod tests {
-    use crate::TokenKind;
-
-    #[test]
-    fn names_round_trip_and_unknown_ones_list_the_choices() {
-        for k in TokenKind::ALL {
-            assert_eq!(k.to_string().parse::<TokenKind>().ok(), Some(*k));
-        }
-        assert_eq!(
-            "jwt".parse::<TokenKind>().ok(),
-            Some(TokenKind::TeleportJwt)
-        );
-        let e = "jwk".parse::<TokenKind>().unwrap_err();
-        assert_eq!(e.reason(), crate::Reason::InvalidConfig);
-        assert!(
-            e.message().contains("teleport_jwt, id_token, generic"),
-            "{e}"
-        );
-    }
-
-    #[test]
-    fn serde_reads_and_writes_the_names() {
-        let kind: TokenKind = serde_json::from_str("\"jwt\"").unwrap();
-        assert_eq!(kind, TokenKind::TeleportJwt);
-        assert_eq!(serde_json::to_string(&kind).unwrap(), "\"teleport_jwt\"");
-        let e = serde_json::from_str::<TokenKind>("\"jwk\"").unwrap_err();
-        assert!(
-            e.to_string()
-                .contains("(one of: teleport_jwt, id_token, generic)"),
-            "{e}"
-        );
-    }
-}
