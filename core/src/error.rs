@@ -68,7 +68,8 @@ pub enum Reason {
 }
 
 impl Reason {
-    /// Every reason, in declaration order (for bindings and exhaustive tests).
+    /// Every reason, in declaration order (for bindings and exhaustive tests). A new reason
+    /// joins it by hand; [`Reason::code`] and [`Reason::type_name`] fail to compile without it.
     pub const ALL: [Reason; 19] = [
         Reason::Malformed,
         Reason::TokenTooLarge,
@@ -258,6 +259,13 @@ pub(crate) fn err(reason: Reason, message: impl Into<String>) -> VerifyError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn all_is_every_reason_once_in_declaration_order() {
+        for (i, r) in Reason::ALL.into_iter().enumerate() {
+            assert_eq!(r as usize, i, "{r:?} is not at its place in Reason::ALL");
+        }
+    }
 
     #[test]
     fn type_names_are_the_codes_in_upper_camel_case() {
