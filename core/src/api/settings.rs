@@ -1,8 +1,9 @@
 //! The verifier's settings and the verified identity, each described once for every binding:
 //!
 //! - [`describe_verifier_settings!`](crate::describe_verifier_settings): every setting of
-//!   [`crate::VerifierOptions`], flattened, with its kind; [`VERIFIER_OPTIONS`] is derived from
-//!   it, and so are the Kotlin/Swift `VerifierOptions` record and Python's keyword options.
+//!   [`crate::VerifierOptions`], flattened, with its kind and doc; [`VERIFIER_OPTIONS`] and
+//!   [`option_doc`] are derived from it, and so are the Kotlin/Swift `VerifierOptions` record
+//!   and Python's keyword options.
 //! - [`describe_identity_fields!`](crate::describe_identity_fields): every field of
 //!   [`crate::Identity`] but its claim set; the Kotlin/Swift `Identity` record and Python's
 //!   `Identity` getters are derived from it.
@@ -42,7 +43,8 @@ crate::names::named_enum!(OptionKind {
 /// Every setting of [`crate::VerifierOptions`], flattened and in documentation order, for the
 /// bindings: each is one option (a Kotlin/Swift record field, a Python keyword argument).
 ///
-/// One item: its doc comment (language-neutral, the default and bounds included), then
+/// One item: its doc comment (language-neutral, the default and bounds included: the first
+/// paragraph of the core field's doc, word for word), then
 /// `name: Kind => path,` where `name` is the snake_case name every binding shows, `Kind` an
 /// [`OptionKind`](crate::api::OptionKind) variant, and `path` the field of the core's options
 /// it sets (`cache.max_age`). The name is the path flattened (`cache_max_age`).
