@@ -13,14 +13,18 @@ DEMO_TARGET :=
 # A bare `make` shows the demo (the fragments above define rules first).
 .DEFAULT_GOAL := demo
 
-.PHONY: demo rust-demo test fmt-check clippy doc-check rust-test release-check
+.PHONY: demo rust-demo test fmt-check clippy doc-check rust-test release-check layers
 
 demo: $(or $(DEMO_TARGET),rust-demo)
 
 rust-demo:
 	$(CARGO) run --quiet -p teleport-jwt --features mock --example demo
 
-test: fmt-check clippy doc-check rust-test release-check $(EXTRA_TESTS)
+test: layers fmt-check clippy doc-check rust-test release-check $(EXTRA_TESTS)
+
+# No core module reads a module above it, and no two read each other (layers as data in it).
+layers:
+	python3 .ci/layers.py
 
 fmt-check:
 	$(CARGO) fmt --all -- --check

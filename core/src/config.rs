@@ -14,35 +14,45 @@ use crate::keys::{CachePolicy, KeySource};
 /// Options shared by every trust entry of a verifier. Defaults are the safe ones; every value is
 /// checked against the bounds in its documentation when the verifier is built, and one outside
 /// them fails with `invalid_config` naming the bound (a limit can be tuned, never switched off).
+///
+/// Every setting is an option of every binding, flattened (`cache.max_age` is `cache_max_age`).
+/// The first paragraph of a setting's doc is its doc in every language: the option list the
+/// bindings read (`describe_verifier_settings!` in `api/settings.rs`) holds the same text, and a
+/// test there fails when the two differ. Later paragraphs are for Rust readers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifierOptions {
     /// Clock-skew allowance for `exp`, `nbf` and `iat` (default 60 s, Teleport's own; at most
-    /// 5 minutes).
+    /// 5 min).
     pub leeway: Duration,
-    /// Longest token accepted (default 16 KiB; from 1 byte to 1 MiB); longer ones are refused
-    /// before decoding.
+    /// Longest token accepted, in bytes (default 16384; from 1 to 1048576); longer ones are
+    /// refused before decoding.
     pub max_token_bytes: usize,
-    /// Which headers `verify_headers` reads, in order (default `Teleport-Jwt-Assertion`, then
-    /// `Authorization: Bearer`). A name with `_` is refused (see [`crate::headers`]).
+    /// Headers `verify_headers` reads, in order, each `"Name"` or `"Name: Scheme"` (default
+    /// `["Teleport-Jwt-Assertion", "Authorization: Bearer"]`).
+    ///
+    /// A name with `_` is refused (see [`crate::headers`]).
     pub headers: Vec<HeaderRule>,
     /// Key caching and refresh policy (see [`CachePolicy`] for its bounds).
     pub cache: CachePolicy,
-    /// Time and size limits of every key fetch (timeout from 1 ms to 60 s, body from 1 KiB to
-    /// 16 MiB).
+    /// Time and size limits of every key fetch (see [`FetchLimits`] for its bounds).
     pub fetch: FetchLimits,
     /// Extra trusted CA certificates (PEM) for the built-in HTTPS client, for self-signed
-    /// development clusters. The system's roots stay trusted.
+    /// development clusters; the system's roots stay trusted.
     pub ca_pem: Option<String>,
-    /// Permit `http://` key URLs on loopback hosts. Development and tests only.
+    /// Permit `http://` key URLs on loopback hosts (development and tests only; default
+    /// false).
     pub allow_insecure_http_for_loopback: bool,
-    /// How many verified tokens to remember (default 1024, at most 1,000,000; 0 turns the
-    /// cache off). A repeated token skips the signature check but not the time checks, and only
-    /// while the key that verified it is still trusted. See [`crate::verifier`].
+    /// How many verified tokens to remember (default 1024, at most 1000000; 0 turns the cache
+    /// off). A repeated token skips the signature check, never the time checks.
+    ///
+    /// It skips it only while the key that verified it is still trusted. See
+    /// [`crate::verifier`].
     pub token_cache_capacity: usize,
-    /// Memory budget of the verified-token cache, estimated over identities, claims, tokens and
-    /// the permissions `authorize` keeps with them (default 4 MiB, at most 1 GiB; 0 turns the
-    /// cache off). A token whose entry would take more than 1/64 of it, permissions included,
-    /// is verified (and mapped) in full every time instead of being cached.
+    /// Memory budget of the verified-token cache in bytes (default 4 MiB, at most 1 GiB; 0
+    /// turns the cache off). A token whose entry would take over 1/64 of it is not cached.
+    ///
+    /// The budget is estimated over identities, claims, tokens and the permissions `authorize`
+    /// keeps with them; a token too large to cache is verified (and mapped) in full every time.
     pub token_cache_max_bytes: usize,
 }
 

@@ -7,45 +7,146 @@
 
 use std::fmt;
 
-/// Derives [`Reason`] and its lists from the one description of the reasons
-/// (`describe_reasons!` in `api/reasons.rs`).
-macro_rules! reasons {
-    ($( $(#[$doc:meta])* $variant:ident => $code:literal, )*) => {
-        /// Why a token (or a configuration) was refused. The snake_case string of each variant
-        /// ([`Reason::code`]) is a stable public contract shared by every language binding.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        #[non_exhaustive]
-        pub enum Reason {
-            $( $(#[$doc])* $variant, )*
-        }
-
-        impl Reason {
-            /// Every reason, in declaration order (for bindings and exhaustive tests).
-            pub const ALL: [Reason; [$($code),*].len()] = [$(Reason::$variant),*];
-
-            /// The stable snake_case reason code, e.g. `"audience_mismatch"`.
-            pub const fn code(self) -> &'static str {
-                match self {
-                    $(Reason::$variant => $code,)*
-                }
-            }
-
-            /// The reason's name as a type: the code in UpperCamelCase (`"bad_signature"` →
-            /// `"BadSignature"`). Every binding names its exception (class, subclass or case) for a
-            /// reason after it: Python `teleport_jwt.BadSignature`, Kotlin
-            /// `VerifyException.BadSignature`, Swift `VerifyError.badSignature`.
-            pub const fn type_name(self) -> &'static str {
-                match self {
-                    $(Reason::$variant => stringify!($variant),)*
-                }
-            }
-        }
-    };
+/// Why a token (or a configuration) was refused. The snake_case string of each variant
+/// ([`Reason::code`]) is a stable public contract shared by every language binding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Reason {
+    /// `malformed`: not a well-formed compact JWS/JWT: wrong segment count, non-canonical
+    /// base64url, JSON that is not an object, duplicate member names, invalid UTF-8, a
+    /// `typ` other than `JWT`, or a header present in the request but unusable.
+    Malformed,
+    /// `token_too_large`: the token is longer than the configured cap (default 16 KiB); it
+    /// was refused before any decoding.
+    TokenTooLarge,
+    /// `missing_token`: none of the configured headers is present in the request.
+    MissingToken,
+    /// `unsupported_header`: the JWS header carries `crit`, or a key-carrying member
+    /// (`jwk`, `jku`, `x5u`, `x5c`) that a verifier must never trust.
+    UnsupportedHeader,
+    /// `unsupported_algorithm`: `alg` is not one this verifier accepts (only RS256 and
+    /// ES256; never `none` or HMAC), or it does not match the algorithm of the trusted key.
+    UnsupportedAlgorithm,
+    /// `bad_signature`: the signature does not verify with the selected key (includes
+    /// wrong-length and DER-encoded ECDSA signatures).
+    BadSignature,
+    /// `unknown_key`: no trusted key matches the token's `kid` (or, for a token without
+    /// `kid`, no eligible key verifies it), even after the rate-limited refetch.
+    UnknownKey,
+    /// `expired`: `exp` is in the past by more than the leeway.
+    Expired,
+    /// `not_yet_valid`: `nbf` is in the future by more than the leeway.
+    NotYetValid,
+    /// `issued_in_future`: `iat` is in the future by more than the leeway.
+    IssuedInFuture,
+    /// `issuer_mismatch`: `iss` matches no trusted issuer (compared byte for byte), or a
+    /// discovery document names another issuer.
+    IssuerMismatch,
+    /// `audience_mismatch`: none of the token's audiences is a configured audience.
+    AudienceMismatch,
+    /// `missing_claim`: a required claim (`exp`, `iss`, `aud`, `sub`, `iat` for ID tokens)
+    /// is absent.
+    MissingClaim,
+    /// `invalid_claim`: a claim has the wrong type or an impossible value (a string `exp`,
+    /// a negative time, an empty `aud` list, `roles` that is not a list of strings, ...).
+    InvalidClaim,
+    /// `key_source_unavailable`: keys could not be obtained (fetch failed, invalid JWKS or
+    /// discovery document) and no last good key set is young enough to use.
+    KeySourceUnavailable,
+    /// `insecure_transport`: a key URL is not `https://` (plain `http://` is allowed only
+    /// for loopback hosts and only with `allow_insecure_http_for_loopback`).
+    InsecureTransport,
+    /// `invalid_config`: the verifier configuration is unusable (no audience, no issuer, a
+    /// negative leeway, a bad CA bundle, ...).
+    InvalidConfig,
+    /// `plugin_error`: a user-supplied plug-in (HTTP fetcher, key source, permission
+    /// mapper) failed or, in a foreign language, threw.
+    PluginError,
+    /// `internal_error`: a bug in this library (for example a panic caught at a language
+    /// boundary). Never expected; please report it.
+    InternalError,
 }
 
-crate::describe_reasons!(reasons);
-
 impl Reason {
+    /// Every reason, in declaration order (for bindings and exhaustive tests). A new reason
+    /// joins it by hand; [`Reason::code`] and [`Reason::type_name`] fail to compile without it.
+    pub const ALL: [Reason; 19] = [
+        Reason::Malformed,
+        Reason::TokenTooLarge,
+        Reason::MissingToken,
+        Reason::UnsupportedHeader,
+        Reason::UnsupportedAlgorithm,
+        Reason::BadSignature,
+        Reason::UnknownKey,
+        Reason::Expired,
+        Reason::NotYetValid,
+        Reason::IssuedInFuture,
+        Reason::IssuerMismatch,
+        Reason::AudienceMismatch,
+        Reason::MissingClaim,
+        Reason::InvalidClaim,
+        Reason::KeySourceUnavailable,
+        Reason::InsecureTransport,
+        Reason::InvalidConfig,
+        Reason::PluginError,
+        Reason::InternalError,
+    ];
+
+    /// The stable snake_case reason code, e.g. `"audience_mismatch"`.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Reason::Malformed => "malformed",
+            Reason::TokenTooLarge => "token_too_large",
+            Reason::MissingToken => "missing_token",
+            Reason::UnsupportedHeader => "unsupported_header",
+            Reason::UnsupportedAlgorithm => "unsupported_algorithm",
+            Reason::BadSignature => "bad_signature",
+            Reason::UnknownKey => "unknown_key",
+            Reason::Expired => "expired",
+            Reason::NotYetValid => "not_yet_valid",
+            Reason::IssuedInFuture => "issued_in_future",
+            Reason::IssuerMismatch => "issuer_mismatch",
+            Reason::AudienceMismatch => "audience_mismatch",
+            Reason::MissingClaim => "missing_claim",
+            Reason::InvalidClaim => "invalid_claim",
+            Reason::KeySourceUnavailable => "key_source_unavailable",
+            Reason::InsecureTransport => "insecure_transport",
+            Reason::InvalidConfig => "invalid_config",
+            Reason::PluginError => "plugin_error",
+            Reason::InternalError => "internal_error",
+        }
+    }
+
+    /// The reason's name as a type: the code in UpperCamelCase (`"bad_signature"` →
+    /// `"BadSignature"`), which is also the variant's name. Every binding names its exception
+    /// for a reason after it: Python's class `teleport_jwt.BadSignature`, Kotlin's subclass
+    /// `VerifyException.BadSignature` and Swift's case `VerifyError.BadSignature` (UniFFI
+    /// renames a Kotlin subclass ending in `Error`: `plugin_error` is
+    /// `VerifyException.PluginException` there).
+    pub const fn type_name(self) -> &'static str {
+        match self {
+            Reason::Malformed => "Malformed",
+            Reason::TokenTooLarge => "TokenTooLarge",
+            Reason::MissingToken => "MissingToken",
+            Reason::UnsupportedHeader => "UnsupportedHeader",
+            Reason::UnsupportedAlgorithm => "UnsupportedAlgorithm",
+            Reason::BadSignature => "BadSignature",
+            Reason::UnknownKey => "UnknownKey",
+            Reason::Expired => "Expired",
+            Reason::NotYetValid => "NotYetValid",
+            Reason::IssuedInFuture => "IssuedInFuture",
+            Reason::IssuerMismatch => "IssuerMismatch",
+            Reason::AudienceMismatch => "AudienceMismatch",
+            Reason::MissingClaim => "MissingClaim",
+            Reason::InvalidClaim => "InvalidClaim",
+            Reason::KeySourceUnavailable => "KeySourceUnavailable",
+            Reason::InsecureTransport => "InsecureTransport",
+            Reason::InvalidConfig => "InvalidConfig",
+            Reason::PluginError => "PluginError",
+            Reason::InternalError => "InternalError",
+        }
+    }
+
     /// The reason for a code string, if it is one of ours.
     pub fn from_code(code: &str) -> Option<Reason> {
         Reason::ALL.into_iter().find(|r| r.code() == code)
@@ -158,6 +259,13 @@ pub(crate) fn err(reason: Reason, message: impl Into<String>) -> VerifyError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn all_is_every_reason_once_in_declaration_order() {
+        for (i, r) in Reason::ALL.into_iter().enumerate() {
+            assert_eq!(r as usize, i, "{r:?} is not at its place in Reason::ALL");
+        }
+    }
 
     #[test]
     fn type_names_are_the_codes_in_upper_camel_case() {

@@ -15,9 +15,9 @@ use crate::error::{err, Reason, VerifyError};
 /// Limits every fetch obeys. The defaults are the safe ones.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FetchLimits {
-    /// Connect + read time limit for one request (default 5 s).
+    /// Time limit of one key fetch, connect and read (default 5 s; from 1 ms to 60 s).
     pub timeout: Duration,
-    /// Largest accepted response body (default 256 KiB).
+    /// Largest accepted key document, in bytes (default 262144; from 1024 to 16 MiB).
     pub max_body_bytes: usize,
 }
 

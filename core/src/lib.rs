@@ -44,9 +44,10 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-#[macro_use]
-mod names;
 pub mod alg;
+mod names;
+// Data for the bindings (tables of names, two descriptions): hidden, not for applications.
+#[doc(hidden)]
 pub mod api;
 mod b64;
 mod claims;

@@ -1,5 +1,7 @@
-//! Stable names for the enums the bindings show: one list per enum, from which `as_str`,
-//! `Display`, `FromStr`, serde and `ALL` are all derived, so no binding keeps a string table of
+//! Stable names for the field-less enums the bindings show ([`crate::Algorithm`],
+//! [`crate::TokenKind`], the mock's `Ca`, `RotationPhase`, `KeyChoice`, `JwtClaims`, ...): each
+//! enum is written out where it lives, followed by one list of its names, from which `ALL`,
+//! `as_str`, `Display`, `FromStr` and serde are derived, so no binding keeps a string table of
 //! its own.
 
 /// Implements `ALL`, `as_str`, `Display`, `FromStr` and serde (as the name) for a field-less
@@ -58,69 +60,4 @@ macro_rules! named_enum {
     };
 }
 
-/// Defines field-less enums from a description (`describe_alg_enums!`, `describe_mock_enums!`:
-/// the lists the bindings declare their enums from): each enum with its docs, `Debug`, `Clone`,
-/// `Copy`, `PartialEq`, `Eq`, `Hash`, `Default` when the description names one
-/// (`#[default(Variant)]`), and the names of [`named_enum!`].
-macro_rules! named_enums {
-    ($(
-        $(#[doc = $doc:literal])*
-        $(#[default($default:ident)])?
-        pub enum $ty:ident {
-            $( $(#[doc = $vdoc:literal])* $variant:ident => $name:literal $(| $alias:literal)* ),+ $(,)?
-        }
-    )*) => {$(
-        $(#[doc = $doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum $ty {
-            $( $(#[doc = $vdoc])* $variant, )+
-        }
-
-        $(
-            impl Default for $ty {
-                fn default() -> $ty {
-                    $ty::$default
-                }
-            }
-        )?
-
-        $crate::names::named_enum!($ty { $($variant => $name $(| $alias)*),+ });
-    )*};
-}
-
 pub(crate) use named_enum;
-
-#[cfg(test)]
-mod tests {
-    use crate::TokenKind;
-
-    #[test]
-    fn names_round_trip_and_unknown_ones_list_the_choices() {
-        for k in TokenKind::ALL {
-            assert_eq!(k.to_string().parse::<TokenKind>().ok(), Some(*k));
-        }
-        assert_eq!(
-            "jwt".parse::<TokenKind>().ok(),
-            Some(TokenKind::TeleportJwt)
-        );
-        let e = "jwk".parse::<TokenKind>().unwrap_err();
-        assert_eq!(e.reason(), crate::Reason::InvalidConfig);
-        assert!(
-            e.message().contains("teleport_jwt, id_token, generic"),
-            "{e}"
-        );
-    }
-
-    #[test]
-    fn serde_reads_and_writes_the_names() {
-        let kind: TokenKind = serde_json::from_str("\"jwt\"").unwrap();
-        assert_eq!(kind, TokenKind::TeleportJwt);
-        assert_eq!(serde_json::to_string(&kind).unwrap(), "\"teleport_jwt\"");
-        let e = serde_json::from_str::<TokenKind>("\"jwk\"").unwrap_err();
-        assert!(
-            e.to_string()
-                .contains("(one of: teleport_jwt, id_token, generic)"),
-            "{e}"
-        );
-    }
-}

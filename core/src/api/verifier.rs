@@ -1,76 +1,22 @@
-//! The verifier's operations, described once for every binding:
-//! [`describe_verifier_operations!`](crate::describe_verifier_operations) lists each operation
-//! of [`crate::Verifier`] that takes a token, request headers or nothing, with its doc comment.
-//! The Kotlin/Swift methods (with their `_at` and `_map` forms), Python's methods (with their
-//! `now=` argument and `_async` forms) and [`VERIFIER_OPERATIONS`] are derived from it.
+//! [`VERIFIER_OPERATIONS`]: the operations of [`crate::Verifier`] every binding offers, and
+//! [`HeaderPairs`], the form in which a binding hands request headers to them.
 //!
-//! The check below expands it against the core's `Verifier`, so an operation renamed,
-//! retyped or removed in the core fails to compile until its description follows.
+//! The check below calls each operation on the core's `Verifier` with the input and answer the
+//! bindings expect, so an operation renamed, retyped or removed in the core fails to compile
+//! here (and then its row of the table is due for the same change).
 
 use std::ops::Deref;
+use std::sync::Arc;
+use std::time::SystemTime;
 
-/// Every operation of [`crate::Verifier`] on a token, on request headers or on nothing, in
-/// documentation order, for the bindings. The counters, the statistics and the permission
-/// mapper (`key_fetch_count`, `stats`, `with_permissions`, `has_permissions`) take no input
-/// of these kinds and are written by hand in each binding.
-///
-/// One item: its doc comment (language-neutral: names in snake_case, errors by reason code),
-/// then one of
-///
-/// - `fn name(token) -> Answer, at name_at;`: the core's `v.name(token: &str)`, and
-///   `v.name_at(token, now: SystemTime)` that checks the claims at a given time (Kotlin and
-///   Swift: a method `name_at(token, unix_seconds)`; Python: `name(token, now=None)`).
-/// - `fn name(headers) -> Answer, map name_map;`: the core's `v.name(&pairs)`, `pairs` a
-///   [`HeaderPairs`](crate::api::HeaderPairs) (Kotlin and Swift: `name(List<Header>)`, and
-///   `name_map(Map<String, String>)` for headers held in a map).
-/// - `fn name() -> Answer;`: the core's `v.name()`.
-///
-/// `Answer` is the answer as every binding names it: `Identity`, `Authorized`, `String` (the
-/// core's `&str`) or `()`; each binding has a type of that name, converted from the core's
-/// answer by one conversion per type. Every operation may wait for a key fetch (but
-/// `token_from_headers`), so Python adds an awaitable `name_async` of each.
-#[doc(hidden)]
-#[macro_export]
-macro_rules! describe_verifier_operations {
-    ($callback:ident) => {
-        $callback! {
-            /// Verifies one token and returns the identity it proves.
-            fn verify(token) -> Identity, at verify_at;
-
-            /// Verifies the token found in the request's headers, following the configured
-            /// header rules in order (default: `Teleport-Jwt-Assertion`, then `Authorization:
-            /// Bearer`; the first rule whose header is present decides). Fails with
-            /// `missing_token` when no rule's header is present, `malformed` when it is present
-            /// but unusable, and otherwise as `verify`.
-            fn verify_headers(headers) -> Identity, map verify_header_map;
-
-            /// The token the header rules select from `headers`, without verifying it (for
-            /// middleware that hands it on, e.g. as `Authorization: Bearer`). Fails with
-            /// `missing_token` or `malformed` exactly as `verify_headers` would.
-            fn token_from_headers(headers) -> String, map token_from_header_map;
-
-            /// Verifies one token and maps its identity to permissions with the verifier's
-            /// permission mapper (a `Policy` or a mapper of your own). A repeated token costs
-            /// neither a signature check nor a mapping: both are cached together. Fails with
-            /// `invalid_config` when no mapper is configured, with the token's reason when it
-            /// is refused (the mapper is not called then), and with `plugin_error` when the
-            /// mapper fails.
-            fn authorize(token) -> Authorized, at authorize_at;
-
-            /// `authorize` with the token found by the header rules (fails as `verify_headers`
-            /// and `authorize` do).
-            fn authorize_headers(headers) -> Authorized, map authorize_header_map;
-
-            /// Fetches the keys of every trust entry now (a start-up check) instead of on the
-            /// first request. Fails with the fetch's error, usually `key_source_unavailable`.
-            fn warm_up() -> ();
-        }
-    };
-}
+use crate::error::VerifyError;
+use crate::identity::Identity;
+use crate::policy::PermissionMapper;
+use crate::stats::Stats;
+use crate::verifier::{Authorized, Verifier};
 
 /// Request headers as `(name, value)` pairs: the form in which a binding hands them to any
-/// header operation of [`describe_verifier_operations!`](crate::describe_verifier_operations):
-/// `v.verify_headers(&pairs)` and `v.token_from_headers(&pairs)` alike (the one takes an
+/// header operation of [`VERIFIER_OPERATIONS`]: `v.verify_headers(&pairs)` and `v.token_from_headers(&pairs)` alike (the one takes an
 /// iterator of pairs, the other a slice; this is both).
 #[doc(hidden)]
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -106,85 +52,43 @@ impl<'h, K: AsRef<str> + ?Sized + 'h, V: AsRef<str> + ?Sized + 'h> FromIterator<
     }
 }
 
-/// `VERIFIER_OPERATIONS` from the description, with the hand-written operations after it.
-macro_rules! operation_table {
-    ($(
-        $(#[$doc:meta])*
-        fn $name:ident($($input:ident)?) -> $out:ty $(, at $at:ident)? $(, map $map:ident)?;
-    )*) => {
-        /// The operations of a verifier. Every binding has each of them (Python spells `*_at`
-        /// as a `now=` argument of the plain operation).
-        pub const VERIFIER_OPERATIONS: &[&str] = &[
-            $( stringify!($name), $( stringify!($at), )? )*
-            "key_fetch_count",
-            "stats",
-            "with_permissions",
-            "has_permissions",
-        ];
-    };
-}
+/// The operations of a verifier, snake_case. Every binding has each of them (Python spells
+/// `*_at` as a `now=` argument of the plain operation; Kotlin and Swift add a `*_map` form of
+/// each header operation, for headers held in a map, and async forms).
+pub const VERIFIER_OPERATIONS: &[&str] = &[
+    "verify",
+    "verify_at",
+    "verify_headers",
+    "token_from_headers",
+    "authorize",
+    "authorize_at",
+    "authorize_headers",
+    "warm_up",
+    "key_fetch_count",
+    "stats",
+    "with_permissions",
+    "has_permissions",
+];
 
-crate::describe_verifier_operations!(operation_table);
-
-/// A core answer and the name every binding gives it (`Answer` in the description).
-trait Answer {
-    type Named;
-}
-
-impl Answer for std::sync::Arc<crate::Identity> {
-    type Named = crate::Identity;
-}
-
-impl Answer for crate::Authorized {
-    type Named = crate::Authorized;
-}
-
-impl Answer for &str {
-    type Named = String;
-}
-
-impl Answer for () {
-    type Named = ();
-}
-
-/// The name of a core call's answer, for the check below.
-fn named<A: Answer>(_: Result<A, crate::VerifyError>) -> std::marker::PhantomData<A::Named> {
-    std::marker::PhantomData
-}
-
-/// One operation called on the core as the description says its input kind is.
-macro_rules! core_call {
-    ($v:ident, $t:ident, $h:ident, $name:ident(token)) => {
-        $v.$name($t)
-    };
-    ($v:ident, $t:ident, $h:ident, $name:ident(headers)) => {
-        $v.$name($h)
-    };
-    ($v:ident, $t:ident, $h:ident, $name:ident()) => {
-        $v.$name()
-    };
-}
-
-/// Compile-time check: every described operation (and its `_at` form) is a method of the
-/// core's `Verifier` taking that input and answering what the description names.
-macro_rules! operations_match_the_core {
-    ($(
-        $(#[$doc:meta])*
-        fn $name:ident($($input:ident)?) -> $out:ty $(, at $at:ident)? $(, map $map:ident)?;
-    )*) => {
-        const _: for<'h> fn(&crate::Verifier, &str, std::time::SystemTime, &HeaderPairs<'h>) =
-            |v, t, now, h| {
-                use crate::{Authorized, Identity};
-                $(
-                    let _: std::marker::PhantomData<$out> =
-                        named(core_call!(v, t, h, $name($($input)?)));
-                    $( let _: std::marker::PhantomData<$out> = named(v.$at(t, now)); )?
-                )*
-            };
-    };
-}
-
-crate::describe_verifier_operations!(operations_match_the_core);
+/// Compile-time check: every operation of the table is a method of the core's `Verifier` taking
+/// what a binding gives it (a token, a token and a time, [`HeaderPairs`], nothing) and answering
+/// what the bindings convert; one `let <name>` per row (the test below reads them back).
+#[allow(unused_variables)]
+const _: for<'h> fn(&Verifier, &str, SystemTime, &HeaderPairs<'h>) = |v, t, now, h| {
+    let verify: Result<Arc<Identity>, VerifyError> = v.verify(t);
+    let verify_at: Result<Arc<Identity>, VerifyError> = v.verify_at(t, now);
+    let verify_headers: Result<Arc<Identity>, VerifyError> = v.verify_headers(h);
+    let token_from_headers: Result<&str, VerifyError> = v.token_from_headers(h);
+    let authorize: Result<Authorized, VerifyError> = v.authorize(t);
+    let authorize_at: Result<Authorized, VerifyError> = v.authorize_at(t, now);
+    let authorize_headers: Result<Authorized, VerifyError> = v.authorize_headers(h);
+    let warm_up: Result<(), VerifyError> = v.warm_up();
+    let key_fetch_count: u64 = v.key_fetch_count();
+    let stats: Stats = v.stats();
+    let with_permissions: fn(&Verifier, Arc<dyn PermissionMapper>) -> Verifier =
+        Verifier::with_permissions;
+    let has_permissions: bool = v.has_permissions();
+};
 
 #[cfg(test)]
 mod tests {
@@ -203,6 +107,12 @@ mod tests {
             !seen.contains("verify_header_map"),
             "map forms are the bindings' own"
         );
+    }
+
+    #[test]
+    fn the_table_is_exactly_what_the_check_calls() {
+        let names = crate::api::checked_names(include_str!("verifier.rs"), "|v, t, now, h| {");
+        assert_eq!(names, VERIFIER_OPERATIONS);
     }
 
     #[test]

@@ -26,6 +26,7 @@ mod error;
 mod http;
 mod keys;
 mod mint;
+mod operations;
 mod rotation;
 mod server;
 mod socket;
@@ -36,10 +37,10 @@ use std::thread::JoinHandle;
 
 use parking_lot::Mutex;
 
-pub use crate::api::mock::MockOperations;
 pub use error::MockError;
 pub use keys::{teleport_kid_ec, teleport_kid_rsa};
 pub use mint::MintSpec;
+pub use operations::MockOperations;
 pub use server::{HANG_MAX, MAX_CONNECTIONS};
 
 use crate::alg::{Algorithm, TokenKind};
@@ -47,9 +48,80 @@ use keys::MockKey;
 use rotation::CaState;
 use server::{Cas, Shared, DISCOVERY_PATH, JWKS_OIDC_PATH, JWKS_PATH};
 
-// Ca, RotationPhase, KeyChoice and JwtClaims are defined from their description, which the
-// bindings declare theirs from.
-crate::describe_mock_enums!(named_enums);
+/// One of the two signing authorities of a Teleport cluster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Ca {
+    /// The JWT CA: signs classic app tokens, keys at `/.well-known/jwks.json`.
+    Jwt,
+    /// The OIDC IdP CA: signs ID tokens, keys at `/.well-known/jwks-oidc`.
+    Oidc,
+}
+
+crate::names::named_enum!(Ca {
+    Jwt => "jwt",
+    Oidc => "oidc" | "id_token",
+});
+
+/// A phase of Teleport's CA rotation, by Teleport's names (`"update_clients"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum RotationPhase {
+    /// No rotation: one key, published and signing. Entering standby keeps whichever key was
+    /// signing: from `UpdateClients`/`UpdateServers` the next key becomes the only key (the
+    /// rotation completes); from `Init`/`Rollback` the next key is discarded.
+    #[default]
+    Standby,
+    /// A next key is generated and published; the old key still signs.
+    Init,
+    /// Both keys published; the next key signs.
+    UpdateClients,
+    /// Both keys published; the next key signs.
+    UpdateServers,
+    /// Both keys published; the old key signs again.
+    Rollback,
+}
+
+crate::names::named_enum!(RotationPhase {
+    Standby => "standby",
+    Init => "init",
+    UpdateClients => "update_clients",
+    UpdateServers => "update_servers",
+    Rollback => "rollback",
+});
+
+/// Which key of a CA to sign with in `sign_raw_with` (Python: `sign_raw(key=)`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KeyChoice {
+    /// The current (old, during a rotation) key.
+    Active,
+    /// The key being rotated in; only exists outside standby.
+    Next,
+}
+
+crate::names::named_enum!(KeyChoice {
+    Active => "active",
+    Next => "next",
+});
+
+/// Teleport's `jwt_claims` app option: which of `roles` and `traits` a token carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum JwtClaims {
+    /// `roles-and-traits` (Teleport's default): both claims.
+    #[default]
+    RolesAndTraits,
+    /// `roles`: the roles, and `"traits": {}`.
+    Roles,
+    /// `traits`: the traits, and `"roles": null`.
+    Traits,
+    /// `none`: neither claim.
+    None,
+}
+
+crate::names::named_enum!(JwtClaims {
+    RolesAndTraits => "roles_and_traits",
+    Roles => "roles",
+    Traits => "traits",
+    None => "none",
+});
 
 /// A way for the mock proxy to fail. Set with [`MockTeleport::set_failure`]; it applies to
 /// every path until `set_failure(Failure::None)`. Deserializes from its snake_case name

@@ -3,56 +3,78 @@
 
 use std::fmt;
 
-/// The core's types of the explanation family, from [`crate::describe_explanation!`] (which
-/// has their docs): each struct with its stored fields (the computed ones, such as `allowed`,
-/// are methods here), and `Decision` with `code()`.
-macro_rules! core_explanation_types {
-    (
-        $(#[$edoc:meta])* enum $enum:ident { $( $(#[$vdoc:meta])* $variant:ident = $code:literal, )* }
-        $( $(#[$sdoc:meta])* struct $s:ident { $($fields:tt)* } )*
-    ) => {
-        $(#[$edoc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum $enum {
-            $( $(#[$vdoc])* $variant, )*
-        }
-
-        impl $enum {
-            /// The stable snake_case code: `granted`, `denied` or `not_granted`.
-            pub const fn code(self) -> &'static str {
-                match self {
-                    $( $enum::$variant => $code, )*
-                }
-            }
-        }
-
-        $( core_struct!([$(#[$sdoc])*] $s [] $($fields)*); )*
-    };
+/// The outcome for one permission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Decision {
+    /// A matching rule grants it and no matching rule denies it.
+    Granted,
+    /// A matching deny rule matches it (whatever grants it).
+    Denied,
+    /// No matching rule grants it.
+    NotGranted,
 }
 
-/// One struct of the family: munches its fields, keeping the stored ones.
-macro_rules! core_struct {
-    ([$($doc:tt)*] $s:ident [$($kept:tt)*]) => {
-        $($doc)*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-        pub struct $s {
-            $($kept)*
-        }
-    };
-    // A computed field: the core answers it with a method.
-    ([$($doc:tt)*] $s:ident [$($kept:tt)*]
-        $(#[$fdoc:meta])* $field:ident: $fty:ty = $method:ident(), $($rest:tt)*) => {
-        core_struct!([$($doc)*] $s [$($kept)*] $($rest)*);
-    };
-    ([$($doc:tt)*] $s:ident [$($kept:tt)*]
-        $(#[$fdoc:meta])* $field:ident: $fty:ty, $($rest:tt)*) => {
-        core_struct!([$($doc)*] $s [$($kept)* $(#[$fdoc])* pub $field: $fty,] $($rest)*);
-    };
+/// Why one permission was granted, denied or not granted to one identity, as plain data for
+/// support tickets; its text (`Display` in Rust, `str()` in Python, `text` in Kotlin and Swift)
+/// is one log line:
+///
+/// ```text
+/// denied "tool:delete_repo" to "alice": rules[3] "no-deletes-from-leaf": deny "tool:delete_*" (trust_entries: "leaf" matches "leaf*"); overrides rules[2] "admins": grant "tool:*" (roles_any: role "mcp-admin" matches "mcp-admin")
+/// ```
+///
+/// The bindings show two more fields, computed here: `allowed` ([`Explanation::is_allowed`])
+/// and `text` (its `Display`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Explanation {
+    /// The permission asked about.
+    pub permission: String,
+    /// The identity's user name.
+    pub username: String,
+    /// The outcome (the same as the policy's `allows`).
+    pub decision: Decision,
+    /// The deny that refused it (`denied`) or the first grant that gave it (`granted`).
+    pub decided_by: Option<RuleHit>,
+    /// For `denied`: the first grant the deny overrode, if any rule granted it.
+    pub overridden_grant: Option<RuleHit>,
+    /// Every rule whose `match` held for this identity, in policy order.
+    pub matched_rules: Vec<RuleRef>,
+    /// Rules that matched but granted nothing because of the expansion cap.
+    pub capped_rules: Vec<RuleRef>,
 }
 
-crate::describe_explanation!(core_explanation_types);
+/// One rule's grant or deny that applied to the permission.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RuleHit {
+    /// The rule.
+    pub rule: RuleRef,
+    /// The expanded grant, or the deny glob, that matched the permission.
+    pub pattern: String,
+    /// The grant template or deny pattern as written in the policy (equal to `pattern` when it
+    /// has no template variable).
+    pub source: String,
+    /// The rule's conditions that held, e.g. `roles_any: role "mcp-dev" matches "mcp-*"`.
+    pub conditions: Vec<String>,
+}
+
+/// A rule of the policy: its 0-based index in `rules` and its name, if any.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RuleRef {
+    /// 0-based position in the document's `rules`.
+    pub index: usize,
+    /// The rule's `name`, when it has one.
+    pub name: Option<String>,
+}
 
 impl Decision {
+    /// The stable snake_case code: `granted`, `denied` or `not_granted`.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Decision::Granted => "granted",
+            Decision::Denied => "denied",
+            Decision::NotGranted => "not_granted",
+        }
+    }
+
     /// True only for [`Decision::Granted`].
     pub const fn is_allowed(self) -> bool {
         matches!(self, Decision::Granted)
