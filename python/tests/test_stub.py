@@ -41,15 +41,7 @@ def _paragraphs(doc: str | None) -> list[str]:
 
 
 def _runtime_doc(obj: object) -> str | None:
-    doc = obj.__doc__
-    if obj is tj.Verifier and doc:
-        # teleport_jwt/__init__.py still appends an options list of its own after the native
-        # one; only the native doc is the stub's. Remove once the adapters stop appending.
-        heading = "Keyword options of every constructor"
-        first = doc.find(heading)
-        second = doc.find(heading, first + 1)
-        doc = doc[:second].rstrip() if first >= 0 and second > 0 else doc
-    return doc
+    return obj.__doc__
 
 
 def _documented() -> Iterator[tuple[str, ast.AST, object]]:
