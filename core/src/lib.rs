@@ -93,8 +93,14 @@ pub use identity::{Claims, Identity};
 pub use keys::{CachePolicy, KeySet, KeySource, OidcDiscovery, RemoteJwks, StaticJwks};
 pub use verifier::{Authorized, Verifier, VerifierBuilder};
 
-/// The README's Rust examples, compiled (and run unless marked `no_run`) as doctests, so the
-/// quick start cannot drift from the API.
+/// The Rust examples of the READMEs and docs pages, compiled (and run unless marked `no_run`)
+/// as doctests, one hidden struct per file, so no example can drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct CrateReadmeDoctests;
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
-pub struct ReadmeDoctests;
+pub struct RootReadmeDoctests;
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/policy.md")]
+pub struct PolicyDocDoctests;

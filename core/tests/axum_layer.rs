@@ -595,7 +595,7 @@ fn only_a_key_fetch_leaves_the_worker_thread() {
     assert_eq!(keys.fetched_on.lock().len(), 1);
 }
 
-/// The README's axum quick start, verbatim between the markers: `readme_is_this_code` keeps
+/// core/README.md's axum quick start, verbatim between the markers: `readme_is_this_code` keeps
 /// them identical and `the_readme_axum_service_runs` runs it.
 #[rustfmt::skip]
 async fn readme_axum(proxy_url: String, cluster_name: String, audience: String, options: VerifierOptions, listener: tokio::net::TcpListener) -> Result<(), Box<dyn std::error::Error>> {
@@ -624,11 +624,11 @@ fn the_readme_axum_service_runs() {
 
 #[test]
 fn readme_is_this_code() {
-    let readme = include_str!("../../README.md");
+    let readme = include_str!("../README.md");
     let source = include_str!("axum_layer.rs");
     let region = common::marked_region(source, "// README begin: axum");
     assert!(
         common::rust_blocks(readme).contains(&region),
-        "README.md has no ```rust block equal to the axum quick start in core/tests/axum_layer.rs:\n{region}"
+        "core/README.md has no ```rust block equal to the axum quick start in core/tests/axum_layer.rs:\n{region}"
     );
 }

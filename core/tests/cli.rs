@@ -488,20 +488,16 @@ fn verify_bad_command_lines_and_files() {
 }
 
 #[test]
-fn the_readme_lists_the_exit_codes_of_the_tool() {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
-        .expect("README");
-    let section = readme
-        .split("## Command-line tool")
-        .nth(1)
-        .expect("a Command-line tool section");
+fn the_docs_list_the_exit_codes_of_the_tool() {
+    let section = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/cli.md"))
+        .expect("docs/cli.md");
     for reason in Reason::ALL {
         let row = format!(
             "| {} | `{}` |",
             teleport_jwt::cli::exit_code(reason),
             reason.code()
         );
-        assert!(section.contains(&row), "README row {row}");
+        assert!(section.contains(&row), "docs/cli.md row {row}");
     }
     for (code, what) in [
         (0, "verified"),

@@ -253,7 +253,7 @@ pub fn app(verifier: Verifier) -> axum::Router {
         )
 }
 
-/// The README's rmcp quick start, verbatim between the markers (`tests/readme.rs` keeps them
+/// core/README.md's rmcp quick start, verbatim between the markers (`tests/readme.rs` keeps them
 /// identical and runs it); `main` serves with it. Each MCP session gets its own `Reports`
 /// here; [`app`] shares one set between sessions.
 #[rustfmt::skip]

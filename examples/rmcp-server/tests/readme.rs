@@ -1,4 +1,4 @@
-//! The README's rmcp quick start is `quick_start` in src/lib.rs, line for line, and it runs:
+//! core/README.md's rmcp quick start is `quick_start` in src/lib.rs, line for line, and it runs:
 //! rmcp's client, as a reader, sees only its tools through it.
 
 use std::collections::{BTreeMap, HashMap};
@@ -53,11 +53,11 @@ fn rust_blocks(markdown: &str) -> Vec<String> {
 
 #[test]
 fn readme_is_this_code() {
-    let readme = include_str!("../../../README.md");
+    let readme = include_str!("../../../core/README.md");
     let region = marked_region(include_str!("../src/lib.rs"), "// README begin: rmcp");
     assert!(
         rust_blocks(readme).contains(&region),
-        "README.md has no ```rust block equal to quick_start in examples/rmcp-server/src/lib.rs:\n{region}"
+        "core/README.md has no ```rust block equal to quick_start in examples/rmcp-server/src/lib.rs:\n{region}"
     );
     assert!(region.lines().count() <= 5, "protected in at most 5 lines");
 }

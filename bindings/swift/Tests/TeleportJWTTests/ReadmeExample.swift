@@ -1,4 +1,4 @@
-// The README's Swift example, word for word below this line (ReadmeExampleTests checks it).
+// The Swift README's example, word for word below this line (ReadmeExampleTests checks it).
 import TeleportJWT
 
 /// Once per process: the verifier caches keys and verified tokens (and permissions).

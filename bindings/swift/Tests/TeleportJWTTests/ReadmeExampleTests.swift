@@ -1,4 +1,5 @@
-// The README's Swift example is ReadmeExample.swift word for word (so it compiles), and it runs.
+// The Swift README's example is ReadmeExample.swift word for word, the root README's short one
+// RootReadmeExample.swift (so both compile), and they run.
 import Foundation
 import XCTest
 @testable import TeleportJWT
@@ -8,13 +9,32 @@ final class ReadmeExampleTests: XCTestCase {
         .appendingPathComponent("../../../..").standardized
     private var policyFile: String { root.appendingPathComponent("examples/policy/mcp-tools.yaml").path }
 
-    func testTheReadmeShowsReadmeExampleSwiftExactly() throws {
-        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+    /// `file` below its first line (the comment), as a Markdown ```swift block.
+    private func block(_ file: String) throws -> String {
         let source = try String(
-            contentsOf: root.appendingPathComponent("bindings/swift/Tests/TeleportJWTTests/ReadmeExample.swift"),
-            encoding: .utf8)
-        let example = source.components(separatedBy: "\n").dropFirst().joined(separator: "\n")
-        XCTAssertTrue(readme.contains("```swift\n" + example + "```\n"), "README's Swift example differs from ReadmeExample.swift")
+            contentsOf: root.appendingPathComponent("bindings/swift/Tests/TeleportJWTTests/\(file)"), encoding: .utf8)
+        return "```swift\n" + source.components(separatedBy: "\n").dropFirst().joined(separator: "\n") + "```\n"
+    }
+
+    private func page(_ path: String) throws -> String {
+        try String(contentsOf: root.appendingPathComponent(path), encoding: .utf8)
+    }
+
+    func testTheSwiftReadmeShowsReadmeExampleSwiftExactly() throws {
+        XCTAssertTrue(
+            try page("bindings/swift/README.md").contains(try block("ReadmeExample.swift")),
+            "bindings/swift/README.md's Swift example differs from ReadmeExample.swift")
+    }
+
+    func testTheRootReadmeShowsRootReadmeExampleSwiftExactly() throws {
+        XCTAssertTrue(
+            try page("README.md").contains(try block("RootReadmeExample.swift")),
+            "README.md's Swift example differs from RootReadmeExample.swift")
+    }
+
+    func testTheRootExampleRefusesARequestWithoutAToken() throws {
+        let v = try teleport()
+        expectCode("missing_token") { try whoami(v, headers: [:]) }
     }
 
     func testTheExampleRefusesARequestWithoutAToken() throws {

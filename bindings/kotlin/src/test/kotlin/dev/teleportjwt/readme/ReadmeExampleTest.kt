@@ -9,26 +9,43 @@ import dev.teleportjwt.PermissionsFrom
 import dev.teleportjwt.Policy
 import dev.teleportjwt.Verifier
 import dev.teleportjwt.VerifierOptions
+import dev.teleportjwt.VerifyException
 import dev.teleportjwt.repoRoot
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.assertThrows
 import java.io.File
 
 /**
- * The README's Kotlin example is [ReadmeExample.kt] word for word (so it compiles), and it
- * runs: refused without a token, and the policy's answer for a token the mock signed.
+ * The Kotlin README's example is [ReadmeExample.kt] word for word, and the root README's short
+ * one is RootReadmeExample.kt (so both compile), and they run: refused without a token, and the
+ * policy's answer for a token the mock signed.
  */
 class ReadmeExampleTest {
     private val policyFile = File(repoRoot(), "examples/policy/mcp-tools.yaml").path
 
-    @Test
-    fun `the README shows ReadmeExample_kt exactly`() {
-        val readme = File(repoRoot(), "README.md").readText()
-        val block = Regex("```kotlin\n(import dev\\.teleportjwt\\.\\*\n.*?)```", RegexOption.DOT_MATCHES_ALL)
-            .find(readme)?.groupValues?.get(1) ?: error("README has no Kotlin example starting with the import")
-        val source = File(repoRoot(), "bindings/kotlin/src/test/kotlin/dev/teleportjwt/readme/ReadmeExample.kt")
+    /** The Kotlin examples of a Markdown page: every ```kotlin block starting with the import. */
+    private fun examples(page: String): List<String> =
+        Regex("```kotlin\n(import dev\\.teleportjwt\\.\\*\n.*?)```", RegexOption.DOT_MATCHES_ALL)
+            .findAll(File(repoRoot(), page).readText()).map { it.groupValues[1] }.toList()
+
+    private fun source(name: String): String =
+        File(repoRoot(), "bindings/kotlin/src/test/kotlin/dev/teleportjwt/readme/$name")
             .readText().substringAfter("package dev.teleportjwt.readme\n\n")
-        assertEquals(source, block)
+
+    @Test
+    fun `the Kotlin README shows ReadmeExample_kt exactly`() {
+        assertEquals(listOf(source("ReadmeExample.kt")), examples("bindings/kotlin/README.md"))
+    }
+
+    @Test
+    fun `the root README shows RootReadmeExample_kt exactly`() {
+        assertEquals(listOf(source("RootReadmeExample.kt")), examples("README.md"))
+    }
+
+    @Test
+    fun `the root example refuses a request without a token`() {
+        teleport().use { v -> assertThrows<VerifyException.MissingToken> { whoami(v, emptyMap()) } }
     }
 
     @Test
