@@ -5,8 +5,8 @@
     instrument(verifier)  # on the global MeterProvider
     instrument(verifier, meter_provider=provider)
 
-The instruments are the core's metric families (``teleport_jwt::stats``, listed in the README's
-"Operate it"), observed when the SDK collects: counters become observable counters named
+The instruments are the core's metric families (``teleport_jwt::stats``, listed in
+docs/operating.md), observed when the SDK collects: counters become observable counters named
 without their ``_total`` suffix (OpenTelemetry's Prometheus exporter adds it back), gauges
 observable gauges. OpenTelemetry has no observable histogram, so the key-fetch latency
 histogram is exported as two counters, ``teleport_jwt_key_fetch_duration_seconds_sum`` (unit

@@ -6,7 +6,7 @@
     REGISTRY.register(TeleportCollector(verifier))
 
 Every scrape reads :meth:`Verifier.stats` once. The metric families, their help texts and
-labels are the core's (``teleport_jwt::stats``, listed in the README's "Operate it"), the same
+labels are the core's (``teleport_jwt::stats``, listed in docs/operating.md), the same
 that Rust's ``Stats::prometheus_text`` prints, so a family added there appears here unchanged.
 """
 

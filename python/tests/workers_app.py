@@ -1,6 +1,6 @@
 """The app test_workers.py serves with gunicorn and uvicorn worker processes.
 
-Built the way the README's "Deploying behind workers" says: one verifier per process, created
+Built the way docs/operating.md ("Workers and forks") says: one verifier per process, created
 and warmed (``warm_up()``) when the module is imported, so that ``gunicorn --preload`` builds
 it once in the master and every worker is a fork of it. Configured from the environment:
 ``TJ_TEST_PROXY_URL``, ``TJ_TEST_CLUSTER``, ``TJ_TEST_CA_FILE`` (PEM of the mock's CA),

@@ -9,7 +9,7 @@ use teleport_jwt::Algorithm;
 
 use crate::serde_forms::{from_core, seconds, some_seconds};
 
-/// A verifier's counters and its key sources' state (see the README's "Operate it").
+/// A verifier's counters and its key sources' state (see docs/operating.md).
 #[derive(Debug, Clone, Default, PartialEq, uniffi::Record, serde::Deserialize)]
 pub struct VerifierStats {
     /// Verifications that returned an identity.
