@@ -7,7 +7,7 @@ DEMO_TARGET :=
 
 -include python/python.mk
 -include bindings/bindings.mk
--include core/benches/soak.mk
+-include soak/soak.mk
 -include core/fuzz/fuzz.mk
 
 # A bare `make` shows the demo (the fragments above define rules first).

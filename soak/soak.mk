@@ -1,4 +1,4 @@
-# `make soak`: the soak benchmark under faults (core/benches/soak.rs): threads verifying a mix
+# `make soak`: the soak benchmark under faults (the soak/ crate): threads verifying a mix
 # of good and forged tokens for about a minute while the mock Teleport rotates keys, hangs,
 # fails and recovers. Not part of `make test`. Exits non-zero on any wrong answer.
 #
@@ -20,6 +20,6 @@ bench-ab:
 	python3 core/benches/ab.py $(AB_BASE) $(AB_ARGS)
 
 soak:
-	$(CARGO) bench -p teleport-jwt --features mock --bench soak -- $(SOAK_ARGS)
+	$(CARGO) run --release -p teleport-jwt-soak -- $(SOAK_ARGS)
 
 .DEFAULT_GOAL := $(SOAK_SAVED_DEFAULT_GOAL)

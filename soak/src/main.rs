@@ -1,5 +1,5 @@
 //! Soak benchmark under faults: `make soak`, or
-//! `cargo bench -p teleport-jwt --features mock --bench soak [-- --seconds 60 --threads 8]`.
+//! `cargo run --release -p teleport-jwt-soak [-- --seconds 60 --threads 8]`.
 //! Not part of `make test`. It exits non-zero when any verification gave a wrong answer.
 //!
 //! # What it does
@@ -166,7 +166,8 @@ struct Config {
     algorithm: Algorithm,
 }
 
-const USAGE: &str = "usage: cargo bench -p teleport-jwt --features mock --bench soak -- \
+const USAGE: &str =
+    "usage: make soak SOAK_ARGS=\"...\", or cargo run --release -p teleport-jwt-soak -- \
 [--seconds S (default 60, at least 7)] [--threads N (default 8)] \
 [--rate R verifications/s in total (default 1000)] [--alg rs256|es256 (default rs256)]";
 
@@ -177,11 +178,7 @@ fn parse_args() -> Result<Config, String> {
         rate: 1000.0,
         algorithm: Algorithm::RS256,
     };
-    // `cargo bench` passes `--bench` to harness-less benches.
-    let args: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| a != "--bench")
-        .collect();
+    let args: Vec<String> = std::env::args().skip(1).collect();
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         let (name, inline) = match arg.split_once('=') {
