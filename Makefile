@@ -5,12 +5,14 @@ CARGO ?= cargo
 EXTRA_TESTS :=
 DEMO_TARGET :=
 
--include python/python.mk
--include bindings/bindings.mk
--include soak/soak.mk
--include core/fuzz/fuzz.mk
+include python/python.mk
+include bindings/bindings.mk
+include core/benches/bench.mk
+include soak/soak.mk
+include core/fuzz/fuzz.mk
 
-# A bare `make` shows the demo (the fragments above define rules first).
+# A bare `make` shows the demo. Set after the includes, so the fragments' first rules do not
+# become the default.
 .DEFAULT_GOAL := demo
 
 .PHONY: demo rust-demo test fmt-check clippy doc-check rust-test release-check
