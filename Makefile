@@ -32,10 +32,11 @@ clippy:
 	$(CARGO) clippy --workspace --all-targets --all-features -- -D warnings
 	$(CARGO) clippy -p teleport-jwt-ffi --features jvm -- -D warnings
 
-# rustdoc of the core and the FFI crate with warnings denied (broken or private intra-doc
-# links; the FFI's docs are also what UniFFI copies into the Kotlin and Swift sources).
+# rustdoc of the core, the CLI and the FFI crate with warnings denied (broken or private
+# intra-doc links; the FFI's docs are also what UniFFI copies into the Kotlin and Swift sources).
 doc-check:
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --quiet --no-deps -p teleport-jwt --all-features
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --quiet --no-deps -p teleport-jwt-cli
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --quiet --no-deps -p teleport-jwt-ffi --all-features
 
 rust-test:
