@@ -5,12 +5,14 @@ CARGO ?= cargo
 EXTRA_TESTS :=
 DEMO_TARGET :=
 
--include python/python.mk
--include bindings/bindings.mk
--include core/benches/soak.mk
--include core/fuzz/fuzz.mk
+include python/python.mk
+include bindings/bindings.mk
+include core/benches/bench.mk
+include soak/soak.mk
+include core/fuzz/fuzz.mk
 
-# A bare `make` shows the demo (the fragments above define rules first).
+# A bare `make` shows the demo. Set after the includes, so the fragments' first rules do not
+# become the default.
 .DEFAULT_GOAL := demo
 
 .PHONY: demo rust-demo test fmt-check clippy doc-check rust-test release-check layers
@@ -34,10 +36,11 @@ clippy:
 	$(CARGO) clippy --workspace --all-targets --all-features -- -D warnings
 	$(CARGO) clippy -p teleport-jwt-ffi --features jvm -- -D warnings
 
-# rustdoc of the core and the FFI crate with warnings denied (broken or private intra-doc
-# links; the FFI's docs are also what UniFFI copies into the Kotlin and Swift sources).
+# rustdoc of the core, the CLI and the FFI crate with warnings denied (broken or private
+# intra-doc links; the FFI's docs are also what UniFFI copies into the Kotlin and Swift sources).
 doc-check:
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --quiet --no-deps -p teleport-jwt --all-features
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --quiet --no-deps -p teleport-jwt-cli
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --quiet --no-deps -p teleport-jwt-ffi --all-features
 
 rust-test:

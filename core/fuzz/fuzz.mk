@@ -9,9 +9,6 @@
 # finds to core/fuzz/corpus/<target> (git-ignored), crashes to core/fuzz/artifacts/<target>
 # (git-ignored). The build goes to core/fuzz/target, away from the main build's target/.
 
-# Defining rules here must not change what a bare `make` runs.
-FUZZ_SAVED_DEFAULT_GOAL := $(.DEFAULT_GOAL)
-
 FUZZ_DIR := core/fuzz
 FUZZ_TARGETS ?= json_strict jws_decode jwks_parse policy_load verify_static
 # Seconds of fuzzing per target (libFuzzer -max_total_time).
@@ -51,5 +48,3 @@ fuzz: fuzz-build
 	  $(FUZZ_CARGO) fuzz run --fuzz-dir $(FUZZ_DIR) $(FUZZ_BUILD_FLAGS) $$t \
 	    $(FUZZ_DIR)/corpus/$$t $$seeds -- $(FUZZ_LIBFUZZER_FLAGS); \
 	done
-
-.DEFAULT_GOAL := $(FUZZ_SAVED_DEFAULT_GOAL)

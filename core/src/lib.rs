@@ -74,9 +74,6 @@ pub mod axum;
 #[cfg(feature = "mock")]
 pub mod mock;
 
-#[cfg(feature = "cli")]
-pub mod cli;
-
 #[cfg(feature = "_only-for-fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;

@@ -1,5 +1,6 @@
-//! `cli_main`: the core's command-line tool (`teleport_jwt::cli`, the code of the Rust
-//! `teleport-jwt` binary), for the `teleport-jwt` console script and `python -m teleport_jwt`.
+//! `cli_main`: the `teleport-jwt` command-line tool (the `teleport-jwt-cli` crate, the code of
+//! the Rust `teleport-jwt` binary), for the `teleport-jwt` console script and
+//! `python -m teleport_jwt`.
 
 use std::ffi::OsString;
 use std::io::{self, Write};
@@ -59,7 +60,7 @@ pub(crate) fn cli_main(py: Python<'_>, argv: Vec<OsString>) -> PyResult<i32> {
                 }
             })
         };
-        teleport_jwt::cli::run_until(
+        teleport_jwt_cli::run_until(
             argv,
             PyStream { name: "stdout" },
             PyStream { name: "stderr" },

@@ -1,4 +1,4 @@
-"""The ``teleport-jwt`` command line: the core's own tool (``teleport_jwt::cli``), the same
+"""The ``teleport-jwt`` command line: the Rust tool (crate ``teleport-jwt-cli``), the same
 code as the Rust binary, run in this process.
 
 ``teleport-jwt inspect TOKEN``, ``python -m teleport_jwt verify --proxy URL ...``; see

@@ -1,5 +1,5 @@
 """The ``teleport-jwt`` command line from the wheel: ``python -m teleport_jwt``, the console
-script and ``teleport_jwt.cli.main``, all running the core's tool (``teleport_jwt::cli``)."""
+script and ``teleport_jwt.cli.main``, all running the Rust tool (crate ``teleport-jwt-cli``)."""
 
 from __future__ import annotations
 

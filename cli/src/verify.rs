@@ -5,12 +5,12 @@ use std::io::Write;
 
 use serde_json::{json, Value};
 
-use super::{args, exit_code, time, Failure, Outcome, EXIT_OK};
-use crate::config::{TrustEntry, VerifierOptions};
-use crate::error::{Reason, VerifyError};
-use crate::headers::HeaderRule;
-use crate::identity::Identity;
-use crate::verifier::Verifier;
+use crate::{args, exit_code, time, Failure, Outcome, EXIT_OK};
+use teleport_jwt::config::{TrustEntry, VerifierOptions};
+use teleport_jwt::error::{Reason, VerifyError};
+use teleport_jwt::headers::HeaderRule;
+use teleport_jwt::identity::Identity;
+use teleport_jwt::verifier::Verifier;
 
 pub(super) const USAGE: &str = "\
 usage: teleport-jwt verify --proxy URL (--cluster NAME | --id-token) --audience AUD [OPTIONS]

@@ -1,6 +1,7 @@
-//! The `teleport-jwt` command-line tool (feature `cli`): one implementation, run by the
-//! `teleport-jwt` binary of this crate and by the Python wheel (`teleport-jwt` console script,
-//! `python -m teleport_jwt`).
+//! The `teleport-jwt` command-line tool: one implementation, run by the `teleport-jwt` binary
+//! of this crate and by the Python wheel (`teleport-jwt` console script,
+//! `python -m teleport_jwt`). An application of the [`teleport_jwt`] library, built on its
+//! public API only.
 //!
 //! ```text
 //! teleport-jwt inspect TOKEN|-            decode without verifying (labelled UNVERIFIED)
@@ -12,7 +13,7 @@
 //! ```
 //!
 //! Every decision comes from the library (verification, key eligibility, policy loading and
-//! evaluation); this module only reads arguments and prints. Bad input is one line on `err`
+//! evaluation); this crate only reads arguments and prints. Bad input is one line on `err`
 //! (`teleport-jwt: ...`) and a non-zero exit code, never a panic; the exit codes are
 //! [`EXIT_OK`], [`EXIT_FAILURE`], [`EXIT_USAGE`], [`EXIT_NOT_GRANTED`] and, for `verify`,
 //! [`exit_code`] of the refusal's reason.
@@ -29,7 +30,7 @@ use std::ffi::OsString;
 use std::io::Write;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use crate::error::{Reason, VerifyError};
+use teleport_jwt::error::{Reason, VerifyError};
 
 /// Success: the token verified, the keys are usable, the policy loads, the permission is
 /// granted.
@@ -67,6 +68,9 @@ pub fn exit_code(reason: Reason) -> i32 {
         Reason::InvalidConfig => 26,
         Reason::PluginError => 27,
         Reason::InternalError => 28,
+        // `Reason` is non-exhaustive: a reason added to the library needs its number here,
+        // which `exit_codes_are_distinct_and_clear_of_the_general_ones` demands.
+        _ => EXIT_FAILURE,
     }
 }
 
@@ -77,8 +81,8 @@ pub fn exit_code(reason: Reason) -> i32 {
 /// ```
 /// let mut out = Vec::new();
 /// let mut err = Vec::new();
-/// let code = teleport_jwt::cli::run(["inspect", "not-a-token"], &mut out, &mut err);
-/// assert_eq!(code, teleport_jwt::cli::EXIT_FAILURE);
+/// let code = teleport_jwt_cli::run(["inspect", "not-a-token"], &mut out, &mut err);
+/// assert_eq!(code, teleport_jwt_cli::EXIT_FAILURE);
 /// assert_eq!(String::from_utf8_lossy(&err).lines().count(), 1);
 /// ```
 pub fn run<I, T>(args: I, out: impl Write, err: impl Write) -> i32

@@ -1,16 +1,21 @@
 //! `teleport-jwt keys`: a proxy's key sets, fetched by the library's own key sources, and the
-//! library's decision on every key ([`crate::keys::jwks_decisions`]).
+//! library's decision on every key ([`teleport_jwt::keys::jwks_decisions`]).
 
 use std::io::Write;
 use std::sync::Arc;
 
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
+use base64::engine::DecodePaddingMode;
+use base64::Engine as _;
 use serde_json::Value;
 
-use super::{args, Failure, Outcome, EXIT_OK};
-use crate::config::{KeysFrom, TrustEntry};
-use crate::error::VerifyError;
-use crate::http::{FetchLimits, HttpFetcher, HttpsFetcher, HttpsOptions};
-use crate::keys::{jwks_decisions, CachePolicy, KeyDecision, KeySource, OidcDiscovery, RemoteJwks};
+use crate::{args, Failure, Outcome, EXIT_OK};
+use teleport_jwt::config::{KeysFrom, TrustEntry};
+use teleport_jwt::error::VerifyError;
+use teleport_jwt::http::{FetchLimits, HttpFetcher, HttpsFetcher, HttpsOptions};
+use teleport_jwt::keys::{
+    jwks_decisions, CachePolicy, KeyDecision, KeySource, OidcDiscovery, RemoteJwks,
+};
 
 pub(super) const USAGE: &str = "\
 usage: teleport-jwt keys --proxy URL [--ca FILE] [--only jwt|id_token]
@@ -208,6 +213,16 @@ fn show(
     Ok((trusted == 0).then(|| "no trusted key".to_owned()))
 }
 
+/// A JWK member (`n`, `e`, `x`, `y`) as the library reads it: base64url, padding tolerated,
+/// no stray trailing bits.
+const KEY_MATERIAL: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::URL_SAFE,
+    GeneralPurposeConfig::new()
+        .with_encode_padding(false)
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(false),
+);
+
 fn member(entry: &Value, name: &str) -> String {
     match entry.get(name) {
         Some(Value::String(s)) => s.clone(),
@@ -222,7 +237,7 @@ fn size(entry: &Value) -> String {
         Some("RSA") => entry
             .get("n")
             .and_then(Value::as_str)
-            .and_then(crate::b64::decode_key_material)
+            .and_then(|n| KEY_MATERIAL.decode(n).ok())
             .map(|n| {
                 let start = n.iter().position(|&b| b != 0).unwrap_or(n.len());
                 let n = &n[start..];

@@ -4,7 +4,7 @@ use std::ffi::OsString;
 use std::io::Read;
 use std::path::Path;
 
-use super::Failure;
+use crate::Failure;
 
 /// Longest input read from a file or standard input (tokens, headers, CA bundles): 1 MiB,
 /// the largest token cap the library accepts.

@@ -1,8 +1,6 @@
 //! The `teleport-jwt` binary, run as a user runs it: every command, its output and its exit
 //! code, against mock Teleports started here, and bad input (one line on stderr, non-zero).
 
-mod common;
-
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -10,12 +8,17 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use common::AUD;
+use base64::Engine as _;
 use serde_json::Value;
 use teleport_jwt::mock::{Ca, Failure, MintSpec, MockTeleport};
 use teleport_jwt::{Reason, TokenKind};
 
 const BIN: &str = env!("CARGO_BIN_EXE_teleport-jwt");
+const AUD: &str = "mcp+http://127.0.0.1:8000/mcp";
+
+fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
 
 struct Run {
     code: i32,
@@ -225,8 +228,8 @@ fn inspect_decodes_what_the_library_would_refuse_and_says_so() {
 
     let none = format!(
         "{}.{}.",
-        common::b64(br#"{"alg":"none","typ":"JWT"}"#),
-        common::b64(br#"{"sub":"mallory"}"#)
+        b64(br#"{"alg":"none","typ":"JWT"}"#),
+        b64(br#"{"sub":"mallory"}"#)
     );
     let r = run(&["inspect", &none]).ok(0);
     assert!(r.out.contains("\"sub\": \"mallory\""));
@@ -245,7 +248,7 @@ fn inspect_bad_input_is_one_line_and_non_zero() {
     run(&["inspect", "garbage"]).fails(1, "not a JWT: 1 segment");
     run(&["inspect", "a.b.c.d.e"]).fails(1, "JWE");
     run(&["inspect", "!!!.e30.x"]).fails(1, "header is not base64url");
-    let not_json = format!("{}.e30.x", common::b64(b"not json"));
+    let not_json = format!("{}.e30.x", b64(b"not json"));
     run(&["inspect", &not_json]).fails(1, "header is not JSON");
     run_with(&["inspect", "-"], Some("")).fails(1, "the token is empty");
     run(&["inspect"]).fails(2, "inspect needs a TOKEN");
@@ -400,7 +403,7 @@ fn verify_exits_with_the_code_of_each_reason() {
             args.remove(i);
             args.remove(i - 1);
         }
-        let code = teleport_jwt::cli::exit_code(reason);
+        let code = teleport_jwt_cli::exit_code(reason);
         run(&args).fails(code, &format!("teleport-jwt: {}: ", reason.code()));
         args.push("--json");
         let doc = run(&args).ok(code).json();
@@ -494,7 +497,7 @@ fn the_docs_list_the_exit_codes_of_the_tool() {
     for reason in Reason::ALL {
         let row = format!(
             "| {} | `{}` |",
-            teleport_jwt::cli::exit_code(reason),
+            teleport_jwt_cli::exit_code(reason),
             reason.code()
         );
         assert!(section.contains(&row), "docs/cli.md row {row}");
@@ -620,7 +623,7 @@ fn keys_says_why_a_key_is_ignored() {
     let jwks = serde_json::json!({"keys": [
         {"kty": "oct", "kid": "hmac", "alg": "HS256", "k": "c2VjcmV0"},
         {"kty": "EC", "kid": "p384", "crv": "P-384", "x": "AA", "y": "AA"},
-        {"kty": "RSA", "kid": "small", "alg": "RS256", "e": "AQAB", "n": common::b64(&[0xc1; 128])},
+        {"kty": "RSA", "kid": "small", "alg": "RS256", "e": "AQAB", "n": b64(&[0xc1; 128])},
         "not a key"
     ]});
     let (url, server) = serve_jwks(jwks.to_string(), 1);

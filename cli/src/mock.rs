@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use super::{args, Failure, Outcome, EXIT_OK};
-use crate::alg::{Algorithm, TokenKind};
-use crate::mock::{MintSpec, MockOptions, MockTeleport};
+use crate::{args, Failure, Outcome, EXIT_OK};
+use teleport_jwt::alg::{Algorithm, TokenKind};
+use teleport_jwt::mock::{MintSpec, MockOptions, MockTeleport};
 
 pub(super) const USAGE: &str = "\
 usage: teleport-jwt mock [--port N] [--cluster NAME] [--algorithm RS256|ES256]

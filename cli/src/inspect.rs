@@ -8,8 +8,8 @@ use base64::engine::DecodePaddingMode;
 use base64::Engine as _;
 use serde_json::{json, Map, Value};
 
-use super::{args, time, Failure, Outcome, EXIT_OK};
-use crate::dangerous::{decode_unverified, DEFAULT_MAX_TOKEN_BYTES};
+use crate::{args, time, Failure, Outcome, EXIT_OK};
+use teleport_jwt::dangerous::{decode_unverified, DEFAULT_MAX_TOKEN_BYTES};
 
 pub(super) const USAGE: &str = "\
 usage: teleport-jwt inspect [--json] TOKEN|-
@@ -188,7 +188,7 @@ fn decode(token: &str) -> Result<Decoded, String> {
             Ok(Value::Object(m)) => Ok(m),
             Ok(other) => Err(format!(
                 "the {what} is JSON {}, not an object",
-                crate::json::kind(&other)
+                json_kind(&other)
             )),
             Err(e) => Err(format!("the {what} is not JSON ({e})")),
         }
@@ -210,6 +210,18 @@ fn numeric_date(v: &Value) -> Option<i64> {
         Some(f.floor() as i64)
     } else {
         None
+    }
+}
+
+/// "a string", "an array", ...: what a JSON value is, for messages.
+fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
     }
 }
 

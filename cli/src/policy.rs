@@ -1,13 +1,13 @@
 //! `teleport-jwt policy check|explain`: a policy file loaded and evaluated by
-//! [`crate::policy::Policy`].
+//! [`teleport_jwt::policy::Policy`].
 
 use std::collections::BTreeMap;
 use std::io::Write;
 
-use super::{args, Failure, Outcome, EXIT_NOT_GRANTED, EXIT_OK};
-use crate::alg::{Algorithm, TokenKind};
-use crate::identity::Identity;
-use crate::policy::{Decision, Effect, Policy};
+use crate::{args, Failure, Outcome, EXIT_NOT_GRANTED, EXIT_OK};
+use teleport_jwt::alg::{Algorithm, TokenKind};
+use teleport_jwt::identity::Identity;
+use teleport_jwt::policy::{Decision, Effect, Policy};
 
 pub(super) const USAGE: &str = "\
 usage: teleport-jwt policy check FILE
