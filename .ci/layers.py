@@ -43,7 +43,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("verifier",),
     # Its surfaces: refusal answers, a web framework layer, a fake Teleport, fuzzing entry
     # points, the CLI.
-    ("refusal", "axum", "mock", "fuzzing", "cli"),
+    ("refusal", "axum", "mock", "fuzzing"),
     # Data for the bindings, read from everything below; nothing reads it.
     ("api",),
 ]
