@@ -1,0 +1,33 @@
+//! The core's integration tests, as one test binary: each module was a test file of its own,
+//! and each of those linked the whole crate again. One binary links it once, and its tests
+//! share the test harness's threads instead of running file after file.
+//!
+//! Two test files stay apart: `tests/sigpipe.rs` runs without the test harness (it checks the
+//! process's own signal disposition), and `tests/cli.rs` runs the `teleport-jwt` binary.
+//!
+//! A test that changes what every verifier of the process shares (the fork generation) runs
+//! in a child process of its own: see [`common::in_own_process`].
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod authorize;
+mod availability;
+#[cfg(all(feature = "axum", feature = "mock"))]
+mod axum_layer;
+mod events;
+mod key_decisions;
+mod mock_server;
+mod mutation;
+#[cfg(all(feature = "yaml", feature = "toml"))]
+mod policy;
+mod refusal;
+mod rotation;
+mod security_key_sources;
+mod security_tokens;
+mod serde_shapes;
+mod shared_vectors;
+mod stats;
+mod try_verify;
+mod verify_api;
+mod wycheproof;
