@@ -1,7 +1,7 @@
 //! Checking a top-level object without building it ([`skim_object`]), and reading the
 //! members it checked as text ([`Raw`]): the claim set of a token is built as a map only if
-//! someone asks for it. What the skim takes, [`parse_object`] reads to
-//! exactly the values the [`Raw`] texts hold, and the heap figure is [`heap_of`]'s.
+//! someone asks for it. What the skim takes, [`parse_object`] reads to exactly the values the
+//! [`Raw`] texts hold, and the heap figure is [`heap_of`]'s.
 
 use serde_json::Value;
 
