@@ -4,7 +4,7 @@ Each server runs for real on 127.0.0.1 and gets the same raw requests (``http.cl
 ``putheader``, so repeated names and names with ``_`` reach it as sent): an ASGI app and
 Django's ASGI handler under uvicorn, Flask under werkzeug's server and under gunicorn, Django
 under its ``runserver`` handler and under plain ``wsgiref``. The axum layer gets the same table
-in core/tests/axum_layer.rs. WSGI servers join repeated lines with commas; the core reads the
+in core/tests/it/axum_layer.rs. WSGI servers join repeated lines with commas; the core reads the
 copies (core/src/headers.rs). ``wsgiref.simple_server`` is the one server that keeps headers
 named with ``_``, and its answers to those differ as the core's module docs say.
 """

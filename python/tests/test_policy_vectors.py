@@ -1,5 +1,5 @@
 """The shared permission-policy vectors of tests/vectors/policy_cases.json, read exactly as the
-Rust suite (core/tests/policy.rs, shared_policy_vectors) reads them: same policies, same
+Rust suite (core/tests/it/policy.rs, shared_policy_vectors) reads them: same policies, same
 identities, same expectations, same load errors. Python must agree with Rust."""
 
 from __future__ import annotations

@@ -118,7 +118,7 @@ def _shared_cases() -> list[dict[str, object]]:
 
 @pytest.mark.parametrize("case", _shared_cases(), ids=lambda c: str(c["name"]))
 def test_the_shared_refusal_vectors(case: dict[str, object]) -> None:
-    """The same answers as the core's suite (core/tests/refusal.rs), from the same file."""
+    """The same answers as the core's suite (core/tests/it/refusal.rs), from the same file."""
     expose = bool(case["expose_reason"])
     if case["code"] == "permission_denied":
         r = Refusal.permission_denied(

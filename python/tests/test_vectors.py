@@ -1,5 +1,5 @@
 """The shared vectors of tests/vectors/verify_cases.json, read exactly as the Rust suite
-(core/tests/shared_vectors.rs) reads them: Python must agree with Rust."""
+(core/tests/it/shared_vectors.rs) reads them: Python must agree with Rust."""
 
 from __future__ import annotations
 

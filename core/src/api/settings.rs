@@ -321,11 +321,6 @@ mod tests {
         out
     }
 
-    /// Options whose field's doc is in `keys/cache.rs`, which another part of issue 22
-    /// restructures: their field docs take the description's text at its merge, and this list
-    /// is then emptied (the test fails while a listed option already agrees).
-    const FIELD_DOC_DUE_AT_MERGE: &[&str] = &["cache_max_age", "cache_cooldown", "cache_max_stale"];
-
     #[test]
     fn each_option_doc_is_its_fields_doc() {
         let sources = core_sources();
@@ -351,13 +346,6 @@ mod tests {
             }
             let doc = doc.unwrap_or_else(|| panic!("no documented field {path} for {name}"));
             let described = option_doc(name).expect("every option has a doc");
-            if FIELD_DOC_DUE_AT_MERGE.contains(name) {
-                assert_ne!(
-                    doc, described,
-                    "{name} agrees: take it off FIELD_DOC_DUE_AT_MERGE"
-                );
-                continue;
-            }
             assert_eq!(
                 doc, described,
                 "the first paragraph of the doc of {path} (the source) differs from the doc of \

@@ -1,16 +1,15 @@
 //! Key events: a first fetch, a rotation, an outage with stale keys serving, a recovery; and
 //! nothing on the request path of tokens whose keys are cached. Against the mock Teleport.
 
-mod common;
-
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::*;
 use parking_lot::Mutex;
 use teleport_jwt::events::{KeyEvent, KeyEvents};
 use teleport_jwt::mock::{Ca, Failure};
 use teleport_jwt::{Algorithm, CachePolicy, ManualClock, TrustEntry, Verifier};
+
+use crate::common::*;
 
 #[derive(Default)]
 struct Recorded(Mutex<Vec<KeyEvent>>);

@@ -6,18 +6,17 @@
 //! gauges. Assertions are on outcomes and counts, never on how long something took. Every
 //! network case runs against the mock Teleport on loopback HTTPS.
 
-mod common;
-
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use common::*;
 use serde_json::json;
 use teleport_jwt::mock::{Ca, Failure, MintSpec, MockOptions, MockTeleport};
 use teleport_jwt::{
     Algorithm, CachePolicy, ManualClock, Reason, TrustEntry, Verifier, VerifierOptions,
 };
+
+use crate::common::*;
 
 const JWKS: &str = "/.well-known/jwks.json";
 
@@ -775,6 +774,15 @@ impl teleport_jwt::KeySource for GatedSource {
 
 #[test]
 fn finding_01_a_forked_child_rebuilds_the_fetch_lock_and_refresher_keeping_the_keys() {
+    // `after_fork_in_child` reaches every verifier of the process, so this runs in a process of
+    // its own, away from the other tests' verifiers.
+    in_own_process(
+        "availability::finding_01_a_forked_child_rebuilds_the_fetch_lock_and_refresher_keeping_the_keys",
+        finding_01_body,
+    );
+}
+
+fn finding_01_body() {
     // In-process stand-in for a fork: a refetch blocks (holding the fetch lock, as a fetch in
     // flight at a fork leaves it held in the child), then `after_fork_in_child` tells the
     // verifier it is in a new process.

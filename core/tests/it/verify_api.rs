@@ -1,15 +1,14 @@
 //! The verifier as a user meets it: presets, identities, headers, several trust entries.
 
-mod common;
-
 use std::collections::BTreeMap;
 
-use common::*;
 use teleport_jwt::mock::{Ca, JwtClaims, MintSpec};
 use teleport_jwt::{
     Algorithm, HeaderRule, KeysFrom, Reason, TeleportIdToken, TeleportJwt, TokenKind, TrustEntry,
     Verifier,
 };
+
+use crate::common::*;
 
 #[test]
 fn classic_preset_returns_the_full_identity() {

@@ -2,8 +2,6 @@
 //! load-time errors with line numbers, the plug-in trait, and the shared vector file
 //! `tests/vectors/policy_cases.json` (also run by the Python and Kotlin suites).
 
-#![cfg(all(feature = "yaml", feature = "toml"))]
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 

@@ -3,11 +3,10 @@
 //! and every refusal carries a reason code. (A deterministic stand-in for fuzzing that runs in
 //! every `make test`.)
 
-mod common;
-
-use common::*;
 use teleport_jwt::mock::Ca;
 use teleport_jwt::{Algorithm, KeySet, KeysFrom, TrustEntry, Verifier};
+
+use crate::common::*;
 
 /// xorshift64*: a tiny deterministic generator, enough to pick mutations.
 struct Rng(u64);

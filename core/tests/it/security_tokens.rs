@@ -2,14 +2,13 @@
 //! and asserts the specific reason code. Tokens are checked against a mock Teleport over real
 //! loopback HTTPS; cases that must not fetch assert the mock's request counter.
 
-mod common;
-
-use common::*;
 use serde_json::{json, Value};
 use teleport_jwt::mock::Ca;
 use teleport_jwt::{
     Algorithm, KeySet, KeysFrom, ManualClock, Reason, TrustEntry, Verifier, VerifierOptions,
 };
+
+use crate::common::*;
 
 fn raw_token(header: &str, payload: &str, sig: &[u8]) -> String {
     format!(

@@ -1,13 +1,10 @@
 //! SECURITY-CASES.md 25-33: hostile or failing key sources, against a mock Teleport over real
 //! loopback HTTPS. A manual clock moves the cache through its ages; nothing sleeps for long.
 
-mod common;
-
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::*;
 use parking_lot::Mutex;
 use serde_json::{json, Value};
 use teleport_jwt::mock::{Ca, Failure};
@@ -15,6 +12,8 @@ use teleport_jwt::{
     Algorithm, CachePolicy, KeySource, KeysFrom, ManualClock, Reason, TrustEntry, Verifier,
     VerifyError,
 };
+
+use crate::common::*;
 
 const JWKS: &str = "/.well-known/jwks.json";
 

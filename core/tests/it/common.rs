@@ -228,3 +228,27 @@ pub fn rust_blocks(markdown: &str) -> Vec<String> {
     }
     blocks
 }
+
+/// Runs `body` in a child process of this test binary, where it is the only test: for a test
+/// that changes what every verifier of the process shares. `teleport_jwt::fork::
+/// after_fork_in_child` is one: every verifier alive at that moment, in any other test, would
+/// drop its token cache and restart its refresher mid-test. `test` is the test's name as the
+/// harness prints it (`module::function`); the child must report exactly that one test passed.
+pub fn in_own_process(test: &str, body: impl FnOnce()) {
+    const CHILD: &str = "TELEPORT_JWT_TEST_IN_OWN_PROCESS";
+    if std::env::var(CHILD).as_deref() == Ok(test) {
+        return body();
+    }
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let out = std::process::Command::new(exe)
+        .args([test, "--exact", "--test-threads=1", "--nocapture"])
+        .env(CHILD, test)
+        .output()
+        .expect("the test binary runs again");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("test result: ok. 1 passed"),
+        "{test}, in a process of its own:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

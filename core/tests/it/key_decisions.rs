@@ -1,12 +1,12 @@
 //! `keys::jwks_decisions` is the key set's own decision, entry by entry (the `keys` command
 //! of the CLI shows it), and `MockTeleport::start_on_port` binds the port it is given.
 
-mod common;
-
 use serde_json::{json, Value};
 use teleport_jwt::keys::{jwks_decisions, KeyDecision};
 use teleport_jwt::mock::{Ca, MockOptions, MockTeleport};
 use teleport_jwt::{Algorithm, KeySet, Reason};
+
+use crate::common;
 
 fn entries(m: &MockTeleport) -> Vec<Value> {
     let doc: Value = serde_json::from_str(&m.jwks_json(Ca::Jwt)).expect("JSON");

@@ -2,14 +2,13 @@
 //! every token signed by a published key verifies, every token signed by a withdrawn key is
 //! refused once the cache has refreshed.
 
-mod common;
-
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::*;
 use teleport_jwt::mock::{Ca, MockOptions, MockTeleport, RotationPhase};
 use teleport_jwt::{Algorithm, ManualClock, Reason};
+
+use crate::common::*;
 
 fn run_full_rotation(alg: Algorithm, kid_in_tokens: bool) {
     let m = MockTeleport::start_with(MockOptions {

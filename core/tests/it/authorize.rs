@@ -1,16 +1,15 @@
 //! `Verifier::authorize`: verification plus the permission mapper, with the mapper's answer
 //! cached per token exactly as long as the verification is.
 
-mod common;
-
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::*;
 use teleport_jwt::mock::{Ca, MintSpec};
 use teleport_jwt::policy::{mapper_error, Permissions, Policy};
 use teleport_jwt::{Algorithm, Identity, ManualClock, Reason, TrustEntry, Verifier, VerifyError};
+
+use crate::common::*;
 
 fn example_policy() -> Policy {
     let path = concat!(

@@ -3,8 +3,6 @@
 //! tampered and malformed tokens, a key endpoint that is down, missing permissions, server
 //! mistakes, and that a cached token is checked without a thread hop.
 
-mod common;
-
 use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -14,7 +12,6 @@ use std::time::{Duration, SystemTime};
 
 use axum::routing::get;
 use axum::Router;
-use common::*;
 use parking_lot::Mutex;
 use serde_json::Value;
 use teleport_jwt::axum::{Caller, Rejection, TeleportLayer};
@@ -24,6 +21,8 @@ use teleport_jwt::{
     Algorithm, Authorized, Clock, Identity, KeySource, KeysFrom, TeleportJwt, TrustEntry, Verifier,
     VerifierOptions, VerifyError,
 };
+
+use crate::common::{self, *};
 
 /// A server on its own single-threaded runtime: the runtime's only worker is this thread, so a
 /// verification seen on any other thread ran on the blocking pool.
@@ -624,11 +623,11 @@ fn the_readme_axum_service_runs() {
 
 #[test]
 fn readme_is_this_code() {
-    let readme = include_str!("../README.md");
+    let readme = include_str!("../../README.md");
     let source = include_str!("axum_layer.rs");
     let region = common::marked_region(source, "// README begin: axum");
     assert!(
         common::rust_blocks(readme).contains(&region),
-        "core/README.md has no ```rust block equal to the axum quick start in core/tests/axum_layer.rs:\n{region}"
+        "core/README.md has no ```rust block equal to the axum quick start in core/tests/it/axum_layer.rs:\n{region}"
     );
 }

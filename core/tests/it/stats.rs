@@ -1,16 +1,15 @@
 //! `Verifier::stats` and its Prometheus form: exact counts after a scripted sequence (hits,
 //! misses, refusals, a rotation, an outage), against the mock Teleport on loopback HTTPS.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::*;
 use teleport_jwt::mock::{Ca, Failure, MintSpec};
 use teleport_jwt::stats::FETCH_BUCKETS;
 use teleport_jwt::{Algorithm, CachePolicy, ManualClock};
+
+use crate::common::*;
 
 #[test]
 fn counters_follow_a_scripted_sequence_exactly() {

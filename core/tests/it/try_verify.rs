@@ -3,15 +3,14 @@
 //! async server check a cached token on its worker thread and move only real fetches to a
 //! blocking thread.
 
-mod common;
-
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::*;
 use teleport_jwt::mock::{Ca, Failure, MintSpec};
 use teleport_jwt::policy::Policy;
 use teleport_jwt::{Algorithm, CachePolicy, ManualClock, Reason};
+
+use crate::common::*;
 
 const JWKS: &str = "/.well-known/jwks.json";
 
