@@ -216,7 +216,7 @@ impl KeyCache {
                     }
                 }
                 if state.failures > 0 {
-                    log::info!(
+                    log::info!(target: super::LOG_TARGET,
                         "teleport-jwt: keys from {} fetched again after {} failed attempts",
                         self.describe(),
                         state.failures
@@ -232,12 +232,14 @@ impl KeyCache {
             Err(e) => {
                 state.failures += 1;
                 match self.current.load().as_deref() {
-                    Some(s) => log::warn!(
+                    Some(s) => log::warn!(target: super::LOG_TARGET,
                         "teleport-jwt: fetching keys failed: {e}; verifying with the last good keys (fetched {}s ago) until they are {}s old",
                         self.age(now, s).as_secs(),
                         self.policy.max_stale.as_secs()
                     ),
-                    None => log::warn!("teleport-jwt: fetching keys failed: {e}"),
+                    None => {
+                        log::warn!(target: super::LOG_TARGET, "teleport-jwt: fetching keys failed: {e}")
+                    }
                 }
                 state.last_error = Some(e.clone());
                 let mut failing = lock(&local.failing);
@@ -275,7 +277,7 @@ impl KeyCache {
                                 stale_for,
                             });
                         }
-                        log::error!(
+                        log::error!(target: super::LOG_TARGET,
                             "teleport-jwt: the last good keys from {} are {}s old, past max_stale ({}s): refusing its tokens until a fetch succeeds",
                             self.describe(),
                             keys_age.as_secs(),

@@ -75,7 +75,7 @@ impl KeyCache {
     /// the next nudge.
     fn rebuild_after_fork(&self, old: &Arc<Local>) -> Arc<Local> {
         let owner = Owner::current();
-        log::debug!(
+        log::debug!(target: super::LOG_TARGET,
             "teleport-jwt: keys from {}: new process, rebuilding the key cache's locks and refresher",
             self.describe()
         );

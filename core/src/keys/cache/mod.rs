@@ -68,6 +68,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+/// The log target of everything the key cache logs, whichever file of it logs: logger names
+/// are public (Python's `logging.getLogger("teleport_jwt.keys.cache")`, docs/operating.md).
+const LOG_TARGET: &str = "teleport_jwt::keys::cache";
+
 use arc_swap::{ArcSwap, ArcSwapOption};
 
 pub use policy::{CachePolicy, UNKNOWN_KID_INTERVAL};
@@ -224,7 +228,7 @@ impl KeyCache {
         if let Some((entry, sink)) = &self.events {
             let event = event(entry.clone());
             if catch_unwind(AssertUnwindSafe(|| sink.on_event(&event))).is_err() {
-                log::error!("teleport-jwt: a KeyEvents receiver panicked on {event:?}");
+                log::error!(target: LOG_TARGET, "teleport-jwt: a KeyEvents receiver panicked on {event:?}");
             }
         }
     }

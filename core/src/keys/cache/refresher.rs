@@ -79,7 +79,7 @@ impl KeyCache {
         {
             Ok(_) => Some(signal),
             Err(e) => {
-                log::error!(
+                log::error!(target: super::LOG_TARGET,
                     "teleport-jwt: cannot start the key refresher thread ({e}); keys past max_age are refreshed on the request path"
                 );
                 None
@@ -118,7 +118,7 @@ fn refresher(cache: Weak<KeyCache>, signal: Arc<Signal>) {
                 Ok(Some(sleep)) => sleep,
                 Ok(None) => return,
                 Err(_) => {
-                    log::error!(
+                    log::error!(target: super::LOG_TARGET,
                         "teleport-jwt: the key source panicked during a background refresh"
                     );
                     cache.policy.cooldown
