@@ -27,6 +27,7 @@ uniffi::setup_scaffolding!();
 
 pub mod alg;
 pub mod api;
+mod blocking;
 pub mod clock;
 pub mod config;
 #[doc(hidden)]
