@@ -55,22 +55,22 @@ class KotlinApiTest {
     }
 
     @Test
-    fun `suspending variants give the blocking calls' answers and errors from coroutines`() {
+    fun `async (suspend) forms give the blocking calls' answers and errors from coroutines`() {
         MockTeleport.start(Algorithm.RS256).use { mock ->
             val policy = Policy.fromJson("""{"rules":[{"match":{"roles_any":["access"]},"grant":["tool:*"]}]}""")
             classicVerifier(mock) { it.copy(permissionsFrom = PermissionsFrom.Policy(policy)) }.use { v ->
                 val tokens = (1..8).map { mock.mint(MintSpec(username = "user$it")) }
                 val names = runBlocking(Dispatchers.Default) {
-                    tokens.map { t -> async { v.verifySuspending(t).username } }.awaitAll()
+                    tokens.map { t -> async { v.verifyAsync(t).username } }.awaitAll()
                 }
                 assertEquals((1..8).map { "user$it" }, names)
                 assertEquals(1L, v.keyFetchCount(), "eight verifications, one key fetch")
                 runBlocking {
-                    val authorized = v.authorizeHeadersSuspending(listOf(Header("Teleport-Jwt-Assertion", tokens[0])))
+                    val authorized = v.authorizeHeadersAsync(listOf(Header("Teleport-Jwt-Assertion", tokens[0])))
                     assertTrue(authorized.permissions.canCallTool("anything"))
-                    val e = assertThrows<VerifyException> { runBlocking { v.verifySuspending("not.a.token") } }
+                    val e = assertThrows<VerifyException> { runBlocking { v.verifyAsync("not.a.token") } }
                     assertEquals("malformed", e.code)
-                    withContext(Dispatchers.Default) { v.warmUpSuspending() }
+                    withContext(Dispatchers.Default) { v.warmUpAsync() }
                 }
             }
         }
