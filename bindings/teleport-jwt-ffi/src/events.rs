@@ -4,7 +4,8 @@
 //! keys are cached. What it throws is logged and dropped.
 //!
 //! [`KeyEvent`] is read from the core event's serde form (the dicts Python gets), so its
-//! variants and fields follow the core's names; `serde_shapes` tests every variant.
+//! variants and fields follow the core's names; `every_core_key_event_reads_with_its_values`
+//! (in `serde_forms.rs`) reads every variant the core has.
 
 use std::sync::Arc;
 use std::time::Duration;

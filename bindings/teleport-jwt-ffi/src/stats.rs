@@ -81,7 +81,8 @@ pub fn fetch_bucket_bounds() -> Vec<f64> {
 }
 
 /// The record of the core's snapshot (empty, and an error logged, only if the binding could
-/// not read the core's form: `serde_shapes` tests that it can).
+/// not read the core's form: `stats_read_with_their_key_sources` in `serde_forms.rs` tests
+/// that it can).
 impl From<teleport_jwt::stats::Stats> for VerifierStats {
     fn from(s: teleport_jwt::stats::Stats) -> Self {
         from_core(&s).unwrap_or_default()
