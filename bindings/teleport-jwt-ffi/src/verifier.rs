@@ -3,8 +3,8 @@
 //! map the identity to permissions with `VerifierOptions.permissionsFrom`).
 //!
 //! Each operation of the core's table (`teleport_jwt::api::VERIFIER_OPERATIONS`) is a method
-//! here calling the core's method of the same name, under [`guarded`]; a token operation also
-//! has its `_at` form, a header operation its `_map` form (headers held in a map). Each
+//! here calling the core's method of the same name, under `guard::guarded`; a token operation
+//! also has its `_at` form, a header operation its `_map` form (headers held in a map). Each
 //! operation that may wait for a key fetch also has an async form, `<name>_async` (Kotlin
 //! `suspend fun verifyAsync`, Swift `func verifyAsync(token:) async throws`): it answers on the
 //! caller's thread when the core can without a fetch (`try_verify`, ...), and otherwise waits
