@@ -7,8 +7,8 @@
 //! UniFFI's `Error` → `Exception` renaming), `message == "expired: token expired at ..."`, and
 //! the `code`/`detail` properties of `VerifyExceptions.kt` (bindings/kotlin); Swift sees
 //! `enum VerifyError: Error` with cases like `.Expired(message:)` and the `code`/`detail` of
-//! `VerifyError+Code.swift` (bindings/swift). Both split the one text the core wrote, so no language keeps a
-//! table of its own.
+//! `VerifyError+Code.swift` (bindings/swift). Both split the one text the core wrote, so no
+//! language keeps a table of its own.
 //!
 //! The variants are written out in the order of [`Reason::ALL`], named exactly like their
 //! [`Reason`], with the core's docs. `VerifyError::reason` matches every variant (one without
