@@ -5,67 +5,173 @@
 //! `"<code>: <detail>"`: Kotlin sees `sealed class VerifyException` with one subclass per
 //! reason (`Expired`, `AudienceMismatch`, ..., `PluginException` for `PluginError`, following
 //! UniFFI's `Error` → `Exception` renaming), `message == "expired: token expired at ..."`, and
-//! the `code`/`detail` properties of `Errors.kt`; Swift sees `enum VerifyError: Error` with
-//! cases like `.Expired(message:)` and the `code`/`detail` of `VerifyError+Code.swift`. Both
-//! split the one text the core wrote, so no language keeps a table of its own.
+//! the `code`/`detail` properties of `VerifyExceptions.kt` (bindings/kotlin); Swift sees
+//! `enum VerifyError: Error` with cases like `.Expired(message:)` and the `code`/`detail` of
+//! `VerifyError+Code.swift` (bindings/swift). Both split the one text the core wrote, so no
+//! language keeps a table of its own.
 //!
-//! The variants, their codes and their docs come from the core's one description of the
-//! reasons (`teleport_jwt::describe_reasons!`), in the order of [`Reason::ALL`]: a reason
-//! added to the core is a variant here, documented, without an edit.
+//! The variants are written out in the order of [`Reason::ALL`], named exactly like their
+//! [`Reason`], with the core's docs. `VerifyError::reason` matches every variant (one without
+//! a core reason fails to compile); a core reason without a variant fails
+//! `every_core_reason_has_its_own_variant` (tests/errors.rs) and the Kotlin and Swift parity
+//! tests, which compare the variants with the core's table (`apiReasons()`).
+
+use std::fmt;
 
 use teleport_jwt::Reason;
 
-/// Declares the error enum and both conversions from the core's description of the reasons,
-/// each variant named exactly like its [`Reason`].
-macro_rules! verify_error {
-    ($( $(#[$doc:meta])* $variant:ident => $code:literal, )*) => {
-        /// A refused token, configuration or key fetch. Each variant is one stable reason
-        /// code of the core; the text is `"<code>: <detail>"` (`code` and `detail` split it).
-        #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
-        #[uniffi(flat_error)]
-        pub enum VerifyError {
-            $(
-                $(#[$doc])*
-                #[error("{}: {message}", $code)]
-                $variant {
-                    /// What went wrong and, where possible, what to change. Never parse it.
-                    message: String,
-                },
-            )*
-        }
-
-        impl VerifyError {
-            /// The core reason of this error.
-            pub fn reason(&self) -> Reason {
-                match self {
-                    $( VerifyError::$variant { .. } => Reason::$variant, )*
-                }
-            }
-
-            /// The message (the same text the core produced).
-            pub fn message(&self) -> &str {
-                match self {
-                    $( VerifyError::$variant { message } => message, )*
-                }
-            }
-
-            /// The variant for `reason`, carrying `message`.
-            pub fn new(reason: Reason, message: impl Into<String>) -> Self {
-                let message = message.into();
-                match reason {
-                    $( Reason::$variant => VerifyError::$variant { message }, )*
-                    // `Reason` is non-exhaustive, but every reason of the description is a
-                    // variant (`every_core_reason_has_its_own_variant` below).
-                    other => VerifyError::InternalError {
-                        message: format!("{} (reason {other} has no binding variant)", message),
-                    },
-                }
-            }
-        }
-    };
+/// A refused token, configuration or key fetch. Each variant is one stable reason code of the
+/// core; the text is `"<code>: <detail>"` (`code` and `detail` split it).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Error)]
+#[uniffi(flat_error)]
+pub enum VerifyError {
+    /// `malformed`: not a well-formed compact JWS/JWT: wrong segment count, non-canonical
+    /// base64url, JSON that is not an object, duplicate member names, invalid UTF-8, a
+    /// `typ` other than `JWT`, or a header present in the request but unusable.
+    Malformed { message: String },
+    /// `token_too_large`: the token is longer than the configured cap (default 16 KiB); it
+    /// was refused before any decoding.
+    TokenTooLarge { message: String },
+    /// `missing_token`: none of the configured headers is present in the request.
+    MissingToken { message: String },
+    /// `unsupported_header`: the JWS header carries `crit`, or a key-carrying member
+    /// (`jwk`, `jku`, `x5u`, `x5c`) that a verifier must never trust.
+    UnsupportedHeader { message: String },
+    /// `unsupported_algorithm`: `alg` is not one this verifier accepts (only RS256 and
+    /// ES256; never `none` or HMAC), or it does not match the algorithm of the trusted key.
+    UnsupportedAlgorithm { message: String },
+    /// `bad_signature`: the signature does not verify with the selected key (includes
+    /// wrong-length and DER-encoded ECDSA signatures).
+    BadSignature { message: String },
+    /// `unknown_key`: no trusted key matches the token's `kid` (or, for a token without
+    /// `kid`, no eligible key verifies it), even after the rate-limited refetch.
+    UnknownKey { message: String },
+    /// `expired`: `exp` is in the past by more than the leeway.
+    Expired { message: String },
+    /// `not_yet_valid`: `nbf` is in the future by more than the leeway.
+    NotYetValid { message: String },
+    /// `issued_in_future`: `iat` is in the future by more than the leeway.
+    IssuedInFuture { message: String },
+    /// `issuer_mismatch`: `iss` matches no trusted issuer (compared byte for byte), or a
+    /// discovery document names another issuer.
+    IssuerMismatch { message: String },
+    /// `audience_mismatch`: none of the token's audiences is a configured audience.
+    AudienceMismatch { message: String },
+    /// `missing_claim`: a required claim (`exp`, `iss`, `aud`, `sub`, `iat` for ID tokens)
+    /// is absent.
+    MissingClaim { message: String },
+    /// `invalid_claim`: a claim has the wrong type or an impossible value (a string `exp`,
+    /// a negative time, an empty `aud` list, `roles` that is not a list of strings, ...).
+    InvalidClaim { message: String },
+    /// `key_source_unavailable`: keys could not be obtained (fetch failed, invalid JWKS or
+    /// discovery document) and no last good key set is young enough to use.
+    KeySourceUnavailable { message: String },
+    /// `insecure_transport`: a key URL is not `https://` (plain `http://` is allowed only
+    /// for loopback hosts and only with `allow_insecure_http_for_loopback`).
+    InsecureTransport { message: String },
+    /// `invalid_config`: the verifier configuration is unusable (no audience, no issuer, a
+    /// negative leeway, a bad CA bundle, ...).
+    InvalidConfig { message: String },
+    /// `plugin_error`: a user-supplied plug-in (HTTP fetcher, key source, permission
+    /// mapper) failed or, in a foreign language, threw.
+    PluginError { message: String },
+    /// `internal_error`: a bug in this library (for example a panic caught at a language
+    /// boundary). Never expected; please report it.
+    InternalError { message: String },
 }
 
-teleport_jwt::describe_reasons!(verify_error);
+impl VerifyError {
+    /// The core reason of this error.
+    pub fn reason(&self) -> Reason {
+        match self {
+            VerifyError::Malformed { .. } => Reason::Malformed,
+            VerifyError::TokenTooLarge { .. } => Reason::TokenTooLarge,
+            VerifyError::MissingToken { .. } => Reason::MissingToken,
+            VerifyError::UnsupportedHeader { .. } => Reason::UnsupportedHeader,
+            VerifyError::UnsupportedAlgorithm { .. } => Reason::UnsupportedAlgorithm,
+            VerifyError::BadSignature { .. } => Reason::BadSignature,
+            VerifyError::UnknownKey { .. } => Reason::UnknownKey,
+            VerifyError::Expired { .. } => Reason::Expired,
+            VerifyError::NotYetValid { .. } => Reason::NotYetValid,
+            VerifyError::IssuedInFuture { .. } => Reason::IssuedInFuture,
+            VerifyError::IssuerMismatch { .. } => Reason::IssuerMismatch,
+            VerifyError::AudienceMismatch { .. } => Reason::AudienceMismatch,
+            VerifyError::MissingClaim { .. } => Reason::MissingClaim,
+            VerifyError::InvalidClaim { .. } => Reason::InvalidClaim,
+            VerifyError::KeySourceUnavailable { .. } => Reason::KeySourceUnavailable,
+            VerifyError::InsecureTransport { .. } => Reason::InsecureTransport,
+            VerifyError::InvalidConfig { .. } => Reason::InvalidConfig,
+            VerifyError::PluginError { .. } => Reason::PluginError,
+            VerifyError::InternalError { .. } => Reason::InternalError,
+        }
+    }
+
+    /// The message (the same text the core produced). Never parse it.
+    pub fn message(&self) -> &str {
+        match self {
+            VerifyError::Malformed { message }
+            | VerifyError::TokenTooLarge { message }
+            | VerifyError::MissingToken { message }
+            | VerifyError::UnsupportedHeader { message }
+            | VerifyError::UnsupportedAlgorithm { message }
+            | VerifyError::BadSignature { message }
+            | VerifyError::UnknownKey { message }
+            | VerifyError::Expired { message }
+            | VerifyError::NotYetValid { message }
+            | VerifyError::IssuedInFuture { message }
+            | VerifyError::IssuerMismatch { message }
+            | VerifyError::AudienceMismatch { message }
+            | VerifyError::MissingClaim { message }
+            | VerifyError::InvalidClaim { message }
+            | VerifyError::KeySourceUnavailable { message }
+            | VerifyError::InsecureTransport { message }
+            | VerifyError::InvalidConfig { message }
+            | VerifyError::PluginError { message }
+            | VerifyError::InternalError { message } => message,
+        }
+    }
+
+    /// The variant for `reason`, carrying `message`.
+    pub fn new(reason: Reason, message: impl Into<String>) -> Self {
+        let message = message.into();
+        match reason {
+            Reason::Malformed => VerifyError::Malformed { message },
+            Reason::TokenTooLarge => VerifyError::TokenTooLarge { message },
+            Reason::MissingToken => VerifyError::MissingToken { message },
+            Reason::UnsupportedHeader => VerifyError::UnsupportedHeader { message },
+            Reason::UnsupportedAlgorithm => VerifyError::UnsupportedAlgorithm { message },
+            Reason::BadSignature => VerifyError::BadSignature { message },
+            Reason::UnknownKey => VerifyError::UnknownKey { message },
+            Reason::Expired => VerifyError::Expired { message },
+            Reason::NotYetValid => VerifyError::NotYetValid { message },
+            Reason::IssuedInFuture => VerifyError::IssuedInFuture { message },
+            Reason::IssuerMismatch => VerifyError::IssuerMismatch { message },
+            Reason::AudienceMismatch => VerifyError::AudienceMismatch { message },
+            Reason::MissingClaim => VerifyError::MissingClaim { message },
+            Reason::InvalidClaim => VerifyError::InvalidClaim { message },
+            Reason::KeySourceUnavailable => VerifyError::KeySourceUnavailable { message },
+            Reason::InsecureTransport => VerifyError::InsecureTransport { message },
+            Reason::InvalidConfig => VerifyError::InvalidConfig { message },
+            Reason::PluginError => VerifyError::PluginError { message },
+            Reason::InternalError => VerifyError::InternalError { message },
+            // `Reason` is non-exhaustive: a reason newer than this list is an internal error
+            // here, and fails `every_core_reason_has_its_own_variant` (tests/errors.rs) and the
+            // Kotlin and Swift parity tests, which compare the variants with `apiReasons()`.
+            other => VerifyError::InternalError {
+                message: format!("{message} (reason {other} has no binding variant)"),
+            },
+        }
+    }
+}
+
+/// `"<code>: <message>"`, the text Kotlin and Swift receive.
+impl fmt::Display for VerifyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code(), self.message())
+    }
+}
+
+impl std::error::Error for VerifyError {}
 
 impl VerifyError {
     /// The stable snake_case reason code, e.g. `"audience_mismatch"`: the same string in Rust,

@@ -2,7 +2,7 @@
 //! [`teleport_jwt::Identity`] (declared from the core's description of them,
 //! `teleport_jwt::describe_identity_fields!`), the full claim set as JSON text.
 
-use crate::convert::{FromFfi, IntoFfi};
+use crate::convert::IntoFfi;
 use crate::error::VerifyError;
 
 /// Declares [`Identity`] from the core's description of its fields, with both conversions
@@ -44,7 +44,7 @@ macro_rules! ffi_identity {
                     }
                 };
                 Ok(teleport_jwt::Identity {
-                    $( $field: FromFfi::from_ffi(id.$field), )*
+                    $( $field: IntoFfi::from_ffi(id.$field), )*
                     claims: claims.into(),
                 })
             }

@@ -10,7 +10,7 @@
 //! | [`api`] | `teleport_jwt::api` | `apiReasons()`, `apiVerifierOperations()`, `apiVerifierOptions()`, `apiTrustEntryOptions()`, `apiPolicyOperations()`, `apiPermissionsOperations()`, `apiExplanationFields()`, `apiMockOperations()` (feature `testing`) |
 //! | [`alg`] | `teleport_jwt::alg` | `Algorithm`, `TokenKind` |
 //! | [`config`] | `teleport_jwt::config` | `VerifierOptions`, `TrustEntry`, `defaultVerifierOptions()` |
-//! | [`verifier`] | `teleport_jwt::verifier` | `Verifier`, `Header`, `Authorized` |
+//! | [`verifier`] | `teleport_jwt::verifier` | `Verifier` (its operations, and `verifyAsync`, ... as `suspend fun` / `async throws`), `Header`, `Authorized` |
 //! | [`identity`] | `teleport_jwt::identity` | `Identity` |
 //! | [`keys`] | `teleport_jwt::keys` | `KeysFrom`, foreign trait `KeySource` |
 //! | [`http`] | `teleport_jwt::http` | foreign trait `HttpFetcher`, `HttpResponse` |
@@ -27,6 +27,7 @@ uniffi::setup_scaffolding!();
 
 pub mod alg;
 pub mod api;
+mod blocking;
 pub mod clock;
 pub mod config;
 #[doc(hidden)]

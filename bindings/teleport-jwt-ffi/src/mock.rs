@@ -9,12 +9,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::convert::IntoFfi;
 use serde_json::{Map, Value};
-use teleport_jwt::mock::{self as core, Ca, JwtClaims, KeyChoice, MockOperations, RotationPhase};
+use teleport_jwt::mock::{self as core, Ca, JwtClaims, KeyChoice, RotationPhase};
 use teleport_jwt::{Algorithm, TokenKind};
-
-use crate::alg::remote_enums;
 
 /// Why the mock could not start, sign or mint (the core's `MockError`, as text).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
@@ -41,8 +38,56 @@ impl From<core::MockError> for MockError {
     }
 }
 
-// Ca, RotationPhase, KeyChoice and JwtClaims: the core's description, with its docs.
-teleport_jwt::describe_mock_enums!(remote_enums);
+// The core's own enums, exported as they are (UniFFI remote enums: the declaration must list
+// exactly the core's variants, or this fails to compile).
+
+/// One of the two signing authorities of a Teleport cluster.
+#[uniffi::remote(Enum)]
+pub enum Ca {
+    /// The JWT CA: signs classic app tokens, keys at `/.well-known/jwks.json`.
+    Jwt,
+    /// The OIDC IdP CA: signs ID tokens, keys at `/.well-known/jwks-oidc`.
+    Oidc,
+}
+
+/// A phase of Teleport's CA rotation, by Teleport's names (`"update_clients"`).
+#[uniffi::remote(Enum)]
+pub enum RotationPhase {
+    /// No rotation: one key, published and signing. Entering standby keeps whichever key was
+    /// signing: from `UpdateClients`/`UpdateServers` the next key becomes the only key (the
+    /// rotation completes); from `Init`/`Rollback` the next key is discarded.
+    Standby,
+    /// A next key is generated and published; the old key still signs.
+    Init,
+    /// Both keys published; the next key signs.
+    UpdateClients,
+    /// Both keys published; the next key signs.
+    UpdateServers,
+    /// Both keys published; the old key signs again.
+    Rollback,
+}
+
+/// Which key of a CA to sign with in `sign_raw_with`.
+#[uniffi::remote(Enum)]
+pub enum KeyChoice {
+    /// The current (old, during a rotation) key.
+    Active,
+    /// The key being rotated in; only exists outside standby.
+    Next,
+}
+
+/// Teleport's `jwt_claims` app option: which of `roles` and `traits` a token carries.
+#[uniffi::remote(Enum)]
+pub enum JwtClaims {
+    /// `roles-and-traits` (Teleport's default): both claims.
+    RolesAndTraits,
+    /// `roles`: the roles, and `"traits": {}`.
+    Roles,
+    /// `traits`: the traits, and `"roles": null`.
+    Traits,
+    /// `none`: neither claim.
+    None,
+}
 
 /// A way for the mock proxy to fail; applies to every path until set back to `None`.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
@@ -291,33 +336,127 @@ impl MockTeleport {
     }
 }
 
-/// The core's errors as [`MockError`].
-impl<T: IntoFfi> IntoFfi for Result<T, core::MockError> {
-    type Ffi = Result<T::Ffi, MockError>;
-    fn into_ffi(self) -> Self::Ffi {
-        self.map(T::into_ffi).map_err(MockError::from)
+/// The operations every language's mock offers (`teleport_jwt::api::MOCK_OPERATIONS`, checked
+/// by the Kotlin and Swift parity tests), each calling the core mock's method.
+#[uniffi::export]
+impl MockTeleport {
+    /// `https://127.0.0.1:<port>`, no trailing slash.
+    pub fn proxy_url(&self) -> String {
+        self.inner.proxy_url()
+    }
+
+    /// The cluster name: `iss` of classic tokens.
+    pub fn cluster_name(&self) -> String {
+        self.inner.cluster_name()
+    }
+
+    /// `iss` of ID tokens: the proxy URL.
+    pub fn id_token_issuer(&self) -> String {
+        self.inner.id_token_issuer()
+    }
+
+    /// PEM of the mock's own TLS CA certificate: give it to the verifier as its `caPem`
+    /// option.
+    pub fn ca_pem(&self) -> String {
+        self.inner.ca_pem()
+    }
+
+    /// URL of the JWT CA's key set (`<proxy>/.well-known/jwks.json`).
+    pub fn jwks_url(&self) -> String {
+        self.inner.jwks_url()
+    }
+
+    /// URL of the OIDC CA's key set (`<proxy>/.well-known/jwks-oidc`).
+    pub fn jwks_oidc_url(&self) -> String {
+        self.inner.jwks_oidc_url()
+    }
+
+    /// URL of the discovery document (`<proxy>/.well-known/openid-configuration`).
+    pub fn discovery_url(&self) -> String {
+        self.inner.discovery_url()
+    }
+
+    /// The discovery document exactly as served now (JSON text).
+    pub fn discovery_json(&self) -> String {
+        self.inner.discovery_json()
+    }
+
+    /// Requests received on every path, failed ones included, since start or the last
+    /// `resetCounts`.
+    pub fn request_count(&self) -> i64 {
+        i64::try_from(self.inner.request_count()).unwrap_or(i64::MAX)
+    }
+
+    /// Requests received on this path (query excluded), e.g. `/.well-known/jwks.json`.
+    pub fn request_count_for_path(&self, path: String) -> i64 {
+        i64::try_from(self.inner.request_count_for(&path)).unwrap_or(i64::MAX)
+    }
+
+    /// Zeroes the request counters.
+    pub fn reset_counts(&self) {
+        self.inner.reset_counts()
+    }
+
+    /// The JWKS document of `ca` exactly as served now (JSON text).
+    pub fn jwks_json(&self, ca: Ca) -> String {
+        self.inner.jwks_json(ca)
+    }
+
+    /// The (non-blank) `kid`s `ca` publishes now, active key first.
+    pub fn key_ids(&self, ca: Ca) -> Vec<String> {
+        self.inner.key_ids(ca)
+    }
+
+    /// The `kid` of the key `ca` signs with now.
+    pub fn signing_key_id(&self, ca: Ca) -> String {
+        self.inner.signing_key_id(ca)
+    }
+
+    /// The algorithm of the key `ca` signs with now.
+    pub fn signing_algorithm(&self, ca: Ca) -> Algorithm {
+        self.inner.signing_algorithm(ca)
+    }
+
+    /// The rotation phase of `ca`.
+    pub fn rotation_phase(&self, ca: Ca) -> RotationPhase {
+        self.inner.rotation_phase(ca)
+    }
+
+    /// Moves `ca` to `phase`; entering a phase other than standby without a next key
+    /// generates one.
+    pub fn set_rotation_phase(&self, ca: Ca, phase: RotationPhase) -> Result<(), MockError> {
+        Ok(self.inner.try_set_rotation_phase(ca, phase)?)
+    }
+
+    /// Completes a rotation of `ca`: the next key becomes the only key (without a rotation in
+    /// progress, a new key replaces the current one).
+    pub fn complete_rotation(&self, ca: Ca) -> Result<(), MockError> {
+        Ok(self.inner.try_complete_rotation(ca)?)
+    }
+
+    /// Rotates `ca` with grace period 0: a new key replaces every key at once.
+    pub fn rotate_now(&self, ca: Ca) -> Result<(), MockError> {
+        Ok(self.inner.try_rotate_now(ca)?)
+    }
+
+    /// The algorithm of keys generated for `ca` from now on, to simulate a signature suite
+    /// change at rotation (keys already made keep theirs).
+    pub fn set_next_algorithm(&self, ca: Ca, algorithm: Algorithm) {
+        self.inner.set_next_algorithm(ca, algorithm)
+    }
+
+    /// Serves this `issuer` in the discovery document (none restores the proxy URL), to test
+    /// issuer mismatch.
+    pub fn set_discovery_issuer_override(&self, issuer: Option<String>) {
+        self.inner.set_discovery_issuer_override(issuer)
+    }
+
+    /// Serves this `jwks_uri` in the discovery document (none restores the mock's own), to
+    /// test what a verifier does with a discovered URL.
+    pub fn set_discovery_jwks_uri_override(&self, uri: Option<String>) {
+        self.inner.set_discovery_jwks_uri_override(uri)
     }
 }
-
-crate::convert::ffi_types! {
-    RotationPhase => RotationPhase = |v| v;
-}
-
-/// Exports each operation of the core's description as a method calling the core mock's
-/// operation of the same name with the same arguments.
-macro_rules! ffi_mock_operations {
-    ($( $(#[$doc:meta])* fn $name:ident($($arg:ident: $ty:ty),*) $(-> $out:ty)? $(= $core:ident)?; )*) => {
-        #[uniffi::export]
-        impl MockTeleport {$(
-            $(#[$doc])*
-            pub fn $name(&self, $($arg: $ty),*) $(-> <$out as IntoFfi>::Ffi)? {
-                IntoFfi::into_ffi(MockOperations::$name(&self.inner, $($arg),*))
-            }
-        )*}
-    };
-}
-
-teleport_jwt::describe_mock_operations!(ffi_mock_operations);
 
 /// Nanoseconds the Rust core takes for `iterations` verifications of `token` by `verifier`,
 /// timed inside Rust (no FFI crossing per call): the reference beside which the Kotlin and

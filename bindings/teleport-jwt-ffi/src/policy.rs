@@ -7,25 +7,20 @@
 //! [`PermissionsFrom::Mapper`]) answers `authorize`: the verified identity and its
 //! [`Permissions`], computed once per token and cached with its verification.
 //!
-//! What Python has too (the loaders, the questions, `Permissions`' methods, the explanation
-//! records) is generated, docs included, from the core's descriptions
-//! (`core/src/api/policy.rs`) through one conversion per type: [`FromFfi`] in, [`IntoFfi`] out.
-//! Written here: the constructors, the error and the mapper plug-in.
+//! Each method calls the core's method of the same name; the Kotlin and Swift parity tests
+//! check them against the core's tables (`POLICY_OPERATIONS`, `PERMISSIONS_OPERATIONS`,
+//! `EXPLANATION_FIELDS`). The explanation records restate the core's with the types UniFFI
+//! carries; their conversions name every field and variant, so a change in the core fails to
+//! compile here.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use teleport_jwt::policy as core;
 
-use crate::convert::{FromFfi, IntoFfi};
-
 use crate::error::{PluginFailure, VerifyError};
 use crate::guard::guarded;
 use crate::identity::Identity;
-
-// Core permissions cross as the shared object, not copied.
-crate::convert::ffi_types! {
-    core::Permissions => Arc<Permissions> = |v| Permissions::shared(Arc::new(v));
-}
 
 /// A policy that could not be loaded: the core's message, with the line and column of the
 /// mistake when the format reports one.
@@ -90,100 +85,182 @@ impl Permissions {
     }
 }
 
-/// What a `Permissions` holds and answers, from the core's description.
-macro_rules! ffi_permissions {
-    (
-        data { $( $(#[$ddoc:meta])* fn $data:ident() -> &$dout:ty; )* }
-        questions { $( $(#[$qdoc:meta])* fn $q:ident($($arg:ident: $ty:ty),*) -> $out:ty {
-            $core:ident($($pass:expr),*)
-        } )* }
-    ) => {
-        #[uniffi::export]
-        impl Permissions {
-            $(
-                $(#[$ddoc])*
-                pub fn $data(&self) -> <$dout as IntoFfi>::Ffi {
-                    self.inner.$data().clone().into_ffi()
-                }
-            )*
-            $(
-                $(#[$qdoc])*
-                pub fn $q(&self, $($arg: <$ty as IntoFfi>::Ffi),*) -> <$out as IntoFfi>::Ffi {
-                    $(let $arg: $ty = FromFfi::from_ffi($arg);)*
-                    self.inner.$core($($pass),*).into_ffi()
-                }
-            )*
-        }
-    };
-}
-teleport_jwt::describe_permissions!(ffi_permissions);
+#[uniffi::export]
+impl Permissions {
+    /// The granted permissions and globs, sorted; concrete grants a deny matches are left out,
+    /// granted globs stay listed (ask `allows` for a decision).
+    pub fn granted(&self) -> Vec<String> {
+        self.inner.granted().iter().cloned().collect()
+    }
 
-/// The explanation records (`Explanation`, `RuleHit`, `RuleRef`) and `Decision`, from the
-/// core's description, each with its conversion from the core's type; a computed field (`allowed`,
-/// `text`) is the core method's answer.
-macro_rules! ffi_explanation {
-    (
-        $(#[$edoc:meta])* enum $enum:ident { $( $(#[$vdoc:meta])* $variant:ident = $code:literal, )* }
-        $( $(#[$sdoc:meta])* struct $s:ident {
-            $( $(#[$fdoc:meta])* $field:ident: $fty:ty $(= $method:ident())?, )*
-        } )*
-    ) => {
-        $(#[$edoc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-        pub enum $enum {
-            $( $(#[$vdoc])* $variant, )*
-        }
+    /// The deny patterns (globs) that apply to this identity, sorted.
+    pub fn denied(&self) -> Vec<String> {
+        self.inner.denied().iter().cloned().collect()
+    }
 
-        impl IntoFfi for core::$enum {
-            type Ffi = $enum;
-            fn into_ffi(self) -> $enum {
-                match self {
-                    $( core::$enum::$variant => $enum::$variant, )*
-                }
-            }
-        }
+    /// True when `permission` is granted (equal to a grant or matched by a granted glob) and
+    /// matched by no deny pattern.
+    pub fn allows(&self, permission: String) -> bool {
+        self.inner.allows(&permission)
+    }
 
-        #[uniffi::export]
-        impl $enum {
-            /// The stable snake_case code (`granted`, `denied` or `not_granted`), the same in
-            /// every language.
-            pub fn code(&self) -> String {
-                match self {
-                    $( $enum::$variant => $code.to_owned(), )*
-                }
-            }
-        }
+    /// Whether this identity may list and call the MCP tool `tool` (permission `tool:<tool>`).
+    pub fn can_call_tool(&self, tool: String) -> bool {
+        self.inner.can_call_tool(&tool)
+    }
 
-        $(
-            $(#[$sdoc])*
-            #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-            pub struct $s {
-                $( $(#[$fdoc])* pub $field: <$fty as IntoFfi>::Ffi, )*
-            }
-
-            impl IntoFfi for core::$s {
-                type Ffi = $s;
-                fn into_ffi(self) -> $s {
-                    $s {
-                        $( $field: ffi_field!(self, $field $(= $method())?), )*
-                    }
-                }
-            }
-        )*
-    };
+    /// The tools of `tools` this identity may list and call, in the order given: filter an MCP
+    /// `tools/list` answer with it.
+    pub fn filter_tools(&self, tools: Vec<String>) -> Vec<String> {
+        self.inner.filter_tools(tools)
+    }
 }
 
-/// One field of a record: the core's stored field, or its method's answer.
-macro_rules! ffi_field {
-    ($value:ident, $field:ident = $method:ident()) => {
-        $value.$method().into_ffi()
-    };
-    ($value:ident, $field:ident) => {
-        $value.$field.clone().into_ffi()
-    };
+/// The outcome for one permission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum Decision {
+    /// A matching rule grants it and no matching rule denies it.
+    Granted,
+    /// A matching deny rule matches it (whatever grants it).
+    Denied,
+    /// No matching rule grants it.
+    NotGranted,
 }
 
-teleport_jwt::describe_explanation!(ffi_explanation);
+impl From<core::Decision> for Decision {
+    fn from(d: core::Decision) -> Self {
+        match d {
+            core::Decision::Granted => Decision::Granted,
+            core::Decision::Denied => Decision::Denied,
+            core::Decision::NotGranted => Decision::NotGranted,
+        }
+    }
+}
+
+impl From<Decision> for core::Decision {
+    fn from(d: Decision) -> Self {
+        match d {
+            Decision::Granted => core::Decision::Granted,
+            Decision::Denied => core::Decision::Denied,
+            Decision::NotGranted => core::Decision::NotGranted,
+        }
+    }
+}
+
+#[uniffi::export]
+impl Decision {
+    /// The stable snake_case code (`granted`, `denied` or `not_granted`), the same in every
+    /// language.
+    pub fn code(&self) -> String {
+        core::Decision::from(*self).code().to_owned()
+    }
+}
+
+/// Why one permission was granted, denied or not granted to one identity, as plain data for
+/// support tickets; `text` is one log line:
+///
+/// ```text
+/// denied "tool:delete_repo" to "alice": rules[3] "no-deletes-from-leaf": deny "tool:delete_*" (trust_entries: "leaf" matches "leaf*"); overrides rules[2] "admins": grant "tool:*" (roles_any: role "mcp-admin" matches "mcp-admin")
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Explanation {
+    /// The permission asked about.
+    pub permission: String,
+    /// The identity's user name.
+    pub username: String,
+    /// The outcome (the same as the policy's `allows`).
+    pub decision: Decision,
+    /// True only when the permission is granted.
+    pub allowed: bool,
+    /// The deny that refused it (`denied`) or the first grant that gave it (`granted`).
+    pub decided_by: Option<RuleHit>,
+    /// For `denied`: the first grant the deny overrode, if any rule granted it.
+    pub overridden_grant: Option<RuleHit>,
+    /// Every rule whose `match` held for this identity, in policy order.
+    pub matched_rules: Vec<RuleRef>,
+    /// Rules that matched but granted nothing because of the expansion cap.
+    pub capped_rules: Vec<RuleRef>,
+    /// The explanation as one log line.
+    pub text: String,
+}
+
+impl From<core::Explanation> for Explanation {
+    fn from(e: core::Explanation) -> Self {
+        let allowed = e.is_allowed();
+        let text = e.to_string();
+        let core::Explanation {
+            permission,
+            username,
+            decision,
+            decided_by,
+            overridden_grant,
+            matched_rules,
+            capped_rules,
+        } = e;
+        Explanation {
+            permission,
+            username,
+            decision: decision.into(),
+            allowed,
+            decided_by: decided_by.map(Into::into),
+            overridden_grant: overridden_grant.map(Into::into),
+            matched_rules: matched_rules.into_iter().map(Into::into).collect(),
+            capped_rules: capped_rules.into_iter().map(Into::into).collect(),
+            text,
+        }
+    }
+}
+
+/// One rule's grant or deny that applied to the permission.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct RuleHit {
+    /// The rule.
+    pub rule: RuleRef,
+    /// The expanded grant, or the deny glob, that matched the permission.
+    pub pattern: String,
+    /// The grant template or deny pattern as written in the policy (equal to `pattern` when it
+    /// has no template variable).
+    pub source: String,
+    /// The rule's conditions that held, e.g. `roles_any: role "mcp-dev" matches "mcp-*"`.
+    pub conditions: Vec<String>,
+}
+
+impl From<core::RuleHit> for RuleHit {
+    fn from(h: core::RuleHit) -> Self {
+        let core::RuleHit {
+            rule,
+            pattern,
+            source,
+            conditions,
+        } = h;
+        RuleHit {
+            rule: rule.into(),
+            pattern,
+            source,
+            conditions,
+        }
+    }
+}
+
+/// A rule of the policy: its 0-based index in `rules` and its name, if any.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct RuleRef {
+    /// 0-based position in the document's `rules` (`Int`/`Int32`: a policy never has 2^31
+    /// rules).
+    pub index: i32,
+    /// The rule's `name`, when it has one.
+    pub name: Option<String>,
+}
+
+impl From<core::RuleRef> for RuleRef {
+    fn from(r: core::RuleRef) -> Self {
+        let core::RuleRef { index, name } = r;
+        RuleRef {
+            index: i32::try_from(index).unwrap_or(i32::MAX),
+            name,
+        }
+    }
+}
 
 /// A permission mapper implemented in Kotlin or Swift: from a verified identity to the
 /// application's permissions (a directory lookup, a database, rules of your own). Give it to a
@@ -252,85 +329,109 @@ pub struct Policy {
     inner: core::Policy,
 }
 
-/// The policy's loaders and own questions, from the core's description.
-macro_rules! ffi_policy {
-    (
-        loaders { $( $(#[$ldoc:meta])* fn $loader:ident($larg:ident: $lty:ty) {
-            $lcore:ident($($lpass:expr),*)
-        } )* }
-        questions {
-            $(#[$edoc:meta])* fn explain($eid:ident, $earg:ident: $ety:ty) -> $eout:ty {
-                $ecore:ident($($epass:expr),*)
-            }
-        }
-    ) => {
-        #[uniffi::export]
-        impl Policy {
-            $(
-                $(#[$ldoc])*
-                #[uniffi::constructor]
-                pub fn $loader($larg: <$lty as IntoFfi>::Ffi) -> Result<Arc<Self>, PolicyError> {
-                    let $larg: $lty = FromFfi::from_ffi($larg);
-                    Ok(Arc::new(Policy { inner: core::Policy::$lcore($($lpass),*)? }))
-                }
-            )*
+impl Policy {
+    fn loaded(policy: Result<core::Policy, core::PolicyError>) -> Result<Arc<Self>, PolicyError> {
+        Ok(Arc::new(Policy { inner: policy? }))
+    }
 
-            $(#[$edoc])*
-            pub fn explanation(
-                &self,
-                $eid: Identity,
-                $earg: <$ety as IntoFfi>::Ffi,
-            ) -> Result<<$eout as IntoFfi>::Ffi, VerifyError> {
-                let $earg: $ety = FromFfi::from_ffi($earg);
-                guarded("explanation", || {
-                    let $eid: &teleport_jwt::Identity = &$eid.try_into()?;
-                    Ok(self.inner.$ecore($($epass),*).into_ffi())
-                })
-            }
+    /// Runs a question about a Kotlin or Swift identity (converted back to the core's) under
+    /// [`guarded`].
+    fn ask<T>(
+        &self,
+        what: &str,
+        identity: Identity,
+        question: impl FnOnce(&core::Policy, &teleport_jwt::Identity) -> Result<T, VerifyError>,
+    ) -> Result<T, VerifyError> {
+        guarded(what, || question(&self.inner, &identity.try_into()?))
+    }
 
-            $(#[$edoc])*
-            ///
-            /// Here as that one line, for logs and operators (`explanation(...).text`).
-            pub fn explain(
-                &self,
-                $eid: Identity,
-                $earg: <$ety as IntoFfi>::Ffi,
-            ) -> Result<String, VerifyError> {
-                let $earg: $ety = FromFfi::from_ffi($earg);
-                guarded("explain", || {
-                    let $eid: &teleport_jwt::Identity = &$eid.try_into()?;
-                    Ok(self.inner.$ecore($($epass),*).to_string())
-                })
-            }
-        }
-    };
+    /// The policy as the core's `PermissionMapper` (the questions every mapper answers).
+    fn mapper(policy: &core::Policy) -> &dyn core::PermissionMapper {
+        policy
+    }
 }
-teleport_jwt::describe_policy!(ffi_policy);
 
-/// The questions every mapper answers, asked of the policy through the core's
-/// `PermissionMapper` (the same answers as the policy's own methods).
-macro_rules! ffi_mapper_questions {
-    ($( $(#[$doc:meta])* fn $name:ident($id:ident $(, $arg:ident: $ty:ty)*) -> $out:ty {
-        $core:ident($($pass:expr),*)
-    } )*) => {
-        #[uniffi::export]
-        impl Policy {
-            $(
-                $(#[$doc])*
-                pub fn $name(
-                    &self,
-                    $id: Identity,
-                    $($arg: <$ty as IntoFfi>::Ffi),*
-                ) -> Result<<$out as IntoFfi>::Ffi, VerifyError> {
-                    $(let $arg: $ty = FromFfi::from_ffi($arg);)*
-                    guarded(stringify!($name), || {
-                        let $id: &teleport_jwt::Identity = &$id.try_into()?;
-                        let mapper: &dyn core::PermissionMapper = &self.inner;
-                        Ok(mapper.$core($($pass),*)?.into_ffi())
-                    })
-                }
-            )*
-        }
-    };
+#[uniffi::export]
+impl Policy {
+    /// A policy from YAML text.
+    #[uniffi::constructor]
+    pub fn from_yaml(text: String) -> Result<Arc<Self>, PolicyError> {
+        Self::loaded(core::Policy::from_str_as(&text, core::PolicyFormat::Yaml))
+    }
+
+    /// A policy from TOML text.
+    #[uniffi::constructor]
+    pub fn from_toml(text: String) -> Result<Arc<Self>, PolicyError> {
+        Self::loaded(core::Policy::from_str_as(&text, core::PolicyFormat::Toml))
+    }
+
+    /// A policy from JSON text.
+    #[uniffi::constructor]
+    pub fn from_json(text: String) -> Result<Arc<Self>, PolicyError> {
+        Self::loaded(core::Policy::from_str_as(&text, core::PolicyFormat::Json))
+    }
+
+    /// A policy file; the format comes from the extension (`.yaml`, `.yml`, `.toml`, `.json`),
+    /// and a mistake names the file.
+    #[uniffi::constructor]
+    pub fn from_file(path: String) -> Result<Arc<Self>, PolicyError> {
+        Self::loaded(core::Policy::from_file(PathBuf::from(path)))
+    }
+
+    /// Everything `identity` is granted, and the deny patterns that apply to it. Compute it
+    /// once per request when asking several questions.
+    pub fn permissions(&self, identity: Identity) -> Result<Arc<Permissions>, VerifyError> {
+        self.ask("permissions", identity, |p, id| {
+            Ok(Permissions::shared(Arc::new(
+                Self::mapper(p).permissions(id)?,
+            )))
+        })
+    }
+
+    /// Whether `identity` has `permission` (a granted glob grants what it matches; a deny
+    /// always wins).
+    pub fn allows(&self, identity: Identity, permission: String) -> Result<bool, VerifyError> {
+        self.ask("allows", identity, |p, id| {
+            Ok(Self::mapper(p).allows(id, &permission)?)
+        })
+    }
+
+    /// Whether `identity` may list and call the MCP tool `tool` (permission `tool:<tool>`).
+    pub fn can_call_tool(&self, identity: Identity, tool: String) -> Result<bool, VerifyError> {
+        self.ask("can_call_tool", identity, |p, id| {
+            Ok(Self::mapper(p).can_call_tool(id, &tool)?)
+        })
+    }
+
+    /// The tools of `tools` that `identity` may list and call, in the order given.
+    pub fn filter_tools(
+        &self,
+        identity: Identity,
+        tools: Vec<String>,
+    ) -> Result<Vec<String>, VerifyError> {
+        self.ask("filter_tools", identity, |p, id| {
+            Ok(Self::mapper(p).filter_tools(id, &tools)?)
+        })
+    }
+
+    /// Why `identity` has or lacks `permission`: the decision (always the same as `allows`),
+    /// the rule and pattern that decided, the grant a deny overrode, the rules that matched or
+    /// were over the expansion cap; its text is one log line.
+    pub fn explanation(
+        &self,
+        identity: Identity,
+        permission: String,
+    ) -> Result<Explanation, VerifyError> {
+        self.ask("explanation", identity, |p, id| {
+            Ok(p.explain(id, &permission).into())
+        })
+    }
+
+    /// Why `identity` has or lacks `permission`, as one line for logs and operators
+    /// (`explanation(...).text`).
+    pub fn explain(&self, identity: Identity, permission: String) -> Result<String, VerifyError> {
+        self.ask("explain", identity, |p, id| {
+            Ok(p.explain(id, &permission).to_string())
+        })
+    }
 }
-teleport_jwt::describe_mapper_questions!(ffi_mapper_questions);

@@ -123,6 +123,20 @@ mod tests {
     }
 
     #[test]
+    fn a_core_field_the_record_lacks_fails_these_tests() {
+        let mut event = serde_json::json!({
+            "event": "fetch_recovered", "trust_entry": "e", "failed_attempts": 1,
+        });
+        assert!(serde_json::from_value::<KeyEvent>(event.clone()).is_ok());
+        event["newer"] = 2.into();
+        assert!(serde_json::from_value::<KeyEvent>(event).is_err());
+        let mut key = serde_json::json!({"kid": null, "algorithm": "ES256"});
+        assert!(serde_json::from_value::<crate::stats::KeyInfo>(key.clone()).is_ok());
+        key["newer"] = 2.into();
+        assert!(serde_json::from_value::<crate::stats::KeyInfo>(key).is_err());
+    }
+
+    #[test]
     #[cfg(feature = "testing")]
     fn stats_read_with_their_key_sources() {
         let mock = teleport_jwt::mock::MockTeleport::start_with(teleport_jwt::mock::MockOptions {

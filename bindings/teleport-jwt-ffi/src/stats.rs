@@ -11,6 +11,9 @@ use crate::serde_forms::{from_core, seconds, some_seconds};
 
 /// A verifier's counters and its key sources' state (see docs/operating.md).
 #[derive(Debug, Clone, Default, PartialEq, uniffi::Record, serde::Deserialize)]
+// In this crate's tests a field of the core's form that the record lacks is an error (see
+// serde_forms.rs); a release build reads what it knows.
+#[cfg_attr(test, serde(deny_unknown_fields))]
 pub struct VerifierStats {
     /// Verifications that returned an identity.
     pub accepted: i64,
@@ -34,6 +37,9 @@ pub struct VerifierStats {
 
 /// The key cache of one trust entry.
 #[derive(Debug, Clone, PartialEq, uniffi::Record, serde::Deserialize)]
+// In this crate's tests a field of the core's form that the record lacks is an error (see
+// serde_forms.rs); a release build reads what it knows.
+#[cfg_attr(test, serde(deny_unknown_fields))]
 pub struct KeySourceStats {
     /// The trust entry's name.
     pub trust_entry: String,
@@ -67,6 +73,9 @@ pub struct KeySourceStats {
 
 /// One trusted key.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record, serde::Deserialize)]
+// In this crate's tests a field of the core's form that the record lacks is an error (see
+// serde_forms.rs); a release build reads what it knows.
+#[cfg_attr(test, serde(deny_unknown_fields))]
 pub struct KeyInfo {
     /// Its `kid` (null for a kid-less key).
     pub kid: Option<String>,
@@ -81,7 +90,8 @@ pub fn fetch_bucket_bounds() -> Vec<f64> {
 }
 
 /// The record of the core's snapshot (empty, and an error logged, only if the binding could
-/// not read the core's form: `serde_shapes` tests that it can).
+/// not read the core's form: `stats_read_with_their_key_sources` in `serde_forms.rs` tests
+/// that it can).
 impl From<teleport_jwt::stats::Stats> for VerifierStats {
     fn from(s: teleport_jwt::stats::Stats) -> Self {
         from_core(&s).unwrap_or_default()

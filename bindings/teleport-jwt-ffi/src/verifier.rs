@@ -1,10 +1,20 @@
 //! The verifier object: build it once (a preset, the general form or several trust entries),
 //! share it between threads, verify tokens or request headers, or authorize them (verify, then
 //! map the identity to permissions with `VerifierOptions.permissionsFrom`).
+//!
+//! Each operation of the core's table (`teleport_jwt::api::VERIFIER_OPERATIONS`) is a method
+//! here calling the core's method of the same name, under `guard::guarded`; a token operation
+//! also has its `_at` form, a header operation its `_map` form (headers held in a map). Each
+//! operation that may wait for a key fetch also has an async form, `<name>_async` (Kotlin
+//! `suspend fun verifyAsync`, Swift `func verifyAsync(token:) async throws`): it answers on the
+//! caller's thread when the core can without a fetch (`try_verify`, ...), and otherwise waits
+//! for the blocking call on a pool thread (`blocking.rs`). The Kotlin and Swift parity tests
+//! check every method against the table.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::blocking;
 use crate::clock::unix_millis_to_time;
 use crate::config::{TrustEntry, VerifierOptions};
 use crate::error::VerifyError;
@@ -192,65 +202,224 @@ impl RequestHeaders for HashMap<String, String> {
     }
 }
 
-/// Exports the operations of the core's description, each run under [`guarded`] (named after
-/// the method), its error and answer converted to the binding's.
-macro_rules! ffi_operations {
-    ($(
-        $(#[$doc:meta])*
-        fn $name:ident($($input:ident)?) -> $out:ty $(, at $at:ident)? $(, map $map:ident)?;
-    )*) => {$(
-        ffi_operation! { [$(#[$doc])*] $name($($input)?) -> $out $(, at $at)? $(, map $map)? }
-    )*};
+/// The answer the core gives without waiting for a key fetch (its `try_*` form, run under
+/// [`guarded`]), converted; `None` when it would have to wait.
+fn on_the_spot<C, T: From<C>>(
+    what: &str,
+    try_now: impl FnOnce() -> Option<Result<C, teleport_jwt::VerifyError>>,
+) -> Option<Result<T, VerifyError>> {
+    match guarded(what, || Ok(try_now())) {
+        Ok(None) => None,
+        Ok(Some(answer)) => Some(answer.map(T::from).map_err(VerifyError::from)),
+        Err(e) => Some(Err(e)),
+    }
 }
 
-/// One operation: a token operation with its `_at` form, a header operation with its `_map`
-/// form, or an operation without input.
-macro_rules! ffi_operation {
-    ([$(#[$doc:meta])*] $name:ident(token) -> $out:ty, at $at:ident) => {
-        #[uniffi::export]
-        impl Verifier {
-            $(#[$doc])*
-            pub fn $name(&self, token: String) -> Result<$out, VerifyError> {
-                guarded(stringify!($name), || Ok(self.inner.$name(&token)?.into()))
-            }
-
-            $(#[$doc])*
-            ///
-            /// As if the time were `unix_seconds` for the token's claims (the key cache keeps
-            /// the verifier's clock): for replaying recorded tokens and test vectors.
-            pub fn $at(&self, token: String, unix_seconds: i64) -> Result<$out, VerifyError> {
-                guarded(stringify!($at), || {
-                    let now = unix_millis_to_time(unix_seconds.saturating_mul(1000));
-                    Ok(self.inner.$at(&token, now)?.into())
-                })
-            }
-        }
-    };
-    ([$(#[$doc:meta])*] $name:ident(headers) -> $out:ty, map $map:ident) => {
-        #[uniffi::export]
-        impl Verifier {
-            $(#[$doc])*
-            pub fn $name(&self, headers: Vec<Header>) -> Result<$out, VerifyError> {
-                guarded(stringify!($name), || Ok(self.inner.$name(&headers.pairs())?.into()))
-            }
-
-            $(#[$doc])*
-            ///
-            /// For headers held in a map (one value per name).
-            pub fn $map(&self, headers: HashMap<String, String>) -> Result<$out, VerifyError> {
-                guarded(stringify!($map), || Ok(self.inner.$name(&headers.pairs())?.into()))
-            }
-        }
-    };
-    ([$(#[$doc:meta])*] $name:ident() -> $out:ty) => {
-        #[uniffi::export]
-        impl Verifier {
-            $(#[$doc])*
-            pub fn $name(&self) -> Result<$out, VerifyError> {
-                guarded(stringify!($name), || Ok(self.inner.$name()?.into()))
-            }
-        }
-    };
+/// The time of an `_at` form: Unix seconds, as the core's clock type.
+fn at(unix_seconds: i64) -> std::time::SystemTime {
+    unix_millis_to_time(unix_seconds.saturating_mul(1000))
 }
 
-teleport_jwt::describe_verifier_operations!(ffi_operations);
+#[uniffi::export]
+impl Verifier {
+    /// Verifies one token and returns the identity it proves.
+    pub fn verify(&self, token: String) -> Result<Identity, VerifyError> {
+        guarded("verify", || Ok(self.inner.verify(&token)?.into()))
+    }
+
+    /// Verifies one token and returns the identity it proves.
+    ///
+    /// As if the time were `unix_seconds` for the token's claims (the key cache keeps the
+    /// verifier's clock): for replaying recorded tokens and test vectors.
+    pub fn verify_at(&self, token: String, unix_seconds: i64) -> Result<Identity, VerifyError> {
+        guarded("verify_at", || {
+            Ok(self.inner.verify_at(&token, at(unix_seconds))?.into())
+        })
+    }
+
+    /// `verify` without blocking the caller: answered at once when the keys are cached,
+    /// otherwise on a pool thread while the keys are fetched.
+    pub async fn verify_async(&self, token: String) -> Result<Identity, VerifyError> {
+        if let Some(answer) = on_the_spot("verify_async", || self.inner.try_verify(&token)) {
+            return answer;
+        }
+        let core = self.inner.clone();
+        blocking::run("verify_async", move || Ok(core.verify(&token)?.into())).await
+    }
+
+    /// Verifies the token found in the request's headers, following the configured header
+    /// rules in order (default: `Teleport-Jwt-Assertion`, then `Authorization: Bearer`; the
+    /// first rule whose header is present decides). Fails with `missing_token` when no rule's
+    /// header is present, `malformed` when it is present but unusable, and otherwise as
+    /// `verify`.
+    pub fn verify_headers(&self, headers: Vec<Header>) -> Result<Identity, VerifyError> {
+        guarded("verify_headers", || {
+            Ok(self.inner.verify_headers(&headers.pairs())?.into())
+        })
+    }
+
+    /// `verify_headers` for headers held in a map (one value per name).
+    pub fn verify_header_map(
+        &self,
+        headers: HashMap<String, String>,
+    ) -> Result<Identity, VerifyError> {
+        guarded("verify_header_map", || {
+            Ok(self.inner.verify_headers(&headers.pairs())?.into())
+        })
+    }
+
+    /// `verify_headers` without blocking the caller (as `verify_async`).
+    pub async fn verify_headers_async(
+        &self,
+        headers: Vec<Header>,
+    ) -> Result<Identity, VerifyError> {
+        self.verify_headers_later("verify_headers_async", headers)
+            .await
+    }
+
+    /// `verify_header_map` without blocking the caller (as `verify_async`).
+    pub async fn verify_header_map_async(
+        &self,
+        headers: HashMap<String, String>,
+    ) -> Result<Identity, VerifyError> {
+        self.verify_headers_later("verify_header_map_async", headers)
+            .await
+    }
+
+    /// The token the header rules select from `headers`, without verifying it (for
+    /// middleware that hands it on, e.g. as `Authorization: Bearer`). Fails with
+    /// `missing_token` or `malformed` exactly as `verify_headers` would. Never waits.
+    pub fn token_from_headers(&self, headers: Vec<Header>) -> Result<String, VerifyError> {
+        guarded("token_from_headers", || {
+            Ok(self.inner.token_from_headers(&headers.pairs())?.to_owned())
+        })
+    }
+
+    /// `token_from_headers` for headers held in a map (one value per name).
+    pub fn token_from_header_map(
+        &self,
+        headers: HashMap<String, String>,
+    ) -> Result<String, VerifyError> {
+        guarded("token_from_header_map", || {
+            Ok(self.inner.token_from_headers(&headers.pairs())?.to_owned())
+        })
+    }
+
+    /// Verifies one token and maps its identity to permissions with the verifier's permission
+    /// mapper (a `Policy` or a mapper of your own). A repeated token costs neither a signature
+    /// check nor a mapping: both are cached together. Fails with `invalid_config` when no
+    /// mapper is configured, with the token's reason when it is refused (the mapper is not
+    /// called then), and with `plugin_error` when the mapper fails.
+    pub fn authorize(&self, token: String) -> Result<Authorized, VerifyError> {
+        guarded("authorize", || Ok(self.inner.authorize(&token)?.into()))
+    }
+
+    /// `authorize` as if the time were `unix_seconds` for the token's claims (the key cache
+    /// keeps the verifier's clock): for replaying recorded tokens and test vectors.
+    pub fn authorize_at(
+        &self,
+        token: String,
+        unix_seconds: i64,
+    ) -> Result<Authorized, VerifyError> {
+        guarded("authorize_at", || {
+            Ok(self.inner.authorize_at(&token, at(unix_seconds))?.into())
+        })
+    }
+
+    /// `authorize` without blocking the caller (as `verify_async`; the permission mapper runs
+    /// on the caller's thread when the keys are cached, so it must not block either).
+    pub async fn authorize_async(&self, token: String) -> Result<Authorized, VerifyError> {
+        if let Some(answer) = on_the_spot("authorize_async", || self.inner.try_authorize(&token)) {
+            return answer;
+        }
+        let core = self.inner.clone();
+        blocking::run("authorize_async", move || {
+            Ok(core.authorize(&token)?.into())
+        })
+        .await
+    }
+
+    /// `authorize` with the token found by the header rules (fails as `verify_headers` and
+    /// `authorize` do).
+    pub fn authorize_headers(&self, headers: Vec<Header>) -> Result<Authorized, VerifyError> {
+        guarded("authorize_headers", || {
+            Ok(self.inner.authorize_headers(&headers.pairs())?.into())
+        })
+    }
+
+    /// `authorize_headers` for headers held in a map (one value per name).
+    pub fn authorize_header_map(
+        &self,
+        headers: HashMap<String, String>,
+    ) -> Result<Authorized, VerifyError> {
+        guarded("authorize_header_map", || {
+            Ok(self.inner.authorize_headers(&headers.pairs())?.into())
+        })
+    }
+
+    /// `authorize_headers` without blocking the caller (as `authorize_async`).
+    pub async fn authorize_headers_async(
+        &self,
+        headers: Vec<Header>,
+    ) -> Result<Authorized, VerifyError> {
+        self.authorize_headers_later("authorize_headers_async", headers)
+            .await
+    }
+
+    /// `authorize_header_map` without blocking the caller (as `authorize_async`).
+    pub async fn authorize_header_map_async(
+        &self,
+        headers: HashMap<String, String>,
+    ) -> Result<Authorized, VerifyError> {
+        self.authorize_headers_later("authorize_header_map_async", headers)
+            .await
+    }
+
+    /// Fetches the keys of every trust entry now (a start-up check) instead of on the first
+    /// request. Fails with the fetch's error, usually `key_source_unavailable`.
+    pub fn warm_up(&self) -> Result<(), VerifyError> {
+        guarded("warm_up", || Ok(self.inner.warm_up()?))
+    }
+
+    /// `warm_up` without blocking the caller: always on a pool thread (it exists to fetch).
+    pub async fn warm_up_async(&self) -> Result<(), VerifyError> {
+        let core = self.inner.clone();
+        blocking::run("warm_up_async", move || Ok(core.warm_up()?)).await
+    }
+}
+
+/// The bodies the list and map forms of the async header operations share.
+impl Verifier {
+    async fn verify_headers_later<H: RequestHeaders + Send + 'static>(
+        &self,
+        what: &'static str,
+        headers: H,
+    ) -> Result<Identity, VerifyError> {
+        if let Some(answer) = on_the_spot(what, || self.inner.try_verify_headers(&headers.pairs()))
+        {
+            return answer;
+        }
+        let core = self.inner.clone();
+        blocking::run(what, move || {
+            Ok(core.verify_headers(&headers.pairs())?.into())
+        })
+        .await
+    }
+
+    async fn authorize_headers_later<H: RequestHeaders + Send + 'static>(
+        &self,
+        what: &'static str,
+        headers: H,
+    ) -> Result<Authorized, VerifyError> {
+        if let Some(answer) =
+            on_the_spot(what, || self.inner.try_authorize_headers(&headers.pairs()))
+        {
+            return answer;
+        }
+        let core = self.inner.clone();
+        blocking::run(what, move || {
+            Ok(core.authorize_headers(&headers.pairs())?.into())
+        })
+        .await
+    }
+}

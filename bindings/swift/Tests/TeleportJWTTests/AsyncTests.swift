@@ -24,4 +24,31 @@ final class AsyncTests: XCTestCase {
         }
         try await v.warmUpAsync()
     }
+
+    func testEveryAsyncFormAnswersAsItsBlockingTwin() async throws {
+        let mock = try MockTeleport.start(algorithm: .es256)
+        let policy = try Policy.fromJson(text: #"{"rules":[{"match":{"roles_any":["access"]},"grant":["tool:*"]}]}"#)
+        let v = try classicVerifier(mock, VerifierOptions(permissionsFrom: .policy(policy: policy)))
+        let token = try mock.mint(spec: MintSpec())
+        let list = [Header(name: "Authorization", value: "Bearer \(token)")]
+        let map = ["Teleport-Jwt-Assertion": token]
+        // The first call fetches the keys (on a pool thread), the others answer from the cache.
+        let byList = try await v.verifyHeadersAsync(headers: list)
+        XCTAssertEqual(byList.username, try v.verifyHeaders(headers: list).username)
+        let byMap = try await v.verifyHeaderMapAsync(headers: map)
+        XCTAssertEqual(byMap.username, "alice")
+        let authorized = [
+            try await v.authorizeAsync(token: token),
+            try await v.authorizeHeadersAsync(headers: list),
+            try await v.authorizeHeaderMapAsync(headers: map),
+        ]
+        XCTAssertTrue(authorized.allSatisfy { $0.permissions.canCallTool(tool: "x") })
+        XCTAssertEqual(v.keyFetchCount(), 1)
+        do {
+            _ = try await v.authorizeHeaderMapAsync(headers: [:])
+            XCTFail("no token, yet authorized")
+        } catch let e as VerifyError {
+            XCTAssertEqual(e.code, "missing_token")
+        }
+    }
 }

@@ -29,6 +29,34 @@ final class ParityTests: XCTestCase {
         XCTAssertEqual(missing, [], "Verifier lacks operations of the core's table")
     }
 
+    /// The operations of the core's table that never wait for a key fetch, so have no async
+    /// form: they read the headers or the counters, or make a verifier. The `_at` forms
+    /// (replaying recorded tokens and test vectors) have none either, as in Python.
+    private let neverWaits: Set<String> = ["token_from_headers", "key_fetch_count", "stats", "with_permissions", "has_permissions"]
+
+    func testEveryOperationThatMayFetchKeysHasAnAsyncFormAndNoOtherHas() throws {
+        let source = try generatedSource()
+        guard let protocolText = declaration("public protocol VerifierProtocol", in: source) else {
+            return XCTFail("no VerifierProtocol in the generated source")
+        }
+        let operations = apiVerifierOperations()
+        XCTAssertTrue(neverWaits.isSubset(of: Set(operations)), "the exemptions name operations of the core's table")
+        let want = operations.filter { !$0.hasSuffix("_at") && !neverWaits.contains($0) }
+            // A header operation has its map form (`verify_headers` and `verify_header_map`).
+            .flatMap { $0.hasSuffix("_headers") ? [$0, String($0.dropLast("_headers".count)) + "_header_map"] : [$0] }
+            .map { lowerCamel($0 + "_async") }
+        XCTAssertTrue(want.contains("verifyAsync") && want.contains("warmUpAsync"), "\(want)")
+        let asyncFuncs = protocolText.split(separator: "\n")
+            .filter { $0.contains(" async ") || $0.hasSuffix(" async") }
+            .compactMap { line -> String? in
+                guard let f = line.range(of: "func "), let paren = line.range(of: "(", range: f.upperBound..<line.endIndex) else { return nil }
+                return String(line[f.upperBound..<paren.lowerBound])
+            }
+        XCTAssertEqual(asyncFuncs.sorted(), want.sorted(), "Verifier's async funcs")
+        let missingTwins = want.map { String($0.dropLast("Async".count)) }.filter { !protocolText.contains("func \($0)(") }
+        XCTAssertEqual(missingTwins, [], "each async form's blocking twin")
+    }
+
     func testEveryMockOperationExistsInLowerCamelCase() throws {
         let source = try generatedSource()
         guard let start = source.range(of: "public protocol MockTeleportProtocol"),

@@ -68,6 +68,11 @@ object TrustEntries {
 /**
  * Builds a [VerifierOptions] one setting at a time (Java has no named arguments); every
  * setting left out keeps the core's default. Starts empty or from [start].
+ *
+ * Each setter sets the [VerifierOptions] field of the same name, whose documentation is the
+ * core's own (UniFFI copies the Rust docs of the option). ParityTest checks that there is a
+ * setter for every option of the core's table (`apiVerifierOptions()`) and plug-in, and that
+ * each sets its own field and no other.
  */
 class VerifierOptionsBuilder @JvmOverloads constructor(start: VerifierOptions = VerifierOptions()) {
     private var o = start

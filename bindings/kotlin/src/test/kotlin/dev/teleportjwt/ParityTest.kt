@@ -1,8 +1,12 @@
 package dev.teleportjwt
 
 import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertNotNull
+import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
+import java.time.Duration
+import kotlin.coroutines.Continuation
 
 /**
  * Parity with the core's description of the cross-language API (`teleport_jwt::api`): the
@@ -18,6 +22,30 @@ class ParityTest {
         val methods = Verifier::class.java.methods.map { it.name }.toSet()
         val missing = apiVerifierOperations().map(::lowerCamel).filter { it !in methods }
         assertEquals(emptyList<String>(), missing, "Verifier lacks operations of the core's table")
+    }
+
+    /**
+     * The operations of the core's table that never wait for a key fetch, so have no async form:
+     * they read the headers or the counters, or make a verifier. The `_at` forms (replaying
+     * recorded tokens and test vectors) have none either, as in Python.
+     */
+    private val neverWaits = setOf("token_from_headers", "key_fetch_count", "stats", "with_permissions", "has_permissions")
+
+    @Test
+    fun `every operation that may fetch keys has a suspend form, and no other has`() {
+        // A Kotlin `suspend fun` is a JVM method whose last parameter is the Continuation.
+        val suspending = Verifier::class.java.methods
+            .filter { it.parameterTypes.lastOrNull() == Continuation::class.java }.map { it.name }.toSet()
+        val operations = apiVerifierOperations()
+        assertTrue(neverWaits.all { it in operations }, "the exemptions name operations of the core's table")
+        val want = operations.filter { !it.endsWith("_at") && it !in neverWaits }
+            // A header operation has its map form (`verify_headers` and `verify_header_map`).
+            .flatMap { if (it.endsWith("_headers")) listOf(it, it.removeSuffix("_headers") + "_header_map") else listOf(it) }
+            .map { lowerCamel(it + "_async") }
+        assertTrue("verifyAsync" in want && "warmUpAsync" in want, want.toString())
+        assertEquals(want.sorted(), suspending.sorted(), "Verifier's suspend funs")
+        val blocking = Verifier::class.java.methods.map { it.name }.toSet()
+        assertEquals(emptyList<String>(), want.map { it.removeSuffix("Async") }.filter { it !in blocking }, "each async form's blocking twin")
     }
 
     @Test
@@ -79,6 +107,42 @@ class ParityTest {
         val plugins = setOf("httpFetcher", "clock", "permissionsFrom", "keyEvents")
         val known = apiVerifierOptions().map { lowerCamel(it.name) }.toSet()
         assertEquals(emptySet<String>(), fields - known - plugins, "VerifierOptions fields the core does not list")
+    }
+
+    /** A value of each option kind, and the JVM type of the builder's setter that takes it. */
+    private fun sample(kind: String): Pair<Any, Class<*>> = when (kind) {
+        "duration" -> Duration.ofSeconds(7) to Duration::class.java
+        "count" -> 7L to Long::class.javaPrimitiveType!!
+        "flag" -> true to Boolean::class.javaPrimitiveType!!
+        "text" -> "x" to String::class.java
+        else -> listOf("Authorization: Bearer") to List::class.java
+    }
+
+    @Test
+    fun `the Java options builder sets every option of the core, each its own field`() {
+        val fields = VerifierOptions::class.java.declaredFields
+            .filter { !java.lang.reflect.Modifier.isStatic(it.modifiers) }.onEach { it.isAccessible = true }
+        for (o in apiVerifierOptions()) {
+            val name = lowerCamel(o.name)
+            val (value, type) = sample(o.kind)
+            val setter = runCatching { VerifierOptionsBuilder::class.java.getMethod(name, type) }.getOrNull()
+            assertNotNull(setter, "VerifierOptionsBuilder lacks $name(${type.simpleName}) for the core's ${o.name}")
+            val built = (setter!!.invoke(VerifierOptionsBuilder(), value) as VerifierOptionsBuilder).build()
+            for (f in fields) {
+                if (f.name == name) assertEquals(value, f.get(built), "$name sets VerifierOptions.$name")
+                else assertNull(f.get(built), "$name leaves VerifierOptions.${f.name} unset")
+            }
+        }
+        val plugins = mapOf(
+            "httpFetcher" to HttpFetcher::class.java, "clock" to VerifierClock::class.java,
+            "permissionsFrom" to PermissionsFrom::class.java, "keyEvents" to KeyEventListener::class.java,
+        )
+        for ((name, type) in plugins) {
+            assertNotNull(runCatching { VerifierOptionsBuilder::class.java.getMethod(name, type) }.getOrNull(), "VerifierOptionsBuilder lacks $name")
+        }
+        // Every field of VerifierOptions is an option of the core or a plug-in (checked above), so
+        // this covers the whole record.
+        assertEquals(fields.map { it.name }.toSet(), apiVerifierOptions().map { lowerCamel(it.name) }.toSet() + plugins.keys)
     }
 
     @Test
