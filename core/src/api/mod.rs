@@ -21,7 +21,6 @@
 //! This module sits above every other module of the crate: it may read any of them, none of
 //! them reads it (`.ci/layers.py` checks).
 
-mod legacy;
 mod mock;
 mod policy;
 mod settings;
