@@ -1,4 +1,4 @@
-// Mirrors PolicyVectorsTest.kt and core/tests/policy.rs: tests/vectors/policy_cases.json gives the
+// Mirrors PolicyVectorsTest.kt and core/tests/it/policy.rs: tests/vectors/policy_cases.json gives the
 // same permissions, decisions and explanations in every language.
 import Foundation
 import XCTest

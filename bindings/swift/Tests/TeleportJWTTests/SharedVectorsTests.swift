@@ -1,4 +1,4 @@
-// Mirrors SharedVectorsTest.kt and core/tests/shared_vectors.rs: tests/vectors/verify_cases.json
+// Mirrors SharedVectorsTest.kt and core/tests/it/shared_vectors.rs: tests/vectors/verify_cases.json
 // gives the same identities and reason codes in every language.
 import Foundation
 import XCTest

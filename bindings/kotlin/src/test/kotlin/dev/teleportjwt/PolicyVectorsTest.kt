@@ -10,7 +10,7 @@ import org.junit.jupiter.api.assertThrows
 import java.io.File
 
 /**
- * tests/vectors/policy_cases.json, read exactly as core/tests/policy.rs reads it (every case,
+ * tests/vectors/policy_cases.json, read exactly as core/tests/it/policy.rs reads it (every case,
  * every expectation, every load error): the same policies give the same permissions,
  * decisions and explanations in Rust, Python and Kotlin.
  */

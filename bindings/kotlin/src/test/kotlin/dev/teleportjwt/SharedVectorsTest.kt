@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test
 import java.io.File
 
 /**
- * tests/vectors/verify_cases.json, read exactly as core/tests/shared_vectors.rs reads it: the
+ * tests/vectors/verify_cases.json, read exactly as core/tests/it/shared_vectors.rs reads it: the
  * same tokens give the same identities and reason codes in Rust, Python and Kotlin.
  */
 class SharedVectorsTest {
