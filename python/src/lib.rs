@@ -61,6 +61,10 @@ fn _teleport_jwt(m: &Bound<'_, PyModule>) -> PyResult<()> {
         teleport_jwt::api::VERIFIER_OPERATIONS.to_vec(),
     )?;
     m.add(
+        "OPERATIONS_THAT_NEVER_WAIT",
+        teleport_jwt::api::OPERATIONS_THAT_NEVER_WAIT.to_vec(),
+    )?;
+    m.add(
         "MOCK_OPERATIONS",
         teleport_jwt::api::MOCK_OPERATIONS.to_vec(),
     )?;

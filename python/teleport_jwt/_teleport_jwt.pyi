@@ -17,6 +17,7 @@ __all__ = [
     "FETCH_BUCKETS",
     "MAPPER_OPERATIONS",
     "MOCK_OPERATIONS",
+    "OPERATIONS_THAT_NEVER_WAIT",
     "PERMISSIONS_OPERATIONS",
     "PERMISSION_DENIED",
     "POLICY_OPERATIONS",
@@ -53,6 +54,9 @@ REASONS: list[tuple[str, str]]
 VERIFIER_OPERATIONS: list[str]
 """What every language's verifier offers, from the core (for parity tests); Python spells
 ``verify_at`` / ``authorize_at`` as the ``now=`` argument of ``verify`` / ``authorize``."""
+OPERATIONS_THAT_NEVER_WAIT: list[str]
+"""The verifier operations that never wait for a key fetch, from the core (for parity tests):
+every other operation but the ``*_at`` forms has an awaitable ``*_async`` form."""
 MOCK_OPERATIONS: list[str]
 """What every language's ``MockTeleport`` offers, from the core (for parity tests); Python
 makes those without arguments properties and takes ``ca`` last (default ``"jwt"``)."""

@@ -33,6 +33,16 @@ pub fn api_verifier_operations() -> Vec<String> {
         .collect()
 }
 
+/// The verifier operations that never wait for a key fetch, so have no async form
+/// (`teleport_jwt::api::OPERATIONS_THAT_NEVER_WAIT`), for parity tests.
+#[uniffi::export]
+pub fn api_operations_that_never_wait() -> Vec<String> {
+    teleport_jwt::api::OPERATIONS_THAT_NEVER_WAIT
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect()
+}
+
 /// The operations every language's `MockTeleport` offers, snake_case
 /// (`teleport_jwt::api::MOCK_OPERATIONS`), for parity tests; in the testing flavour, with the mock.
 #[cfg(feature = "testing")]

@@ -1,7 +1,8 @@
 //! The cross-language API as data, for the bindings (Python, Kotlin, Swift) and their parity
 //! tests; hidden from the crate's documentation (applications have no use for it).
 //!
-//! It holds tables of names: [`reasons`], [`VERIFIER_OPERATIONS`], [`POLICY_OPERATIONS`],
+//! It holds tables of names: [`reasons`], [`VERIFIER_OPERATIONS`] (with
+//! [`OPERATIONS_THAT_NEVER_WAIT`]), [`POLICY_OPERATIONS`],
 //! [`MAPPER_OPERATIONS`], [`PERMISSIONS_OPERATIONS`], [`EXPLANATION_FIELDS`],
 //! [`MOCK_OPERATIONS`], [`VERIFIER_OPTIONS`] (with [`option_doc`]) and
 //! [`TRUST_ENTRY_OPTIONS`]. Each binding writes its operations as ordinary methods calling the
@@ -33,7 +34,7 @@ pub use policy::{
     EXPLANATION_FIELDS, MAPPER_OPERATIONS, PERMISSIONS_OPERATIONS, POLICY_OPERATIONS,
 };
 pub use settings::{option_doc, OptionKind, TRUST_ENTRY_OPTIONS, VERIFIER_OPTIONS};
-pub use verifier::{HeaderPairs, VERIFIER_OPERATIONS};
+pub use verifier::{HeaderPairs, OPERATIONS_THAT_NEVER_WAIT, VERIFIER_OPERATIONS};
 
 /// Every reason code with the name of its exception type ([`Reason::type_name`]), in the order
 /// of [`Reason::ALL`].

@@ -70,6 +70,36 @@ pub const VERIFIER_OPERATIONS: &[&str] = &[
     "has_permissions",
 ];
 
+/// The operations of [`VERIFIER_OPERATIONS`] that never wait for a key fetch (they read the
+/// headers or the counters, or make a verifier), so no binding gives them an async form; every
+/// other operation but the `*_at` forms has one in every language (`verify_async`, Kotlin's
+/// `suspend fun verifyAsync`, Swift's `verifyAsync`), and each binding's parity test derives
+/// the forms it must have from these two tables.
+pub const OPERATIONS_THAT_NEVER_WAIT: &[&str] = &[
+    "token_from_headers",
+    "key_fetch_count",
+    "stats",
+    "with_permissions",
+    "has_permissions",
+];
+
+/// Public methods of `Verifier` that are Rust's own: constructors and configuration a binding
+/// spells its own way, the non-blocking `try_*` forms its async forms are built on, and a
+/// counter for Rust's own tests. Every other public method must be in [`VERIFIER_OPERATIONS`].
+#[cfg(test)]
+const RUST_ONLY: &[&str] = &[
+    "builder",
+    "teleport_jwt",
+    "teleport_id_token",
+    "options",
+    "trust_entries",
+    "token_cache_usage",
+    "try_verify",
+    "try_verify_headers",
+    "try_authorize",
+    "try_authorize_headers",
+];
+
 /// Compile-time check: every operation of the table is a method of the core's `Verifier` taking
 /// what a binding gives it (a token, a token and a time, [`HeaderPairs`], nothing) and answering
 /// what the bindings convert; one `let <name>` per row (the test below reads them back).
@@ -113,6 +143,39 @@ mod tests {
     fn the_table_is_exactly_what_the_check_calls() {
         let names = crate::api::checked_names(include_str!("verifier.rs"), "|v, t, now, h| {");
         assert_eq!(names, VERIFIER_OPERATIONS);
+    }
+
+    #[test]
+    fn every_public_method_of_the_verifier_is_in_the_table_or_rust_only() {
+        // The public methods are written in one `impl Verifier` block (verifier/mod.rs).
+        let source = include_str!("../verifier/mod.rs");
+        let mut missing = Vec::new();
+        for line in source.lines() {
+            let Some(rest) = line.strip_prefix("    pub fn ") else {
+                continue;
+            };
+            let name = rest.split(['(', '<']).next().unwrap_or(rest);
+            if !VERIFIER_OPERATIONS.contains(&name) && !RUST_ONLY.contains(&name) {
+                missing.push(name);
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "Verifier methods in no table: {missing:?}: add each to VERIFIER_OPERATIONS (every \
+             binding then must offer it) or, if it is Rust's own, to RUST_ONLY"
+        );
+        for name in OPERATIONS_THAT_NEVER_WAIT {
+            assert!(
+                VERIFIER_OPERATIONS.contains(name),
+                "{name} is not an operation"
+            );
+        }
+        for name in RUST_ONLY {
+            assert!(
+                source.contains(&format!("    pub fn {name}")),
+                "{name} is not a method"
+            );
+        }
     }
 
     #[test]

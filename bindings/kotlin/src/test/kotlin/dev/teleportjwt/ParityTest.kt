@@ -25,11 +25,11 @@ class ParityTest {
     }
 
     /**
-     * The operations of the core's table that never wait for a key fetch, so have no async form:
-     * they read the headers or the counters, or make a verifier. The `_at` forms (replaying
-     * recorded tokens and test vectors) have none either, as in Python.
+     * The operations of the core's table that never wait for a key fetch, so have no async form
+     * (the core's `OPERATIONS_THAT_NEVER_WAIT`). The `_at` forms (replaying recorded tokens and
+     * test vectors) have none either, as in Python.
      */
-    private val neverWaits = setOf("token_from_headers", "key_fetch_count", "stats", "with_permissions", "has_permissions")
+    private val neverWaits = apiOperationsThatNeverWait().toSet()
 
     @Test
     fun `every operation that may fetch keys has a suspend form, and no other has`() {
