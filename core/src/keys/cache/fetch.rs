@@ -175,7 +175,7 @@ impl KeyCache {
                 )
             })
         });
-        self.counters.fetched(result.is_ok(), started.elapsed());
+        let (ok, elapsed) = (result.is_ok(), started.elapsed());
         let outcome = match result {
             Ok(keys) => {
                 let fetched_at = self.clock.monotonic();
@@ -294,6 +294,9 @@ impl KeyCache {
                 Err(e)
             }
         };
+        // Counted once the outcome is recorded, so that whoever reads the stats and sees this
+        // fetch counted also sees its effect (`failing_since` set or cleared, the new keys).
+        self.counters.fetched(ok, elapsed);
         // Cooldowns count from the end of an attempt: after a fetch that hung for the whole
         // timeout, the next one still waits a full cooldown.
         state.last_attempt = Some(self.clock.monotonic());
