@@ -94,12 +94,30 @@ def test_main_writes_through_python_streams(
 
 @pytest.mark.skipif(os.name == "nt", reason="SIGINT to a child process is POSIX")
 def test_mock_runs_until_ctrl_c() -> None:
-    child = subprocess.Popen(
-        [sys.executable, "-m", "teleport_jwt", "mock", "--json", "--user", "carol", "--role", "r"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    # A test run started in the background by a shell without job control (`make test &`)
+    # inherits SIGINT ignored, and so would the child: the tool then rightly keeps serving.
+    # Ctrl-C is what this test is about, so the child starts with SIGINT's default (a handler
+    # set here is reset to the default at exec; an ignored signal would stay ignored).
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        child = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "teleport_jwt",
+                "mock",
+                "--json",
+                "--user",
+                "carol",
+                "--role",
+                "r",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    finally:
+        signal.signal(signal.SIGINT, previous)
     try:
         assert child.stdout is not None
         doc = json.loads(child.stdout.readline())
