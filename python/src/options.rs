@@ -85,8 +85,7 @@ impl FromKeyword for Vec<HeaderRule> {
     }
 }
 
-/// From the core's list of settings: `set_setting`, and `CORE_OPTIONS` (each setting's name
-/// and doc, its doc lines joined).
+/// From the core's list of settings: `set_setting`.
 macro_rules! py_settings {
     ($( $(#[doc = $doc:literal])* $name:ident: $kind:ident => $($field:ident).+, )*) => {
         /// Sets the core setting named `name` (flattened: `cache_max_age`) to `value`; false
@@ -104,20 +103,22 @@ macro_rules! py_settings {
             }
             Ok(true)
         }
-
-        /// `(name, doc)` of every core setting, in the core's order.
-        const CORE_OPTIONS: &[(&str, &str)] = &[$( (stringify!($name), concat!($($doc),*)) ),*];
     };
 }
 
 teleport_jwt::describe_verifier_settings!(py_settings);
 
-/// `(name, doc)` of every keyword option: the core's settings, then Python's plug-ins.
+/// `(name, doc)` of every keyword option: the core's settings with the core's docs
+/// (`teleport_jwt::api::option_doc`), then Python's plug-ins.
 pub(crate) fn documented() -> impl Iterator<Item = (&'static str, String)> {
-    CORE_OPTIONS
-        .iter()
-        .chain(PLUGIN_OPTIONS)
-        .map(|(name, doc)| (*name, doc.split_whitespace().collect::<Vec<_>>().join(" ")))
+    let core = teleport_jwt::api::VERIFIER_OPTIONS.iter().map(|(name, _)| {
+        (
+            *name,
+            teleport_jwt::api::option_doc(name).unwrap_or_default(),
+        )
+    });
+    core.chain(PLUGIN_OPTIONS.iter().copied())
+        .map(|(name, doc)| (name, doc.split_whitespace().collect::<Vec<_>>().join(" ")))
 }
 
 /// Every keyword option, for the error message on an unknown one.
