@@ -56,8 +56,6 @@ def module_of(path: Path) -> str | None:
     rel = path.relative_to(SRC)
     if rel.parts[0] in ROOT_FILES:
         return None
-    if rel.parts[0] == "bin":
-        return None
     return rel.parts[0].removesuffix(".rs")
 
 
